@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Wires commander to the commands; nothing else. Command modules load lazily so that
+// `director --help` starts fast.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { RawGlobals } from '../src/cli/globals.js';
+import { guard, type ActionContext } from '../src/cli/guard.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('director')
+  .description('Drive a cluster of machines over SSH from one director node.')
+  .version(pkg.version, '-V, --version')
+  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS)', undefined)
+  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS)')
+  .option('-l, --user <name>', 'remote user when clients.conf names none (default: ~/.ssh/config, then the local user)')
+  .option('-i, --identity <file>', 'private key (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
+  .option('-p, --parallel <n>', 'clients worked on at once (default 32)')
+  .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default 10)')
+  .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
+  .option('-g, --group <name>', 'only the clients under [name] in clients.conf')
+  .option('-H, --hosts <list>', 'only these clients: comma list of names, globs (*, ?) and ranges (node[1-4])')
+  .option('-x, --exclude <list>', 'leave out these clients (same forms as -H)')
+  .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+  .addOption(
+    new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them (default), off checks nothing').choices([
+      'strict',
+      'accept-new',
+      'off',
+    ]),
+  )
+  .option('--json', 'machine-readable results on stdout')
+  .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+  .showHelpAfterError('(run director --help for usage)')
+  .configureHelp({ sortSubcommands: false });
+
+program.exitOverride((err) => {
+  // Usage errors exit 2, as configuration errors do; --help and --version exit 0.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+
+type Action<A> = (raw: RawGlobals, args: A, ctx: ActionContext) => Promise<number>;
+
+function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command, positional: string[]) => A) {
+  return async (...all: unknown[]) => {
+    const cmd = all[all.length - 1] as Command;
+    const positional = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    const raw = cmd.optsWithGlobals() as RawGlobals;
+    await guard(async (ctx) => (await load()).default(raw, args(cmd, positional), ctx));
+  };
+}
+
+program
+  .command('status')
+  .description('ping every client (ICMP, 2 packets): ON or OFF')
+  .option('--ssh', 'also log in to each client and report SSH OK or why not')
+  .action(act(() => import('../src/cli/actions/status.js'), (cmd) => cmd.opts()));
+
+program
+  .command('mkdir')
+  .description('create <path>/<dirName> on every client (parents included)')
+  .argument('<path>', 'parent folder on the clients; relative paths and ~/… are under the remote home')
+  .argument('<dirName>', 'name of the folder to create (one name, no "/")')
+  .action(act(() => import('../src/cli/actions/mkdir.js'), (_cmd, [path, dirName]) => ({ path: path ?? '', dirName: dirName ?? '' })));
+
+const sandbox = program
+  .command('sandbox')
+  .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');
+sandbox
+  .command('up')
+  .description('start K local sshd hosts and write a clients.conf, key and known_hosts for them')
+  .option('-n, --count <k>', 'number of hosts', '4')
+  .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
+  .action(act(() => import('../src/cli/actions/sandbox-up.js'), (cmd) => cmd.opts()));
+sandbox
+  .command('down')
+  .description('stop the sandbox hosts and remove their files')
+  .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
+  .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,25 @@
+// port.conf: one TCP port per line, same comment and blank-line rules as clients.conf.
+import { ConfigError } from './errors.js';
+import { meaningfulLines } from './lines.js';
+import { parsePort } from './clients.js';
+
+export interface PortEntry {
+  port: number;
+  line: number;
+}
+
+export function parsePorts(source: string, file: string): PortEntry[] {
+  const out: PortEntry[] = [];
+  const seen = new Map<number, number>();
+  for (const { line, text } of meaningfulLines(source, file)) {
+    const port = parsePort(text, (why) => {
+      throw new ConfigError(why, file, line, text);
+    });
+    const earlier = seen.get(port);
+    if (earlier !== undefined) throw new ConfigError(`duplicate port ${port} (also on line ${earlier})`, file, line, text);
+    seen.set(port, line);
+    out.push({ port, line });
+  }
+  if (out.length === 0) throw new ConfigError('no ports listed', file);
+  return out;
+}

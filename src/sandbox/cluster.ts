@@ -1,0 +1,327 @@
+// A throwaway cluster of real OpenSSH servers on loopback: the test harness and
+// `director sandbox`. Each host is its own sshd on its own 127.0.x.y address and port.
+// As root, each sshd runs in its own mount namespace with a per-host folder bound over the
+// login home and /tmp, so a file put on one host is not on another.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
+import ssh2 from 'ssh2';
+import { isAlive, killTreeSync, processTree, stopTree } from './process-tree.js';
+
+const { utils } = ssh2;
+
+export const SSHD = process.env['DIRECTOR_SSHD'] ?? '/usr/sbin/sshd';
+/** Host files live here, outside any folder bound over inside a host. */
+const HOST_ROOT = '/var/tmp/director-sandbox';
+
+export interface SandboxHost {
+  /** 0-based. */
+  index: number;
+  address: string;
+  port: number;
+  /** As written in clients.conf: `127.0.1.1:2201`. */
+  name: string;
+  /** The host's view of the login home, seen from the director. */
+  home: string;
+  /** The host's view of /tmp, seen from the director. */
+  tmp: string;
+  etc: string;
+  pidFile: string;
+  logFile: string;
+  configFile: string;
+  hostKeyPublic: string;
+}
+
+export interface ClusterSpec {
+  /** Where clients.conf, the client key and known_hosts are written. */
+  dir: string;
+  count: number;
+  /** Third octet of the first host's address: 127.0.<net>.1 (default 1). */
+  net?: number;
+  /** First port to try (default 2201); each host takes the next free one. */
+  basePort?: number;
+  /** Extra sshd_config lines. */
+  sshdConfig?: string[];
+  /** Start hosts with per-host home and /tmp (needs root; default: when root). */
+  isolate?: boolean;
+}
+
+export interface ClusterState {
+  version: 1;
+  dir: string;
+  hostRoot: string;
+  isolated: boolean;
+  clientsConf: string;
+  identity: string;
+  knownHosts: string;
+  hosts: SandboxHost[];
+}
+
+export class Cluster {
+  private constructor(readonly state: ClusterState) {}
+
+  get hosts(): SandboxHost[] {
+    return this.state.hosts;
+  }
+  get clientsConf(): string {
+    return this.state.clientsConf;
+  }
+  get identity(): string {
+    return this.state.identity;
+  }
+  get knownHosts(): string {
+    return this.state.knownHosts;
+  }
+  get isolated(): boolean {
+    return this.state.isolated;
+  }
+
+  static async start(spec: ClusterSpec): Promise<Cluster> {
+    if (!existsSync(SSHD)) throw new Error(`${SSHD} not found: install openssh-server (apt-get install openssh-server)`);
+    const dir = resolve(spec.dir);
+    mkdirSync(dir, { recursive: true });
+    const isRoot = process.getuid?.() === 0;
+    const isolated = spec.isolate ?? isRoot;
+    if (isolated && !isRoot) throw new Error('per-host homes need root (unshare -m); run as root or without isolation');
+    const hostRoot = join(HOST_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(hostRoot, { recursive: true, mode: 0o755 });
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+    const client = utils.generateKeyPairSync('ed25519', { comment: 'director-sandbox' });
+    const identity = join(dir, 'id_ed25519');
+    writeFileSync(identity, client.private, { mode: 0o600 });
+    writeFileSync(`${identity}.pub`, `${client.public}\n`);
+    const authorizedKeys = join(hostRoot, 'authorized_keys');
+    writeFileSync(authorizedKeys, `${client.public}\n`, { mode: 0o644 });
+
+    const net = spec.net ?? 1;
+    const hosts: SandboxHost[] = [];
+    let port = spec.basePort ?? 2201;
+    for (let index = 0; index < spec.count; index++) {
+      const address = `127.0.${net + Math.floor(index / 250)}.${(index % 250) + 1}`;
+      port = await freePort(address, port);
+      const base = join(hostRoot, `host${index + 1}`);
+      const etc = join(base, 'etc');
+      const home = join(base, 'home');
+      const tmp = join(base, 'tmp');
+      for (const d of [etc, home, tmp]) mkdirSync(d, { recursive: true });
+      chmodSync(tmp, 0o1777);
+      const key = utils.generateKeyPairSync('ed25519', { comment: `host${index + 1}` });
+      writeFileSync(join(etc, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
+      writeFileSync(join(etc, 'ssh_host_ed25519_key.pub'), `${key.public}\n`);
+      const host: SandboxHost = {
+        index,
+        address,
+        port,
+        name: `${address}:${port}`,
+        home,
+        tmp,
+        etc,
+        pidFile: join(etc, 'sshd.pid'),
+        logFile: join(etc, 'sshd.log'),
+        configFile: join(etc, 'sshd_config'),
+        hostKeyPublic: key.public,
+      };
+      writeFileSync(host.configFile, sshdConfig(host, authorizedKeys, spec.sshdConfig ?? []));
+      hosts.push(host);
+      port += 1;
+    }
+
+    const clientsConf = join(dir, 'clients.conf');
+    writeFileSync(
+      clientsConf,
+      `# director sandbox: ${hosts.length} local sshd hosts (director sandbox down stops them)\n` +
+        hosts.map((h) => h.name).join('\n') +
+        '\n',
+    );
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, hosts.map((h) => `[${h.address}]:${h.port} ${h.hostKeyPublic.split(' ').slice(0, 2).join(' ')}`).join('\n') + '\n', {
+      mode: 0o600,
+    });
+
+    const state: ClusterState = { version: 1, dir, hostRoot, isolated, clientsConf, identity, knownHosts, hosts };
+    const cluster = new Cluster(state);
+    cluster.saveState();
+    const limit = pLimit(16);
+    try {
+      await Promise.all(hosts.map((h) => limit(() => cluster.startHost(h.index))));
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** Re-attach to a sandbox started by another process (sandbox down). */
+  static load(dir: string): Cluster | undefined {
+    const file = join(resolve(dir), 'state.json');
+    if (!existsSync(file)) return undefined;
+    return new Cluster(JSON.parse(readFileSync(file, 'utf8')) as ClusterState);
+  }
+
+  private saveState(): void {
+    writeFileSync(join(this.state.dir, 'state.json'), `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  host(index: number): SandboxHost {
+    const h = this.state.hosts[index];
+    if (!h) throw new Error(`no sandbox host ${index}`);
+    return h;
+  }
+
+  pid(index: number): number | undefined {
+    try {
+      const pid = Number(readFileSync(this.host(index).pidFile, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Start (or restart) one host's sshd and wait until it accepts connections. */
+  async startHost(index: number): Promise<void> {
+    const h = this.host(index);
+    if (this.pid(index) !== undefined) return;
+    rmSync(h.pidFile, { force: true });
+    const login = userInfo().homedir;
+    const [cmd, args] = this.state.isolated
+      ? [
+          'unshare',
+          [
+            '-m',
+            '--propagation',
+            'private',
+            '--',
+            'sh',
+            '-c',
+            'mount --bind "$1" "$2" && mount --bind "$3" /tmp && exec "$4" -f "$5" -E "$6"',
+            'sh',
+            h.home,
+            login,
+            h.tmp,
+            SSHD,
+            h.configFile,
+            h.logFile,
+          ],
+        ]
+      : [SSHD, ['-f', h.configFile, '-E', h.logFile]];
+    // sshd listens before it daemonizes, so once this exits 0 the port is open.
+    await new Promise<void>((ok, fail) => {
+      const child = spawn(cmd as string, args as string[], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', fail);
+      child.on('exit', (code) => {
+        if (code === 0) ok();
+        else fail(new Error(`sshd for ${h.name} failed to start (exit ${code}): ${err.trim()} ${tail(h.logFile)}`));
+      });
+    });
+    const deadline = Date.now() + 5000;
+    while (this.pid(index) === undefined) {
+      if (Date.now() > deadline) throw new Error(`sshd for ${h.name} wrote no pid file: ${tail(h.logFile)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Stop one host's sshd and every session it runs: the host is down until startHost. */
+  async stopHost(index: number): Promise<void> {
+    const pid = this.pid(index);
+    if (pid !== undefined) await stopTree(pid, 1000);
+  }
+
+  /** Kill one host at once (SIGKILL to the listener and its sessions), as a crash would. */
+  killHost(index: number): void {
+    const pid = this.pid(index);
+    if (pid !== undefined) killTreeSync(pid);
+  }
+
+  /** Processes of one host: its listener and sessions. */
+  processes(index: number): number[] {
+    const pid = this.pid(index);
+    return pid === undefined ? [] : processTree(pid);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.state.hosts.map((h) => this.stopHost(h.index)));
+    rmSync(this.state.hostRoot, { recursive: true, force: true });
+  }
+
+  /** For process exit handlers: kill everything now. */
+  stopSync(): void {
+    for (const h of this.state.hosts) this.killHost(h.index);
+    try {
+      rmSync(this.state.hostRoot, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+
+  /** Replace one host's host key (a "changed host key" for tests); restarts it. */
+  async rekeyHost(index: number): Promise<void> {
+    const h = this.host(index);
+    await this.stopHost(index);
+    const key = utils.generateKeyPairSync('ed25519', { comment: `host${index + 1}-rekeyed` });
+    writeFileSync(join(h.etc, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
+    h.hostKeyPublic = key.public;
+    this.saveState();
+    await this.startHost(index);
+  }
+}
+
+function sshdConfig(h: SandboxHost, authorizedKeys: string, extra: string[]): string {
+  return [
+    `ListenAddress ${h.address}:${h.port}`,
+    `HostKey ${join(h.etc, 'ssh_host_ed25519_key')}`,
+    `PidFile ${h.pidFile}`,
+    `AuthorizedKeysFile ${authorizedKeys}`,
+    'UsePAM no',
+    'StrictModes no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin prohibit-password',
+    'Subsystem sftp internal-sftp',
+    'MaxStartups 200:30:400',
+    'MaxSessions 20',
+    'UseDNS no',
+    'PrintMotd no',
+    'LogLevel ERROR',
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+async function freePort(address: string, from: number): Promise<number> {
+  for (let port = from; port < 65535; port++) {
+    const free = await new Promise<boolean>((done) => {
+      const s = createServer();
+      s.once('error', () => done(false));
+      s.listen(port, address, () => s.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port on ${address}`);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+/** Is sshd usable here, and may hosts be isolated? For skipping with a reason. */
+export function sandboxSupport(): { ok: boolean; isolated: boolean; why?: string } {
+  if (!existsSync(SSHD)) return { ok: false, isolated: false, why: `${SSHD} missing` };
+  if (process.getuid?.() !== 0) return { ok: true, isolated: false };
+  try {
+    execFileSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' });
+    return { ok: true, isolated: true };
+  } catch {
+    return { ok: true, isolated: false, why: 'unshare -m not permitted' };
+  }
+}

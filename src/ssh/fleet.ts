@@ -1,0 +1,99 @@
+// Runs one async function per client, at most `parallel` clients at once, each over one
+// Session opened for it and closed after it. Whatever happens at one client (refused,
+// timeout, auth, a throw inside the work) becomes that client's result, never a crash.
+import pLimit from 'p-limit';
+import type { Client } from '../config/client.js';
+import { classifyConnectError, HostError } from './host-error.js';
+import { Session, type SessionContext } from './session.js';
+import { resolveTarget, type TargetDefaults } from './target.js';
+
+export type HostResult<T> =
+  | { client: Client; ok: true; value: T; ms: number }
+  | { client: Client; ok: false; error: HostError; ms: number };
+
+export interface FleetOptions {
+  parallel: number;
+  session: SessionContext;
+  targets: TargetDefaults;
+  /** Ctrl-C: clients not yet started end as `interrupted`; running work sees the signal. */
+  signal?: AbortSignal;
+}
+
+export interface RunHooks<T> {
+  onStart?(client: Client): void;
+  onConnected?(client: Client): void;
+  onDone?(result: HostResult<T>): void;
+}
+
+/** Handshakes cut short by the server (sshd's MaxStartups drops) are retried this many times. */
+const HANDSHAKE_RETRIES = 3;
+
+export class Fleet {
+  constructor(
+    readonly clients: readonly Client[],
+    private readonly opts: FleetOptions,
+  ) {}
+
+  get signal(): AbortSignal | undefined {
+    return this.opts.signal;
+  }
+
+  run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: RunHooks<T> = {}): Promise<HostResult<T>[]> {
+    const limit = pLimit(Math.max(1, this.opts.parallel));
+    return Promise.all(
+      this.clients.map((client) =>
+        limit(async (): Promise<HostResult<T>> => {
+          const started = performance.now();
+          const result = await this.one(client, work, hooks, started);
+          hooks.onDone?.(result);
+          return result;
+        }),
+      ),
+    );
+  }
+
+  private async one<T>(
+    client: Client,
+    work: (session: Session, client: Client) => Promise<T>,
+    hooks: RunHooks<T>,
+    started: number,
+  ): Promise<HostResult<T>> {
+    const ms = () => Math.round(performance.now() - started);
+    if (this.opts.signal?.aborted) {
+      return { client, ok: false, error: new HostError('interrupted', 'not started: interrupted'), ms: 0 };
+    }
+    hooks.onStart?.(client);
+    let session: Session | undefined;
+    try {
+      session = await this.connect(client);
+      hooks.onConnected?.(client);
+      const value = await work(session, client);
+      return { client, ok: true, value, ms: ms() };
+    } catch (err) {
+      return { client, ok: false, error: toHostError(err, session), ms: ms() };
+    } finally {
+      session?.close();
+    }
+  }
+
+  private async connect(client: Client): Promise<Session> {
+    const target = resolveTarget(client, this.opts.targets);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await Session.open(target, this.opts.session);
+      } catch (err) {
+        const e = classifyConnectError(err, this.opts.session.connectTimeoutMs / 1000);
+        const retriable = e.kind === 'unreachable' && /handshake/.test(e.message);
+        if (!retriable || attempt >= HANDSHAKE_RETRIES || this.opts.signal?.aborted) throw e;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt + Math.random() * 100));
+      }
+    }
+  }
+}
+
+function toHostError(err: unknown, session: Session | undefined): HostError {
+  if (err instanceof HostError) return err;
+  if (session?.isLost) return session.lostError();
+  const e = err as NodeJS.ErrnoException;
+  return new HostError('io', e?.message ?? String(err));
+}

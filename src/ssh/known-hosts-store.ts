@@ -1,0 +1,89 @@
+// The known_hosts file of one command: read once, consulted for every client, appended to
+// for new hosts under accept-new. Appends are synchronous, one line per write, so lines of
+// clients that connect at the same time never interleave.
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  blobKeyType,
+  fingerprint,
+  formatEntry,
+  judgeHostKey,
+  lookupName,
+  parseKnownHosts,
+  storedKeyTypes,
+  type KnownHostEntry,
+} from './known-hosts.js';
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+
+export interface HostKeyDecision {
+  ok: boolean;
+  /** Why it was refused, or a note (e.g. "added to known_hosts"). */
+  message?: string;
+  added?: boolean;
+}
+
+export class KnownHostsStore {
+  private entries: KnownHostEntry[];
+  private lines: number;
+  private needsNewline: boolean;
+
+  constructor(
+    readonly file: string,
+    readonly policy: HostKeyPolicy,
+  ) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    this.entries = policy === 'off' ? [] : parseKnownHosts(text);
+    this.lines = text === '' ? 0 : text.split(/\r?\n/).length - (text.endsWith('\n') ? 1 : 0);
+    this.needsNewline = text !== '' && !text.endsWith('\n');
+  }
+
+  keyTypesFor(host: string, port: number): string[] {
+    return storedKeyTypes(this.entries, lookupName(host, port));
+  }
+
+  decide(host: string, port: number, blob: Buffer): HostKeyDecision {
+    if (this.policy === 'off') return { ok: true, message: 'warning: --host-key-checking off: host keys are not verified' };
+    const name = lookupName(host, port);
+    const keyB64 = blob.toString('base64');
+    const keyType = blobKeyType(blob);
+    const verdict = judgeHostKey(this.entries, name, keyType, keyB64);
+    switch (verdict.status) {
+      case 'match':
+        return { ok: true };
+      case 'revoked':
+        return { ok: false, message: `host key of ${name} is marked @revoked in ${this.file}:${verdict.entry.line}` };
+      case 'mismatch':
+        return {
+          ok: false,
+          message:
+            `HOST KEY CHANGED for ${name}: ${this.file}:${verdict.entry.line} has ${verdict.entry.keyType} ` +
+            `${fingerprint(verdict.entry.key)}, the host offered ${keyType} ${fingerprint(keyB64)}; ` +
+            `if the change is expected, remove that line (ssh-keygen -R '${name}' -f ${this.file})`,
+        };
+      case 'unknown':
+        if (this.policy === 'strict') {
+          return {
+            ok: false,
+            message: `${name} is not in ${this.file} (host key ${keyType} ${fingerprint(keyB64)}); strict checking refuses unknown hosts`,
+          };
+        }
+        this.append(name, keyType, keyB64);
+        return { ok: true, added: true, message: `added ${name} (${keyType} ${fingerprint(keyB64)}) to ${this.file}` };
+    }
+  }
+
+  private append(name: string, keyType: string, keyB64: string): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const lead = this.needsNewline ? '\n' : '';
+    appendFileSync(this.file, `${lead}${formatEntry(name, keyType, keyB64)}\n`, { mode: 0o600 });
+    this.needsNewline = false;
+    this.lines += 1;
+    this.entries.push({ line: this.lines, hosts: name, keyType, key: keyB64 });
+  }
+}

@@ -1,0 +1,65 @@
+// Where and as whom to connect to a client: clients.conf, then the command line, then
+// ~/.ssh/config (HostName, User, Port, IdentityFile), then defaults.
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import SSHConfig from 'ssh-config';
+import type { Client } from '../config/client.js';
+
+export interface ConnectTarget {
+  /** What to open a TCP connection to. */
+  hostname: string;
+  port: number;
+  username: string;
+  /** IdentityFile entries from ssh_config, `~` and tokens expanded. */
+  identityFiles: string[];
+}
+
+export interface TargetDefaults {
+  /** -l */
+  user?: string;
+  /** Parsed ~/.ssh/config, or null when there is none. */
+  sshConfig: SSHConfig | null;
+}
+
+export function loadSshConfig(file = `${homedir()}/.ssh/config`): SSHConfig | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  return SSHConfig.parse(text);
+}
+
+export function resolveTarget(client: Client, defaults: TargetDefaults): ConnectTarget {
+  const computed = defaults.sshConfig
+    ? defaults.sshConfig.compute(client.host, { matchExec: false, ignoreCase: true })
+    : {};
+  const first = (key: string): string | undefined => {
+    const v = computed[key];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const localUser = safeLocalUser();
+  // A user written in clients.conf is specific to that client and wins over -l, as in pssh.
+  const username = client.user ?? defaults.user ?? first('user') ?? localUser;
+  const cfgPort = first('port');
+  const port = client.port ?? (cfgPort !== undefined && /^\d+$/.test(cfgPort) ? Number(cfgPort) : 22);
+  const tokens = (s: string): string =>
+    s.replace(/%([%dhru])/g, (_, t: string) =>
+      t === '%' ? '%' : t === 'd' ? homedir() : t === 'h' ? client.host : t === 'r' ? username : localUser,
+    );
+  const hostname = tokens(first('hostname') ?? client.host);
+  const files = computed['identityfile'];
+  const identityFiles = (Array.isArray(files) ? files : files === undefined ? [] : [files]).map((f) =>
+    tokens(f.replace(/^~(?=\/|$)/, homedir())),
+  );
+  return { hostname, port, username, identityFiles };
+}
+
+function safeLocalUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? 'root';
+  }
+}
