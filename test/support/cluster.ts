@@ -1,0 +1,71 @@
+// The test cluster: real sshd hosts on loopback, shared by the test files of one run and
+// stopped when the process exits, even after a failure.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
+
+const live = new Set<Cluster>();
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const c of live) c.stopSync();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      for (const c of live) c.stopSync();
+      process.exit(130);
+    });
+  }
+}
+
+let nextNet = 2;
+
+/** A new cluster of `count` hosts on its own 127.0.<net>.x addresses. */
+export async function startCluster(count: number, spec: Partial<ClusterSpec> = {}): Promise<TestCluster> {
+  hookExit();
+  const dir = mkdtempSync(join(tmpdir(), 'director-test-'));
+  const net = spec.net ?? nextNet;
+  nextNet = net + Math.ceil(count / 250);
+  const cluster = await Cluster.start({ dir, count, net, basePort: 2300 + (net % 50) * 20, ...spec });
+  live.add(cluster);
+  return new TestCluster(cluster, dir);
+}
+
+let shared: Promise<TestCluster> | undefined;
+
+/** Four hosts shared by tests that leave them as they found them. */
+export function sharedCluster(): Promise<TestCluster> {
+  shared ??= startCluster(4);
+  return shared;
+}
+
+export class TestCluster {
+  constructor(
+    readonly cluster: Cluster,
+    readonly dir: string,
+  ) {}
+
+  get hosts() {
+    return this.cluster.hosts;
+  }
+
+  /** The global options that point director at this cluster. */
+  args(extra: string[] = []): string[] {
+    return ['-c', this.cluster.clientsConf, '-i', this.cluster.identity, '--known-hosts', this.cluster.knownHosts, ...extra];
+  }
+
+  /** Options for a new known_hosts file (e.g. to test accept-new). */
+  argsWithKnownHosts(file: string): string[] {
+    return ['-c', this.cluster.clientsConf, '-i', this.cluster.identity, '--known-hosts', file];
+  }
+
+  async stop(): Promise<void> {
+    await this.cluster.stop();
+    live.delete(this.cluster);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
