@@ -63,6 +63,25 @@ program
   .argument('<dirName>', 'name of the folder to create (one name, no "/")')
   .action(act(() => import('../src/cli/actions/mkdir.js'), (_cmd, [path, dirName]) => ({ path: path ?? '', dirName: dirName ?? '' })));
 
+program
+  .command('start_local')
+  .alias('start-local')
+  .description('local mode: an echo service on 127.0.0.1 for each port in port.conf, left running in the background')
+  .option('--foreground', 'stay attached, log requests, stop every service on Ctrl-C')
+  .action(act(() => import('../src/cli/actions/start-local.js'), (cmd) => cmd.opts()));
+
+program
+  .command('ping')
+  .description('local mode: ask the echo service on each port in port.conf for an echo (DOWN if none)')
+  .option('-n, --count <k>', 'pings per port, reported as min/avg/max', '1')
+  .action(act(() => import('../src/cli/actions/ping.js'), (cmd) => cmd.opts()));
+
+program
+  .command('shutdown_local')
+  .alias('shutdown-local')
+  .description('local mode: stop the echo services that start_local recorded in .director/local.json')
+  .action(act(() => import('../src/cli/actions/shutdown-local.js'), () => ({})));
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');

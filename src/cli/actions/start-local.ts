@@ -1,0 +1,38 @@
+import { startLocal } from '../../commands/start-local.js';
+import { loadPorts } from '../../config/load.js';
+import { stateFileIn } from '../../local/state.js';
+import { renderLocalLog, renderStartLocal, renderStops, startOk } from '../../output/local.js';
+import { Printer } from '../../output/printer.js';
+import { EXIT } from '../exit-codes.js';
+import { parseGlobals, type RawGlobals } from '../globals.js';
+import type { ActionContext } from '../guard.js';
+
+export default async function startLocalAction(raw: RawGlobals, opts: { foreground?: boolean }, ctx: ActionContext): Promise<number> {
+  const g = parseGlobals(raw);
+  const p = new Printer(g);
+  const ports = loadPorts(g.ports).map((e) => e.port);
+  const foreground = opts.foreground === true;
+  // Under --foreground, SIGTERM stops the services in order too, as Ctrl-C does.
+  const stop = new AbortController();
+  const onTerm = () => stop.abort();
+  if (foreground) process.once('SIGTERM', onTerm);
+  ctx.signal.addEventListener('abort', onTerm, { once: true });
+  try {
+    const result = await startLocal(
+      { ports, stateFile: stateFileIn(process.cwd()), foreground },
+      {
+        signal: stop.signal,
+        onStarted: (services) => {
+          renderStartLocal(services, p);
+          if (foreground && services.some((s) => s.outcome === 'started')) p.note('Serving; Ctrl-C stops every service started here.');
+        },
+        onLog: (port, text) => renderLocalLog(port, text, p),
+      },
+    );
+    if (result.stopped) renderStops(result.stopped, p);
+    return startOk(result.services) ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.off('SIGTERM', onTerm);
+    ctx.signal.removeEventListener('abort', onTerm);
+  }
+}

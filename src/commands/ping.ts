@@ -1,0 +1,52 @@
+// director ping: ask every local service on port.conf's ports for an echo, all at once.
+import pLimit from 'p-limit';
+import { performance } from 'node:perf_hooks';
+import { LineConnection, LocalError } from '../local/line-client.js';
+import { echoReply, printable } from '../local/protocol.js';
+
+export interface PingOptions {
+  ports: readonly number[];
+  /** Pings per port, one after another on one connection. */
+  count: number;
+  /** Limit for the connection and for each reply. */
+  timeoutMs: number;
+}
+
+export interface PingDeps {
+  signal?: AbortSignal;
+}
+
+export type PingResult =
+  | { port: number; ok: true; reply: string; times: number[] }
+  | { port: number; ok: false; error: string; times: number[] };
+
+/** Sockets open at once; far above any real port.conf, well below the file limit. */
+const PARALLEL = 256;
+
+export async function ping(opts: PingOptions, deps: PingDeps = {}): Promise<PingResult[]> {
+  const limit = pLimit(PARALLEL);
+  return Promise.all(opts.ports.map((port) => limit(() => pingOne(port, opts, deps))));
+}
+
+async function pingOne(port: number, opts: PingOptions, deps: PingDeps): Promise<PingResult> {
+  const bound = { timeoutMs: opts.timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) };
+  const times: number[] = [];
+  let conn: LineConnection | undefined;
+  try {
+    conn = await LineConnection.open(port, bound);
+    let reply = '';
+    for (let i = 0; i < opts.count; i++) {
+      // Timed from request to reply: the connection is set up once, before the first.
+      const t0 = performance.now();
+      reply = await conn.ask('ping', bound);
+      const ms = performance.now() - t0;
+      if (reply !== echoReply(port)) return { port, ok: false, error: `unexpected reply: ${printable(reply)}`, times };
+      times.push(ms);
+    }
+    return { port, ok: true, reply, times };
+  } catch (e) {
+    return { port, ok: false, error: e instanceof LocalError ? e.message : String(e), times };
+  } finally {
+    conn?.close();
+  }
+}

@@ -1,0 +1,90 @@
+// director start_local: an echo service on each port of port.conf, in the background (or, with
+// --foreground, attached until Ctrl-C), recorded in the state file.
+import pLimit from 'p-limit';
+import type { ChildProcess } from 'node:child_process';
+import { isOurService } from '../local/service-process.js';
+import { entryKey, readState, updateState, type ServiceEntry } from '../local/state.js';
+import { forgetStopped, launch, queryStat, stopService, type StopOutcome } from '../local/supervisor.js';
+import { watchForeground } from '../local/foreground.js';
+
+export interface StartLocalOptions {
+  ports: readonly number[];
+  stateFile: string;
+  foreground: boolean;
+  readyMs?: number;
+  graceMs?: number;
+}
+
+export interface StartLocalDeps {
+  signal: AbortSignal;
+  /** Once every port has been tried (under --foreground, before serving). */
+  onStarted?: (services: StartOutcome[]) => void;
+  /** --foreground: a request-log line, or a note that a service went away. */
+  onLog?: (port: number, text: string) => void;
+}
+
+export type StartOutcome =
+  | { port: number; outcome: 'started'; pid: number }
+  /** `recorded`: named by this directory's state file; otherwise started from elsewhere. */
+  | { port: number; outcome: 'already-running'; pid: number; recorded: boolean }
+  | { port: number; outcome: 'in-use' | 'failed'; message: string };
+
+export interface StartLocalResult {
+  services: StartOutcome[];
+  /** State entries dropped because their process is gone or no longer ours. */
+  stale: ServiceEntry[];
+  /** --foreground: how each service was stopped at the end. */
+  stopped?: StopOutcome[];
+}
+
+/** Node processes starting at once: each costs tens of ms of CPU. */
+const PARALLEL = 8;
+
+export async function startLocal(opts: StartLocalOptions, deps: StartLocalDeps): Promise<StartLocalResult> {
+  const before = readState(opts.stateFile).services;
+  const stale = before.filter((e) => !isOurService(e.pid, e.port));
+  const running = new Map(before.filter((e) => !stale.includes(e)).map((e) => [e.port, e]));
+  const children = new Map<number, ChildProcess>();
+  const fresh: ServiceEntry[] = [];
+  const limit = pLimit(PARALLEL);
+
+  const startOne = async (port: number): Promise<StartOutcome> => {
+    const known = running.get(port);
+    if (known) return { port, outcome: 'already-running', pid: known.pid, recorded: true };
+    if (deps.signal.aborted) return { port, outcome: 'failed', message: 'interrupted' };
+    const r = await launch(port, { log: opts.foreground, readyMs: opts.readyMs ?? 5000 });
+    if (r.ok) {
+      children.set(port, r.child);
+      fresh.push(r.entry);
+      return { port, outcome: 'started', pid: r.entry.pid };
+    }
+    if (r.reason === 'in-use') {
+      // Ours, but recorded elsewhere (another working directory, or a lost state file)?
+      const stat = await queryStat(port, 1000);
+      if (stat && isOurService(stat.pid, port)) return { port, outcome: 'already-running', pid: stat.pid, recorded: false };
+    }
+    return { port, outcome: r.reason, message: r.message };
+  };
+  const services = await Promise.all(opts.ports.map((port) => limit(() => startOne(port))));
+
+  const staleKeys = new Set(stale.map(entryKey));
+  updateState(opts.stateFile, (all) => [...all.filter((e) => !staleKeys.has(entryKey(e)) && !children.has(e.port)), ...fresh]);
+  deps.onStarted?.(services);
+
+  const result: StartLocalResult = { services, stale };
+  if (opts.foreground && fresh.length > 0) result.stopped = await serveForeground(fresh, children, opts, deps);
+  return result;
+}
+
+/** Stays attached, passing on the request logs, until Ctrl-C or until every service is gone. */
+async function serveForeground(
+  entries: ServiceEntry[],
+  children: Map<number, ChildProcess>,
+  opts: StartLocalOptions,
+  deps: StartLocalDeps,
+): Promise<StopOutcome[]> {
+  await watchForeground(children, deps.signal, deps.onLog ?? (() => undefined));
+  const stopped = await Promise.all(entries.map((e) => stopService(e, { graceMs: opts.graceMs ?? 2000 })));
+  forgetStopped(opts.stateFile, stopped);
+  return stopped;
+}

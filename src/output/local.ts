@@ -1,0 +1,103 @@
+// Rendering of local mode: start_local, ping, shutdown_local.
+import type { PingResult } from '../commands/ping.js';
+import type { ShutdownLocalResult } from '../commands/shutdown-local.js';
+import type { StartOutcome } from '../commands/start-local.js';
+import { HOST } from '../local/protocol.js';
+import { summarize } from '../local/stats.js';
+import type { StopOutcome } from '../local/supervisor.js';
+import type { Printer } from './printer.js';
+
+const at = (port: number) => `${HOST}:${port}`;
+
+export function startLine(s: StartOutcome, p: Printer): string {
+  switch (s.outcome) {
+    case 'started':
+      return p.c.green(`Service started @ ${at(s.port)}`);
+    case 'already-running':
+      return p.c.yellow(`Service ${at(s.port)} already running (pid ${s.pid}${s.recorded ? '' : ', started from another directory'})`);
+    default:
+      return p.c.red(`Service ${at(s.port)} not started: ${s.message}`);
+  }
+}
+
+export function startOk(services: readonly StartOutcome[]): boolean {
+  return services.every((s) => s.outcome === 'started');
+}
+
+export function renderStartLocal(services: readonly StartOutcome[], p: Printer): void {
+  p.document({ command: 'start_local', services, ok: startOk(services) });
+  for (const s of services) p.line(startLine(s, p));
+}
+
+/** --foreground: one request-log line of a service. */
+export function renderLocalLog(port: number, text: string, p: Printer): void {
+  p.line(p.c.dim(`[${at(port)}] ${text}`));
+}
+
+const ms = (n: number) => n.toFixed(2);
+
+/** `Client 127.0.0.1:15001: Echo sent from 127.0.0.1:15001 (0.21 ms)`, or DOWN with why. Pure. */
+export function pingLine(r: PingResult, count: number, p: Printer): string {
+  const head = `Client ${at(r.port)}: `;
+  const rtt = summarize(r.times);
+  if (!r.ok) {
+    const partial = count > 1 && r.times.length > 0 ? ` after ${r.times.length} of ${count} replies` : '';
+    return head + p.c.red(`DOWN (${r.error}${partial})`);
+  }
+  if (rtt === undefined) return head + r.reply;
+  const time = count > 1 ? `${r.times.length} replies, min/avg/max ${ms(rtt.min)}/${ms(rtt.avg)}/${ms(rtt.max)} ms` : `${ms(rtt.avg)} ms`;
+  return head + p.c.green(r.reply) + ` (${time})`;
+}
+
+export function pingOk(results: readonly PingResult[]): boolean {
+  return results.every((r) => r.ok);
+}
+
+export function renderPing(results: readonly PingResult[], count: number, p: Printer): void {
+  p.document({
+    command: 'ping',
+    count,
+    ports: results.map((r) => ({
+      port: r.port,
+      address: at(r.port),
+      ok: r.ok,
+      ...(r.ok ? { reply: r.reply } : { error: r.error }),
+      timesMs: r.times.map(round3),
+      ...rttJson(r.times),
+    })),
+    ok: pingOk(results),
+  });
+  for (const r of results) p.line(pingLine(r, count, p));
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function rttJson(times: readonly number[]): { rttMs?: { min: number; avg: number; max: number } } {
+  const s = summarize(times);
+  return s ? { rttMs: { min: round3(s.min), avg: round3(s.avg), max: round3(s.max) } } : {};
+}
+
+export function stopLine(s: StopOutcome, p: Printer): string {
+  switch (s.outcome) {
+    case 'stopped':
+      return p.c.green(`Client ${at(s.port)} stopped`) + (s.how === 'shutdown' ? '' : ` (${s.how})`);
+    case 'not-running':
+      return `Client ${at(s.port)} was not running (pid ${s.pid} gone)`;
+    default:
+      return p.c.red(`Client ${at(s.port)} not stopped: ${s.message}`);
+  }
+}
+
+export function renderStops(stops: readonly StopOutcome[], p: Printer): void {
+  for (const s of stops) p.line(stopLine(s, p));
+}
+
+export function renderShutdownLocal(r: ShutdownLocalResult, p: Printer): void {
+  p.document({ command: 'shutdown_local', services: r.services, ok: shutdownOk(r) });
+  if (r.services.length === 0) p.line('No local services running.');
+  renderStops(r.services, p);
+}
+
+export function shutdownOk(r: ShutdownLocalResult): boolean {
+  return r.services.every((s) => s.outcome !== 'failed');
+}
