@@ -18,7 +18,7 @@ export interface StartLocalOptions {
 export interface StartLocalDeps {
   signal: AbortSignal;
   /** Once every port has been tried (under --foreground, before serving). */
-  onStarted?: (services: StartOutcome[]) => void;
+  onStarted?: (r: StartLocalResult) => void;
   /** --foreground: a request-log line, or a note that a service went away. */
   onLog?: (port: number, text: string) => void;
 }
@@ -69,9 +69,8 @@ export async function startLocal(opts: StartLocalOptions, deps: StartLocalDeps):
 
   const staleKeys = new Set(stale.map(entryKey));
   updateState(opts.stateFile, (all) => [...all.filter((e) => !staleKeys.has(entryKey(e)) && !children.has(e.port)), ...fresh]);
-  deps.onStarted?.(services);
-
   const result: StartLocalResult = { services, stale };
+  deps.onStarted?.(result);
   if (opts.foreground && fresh.length > 0) result.stopped = await serveForeground(fresh, children, opts, deps);
   return result;
 }

@@ -19,7 +19,7 @@ function main(argv: string[]): void {
   const service = createService({
     port,
     idleMs,
-    ...(log ? { log: (line: string) => process.stdout.write(`${new Date().toISOString()} ${port} ${line}\n`) } : {}),
+    ...(log ? { log: (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`) } : {}),
     onShutdown: () => process.exit(0),
   });
   const stop = () => {

@@ -9,6 +9,7 @@ import {
   TOO_LONG_REPLY,
   echoReply,
   parseRequest,
+  printable,
   shutdownReply,
   unknownReply,
   type ServiceStat,
@@ -83,7 +84,7 @@ export function createService(opts: ServiceOptions): Service {
       for (const line of lines) {
         if (stopping) return;
         const req = parseRequest(line);
-        opts.log?.(`${peer} ${req.kind === 'unknown' ? 'unknown' : req.kind}`);
+        opts.log?.(`${peer} ${req.kind === 'unknown' ? `unknown: ${printable(req.text)}` : req.kind}`);
         if (req.kind === 'ping') answer(echoReply(opts.port));
         else if (req.kind === 'stat') answer(JSON.stringify(stat()));
         else if (req.kind === 'empty') answer(EMPTY_REPLY);

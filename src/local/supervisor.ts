@@ -19,6 +19,8 @@ export type Launched =
   | ({ ok: false; port: number } & Failure);
 
 const POLL_MS = 25;
+/** A live service answers in well under a millisecond; one that takes this long is stuck. */
+const ASK_MS = 1000;
 
 export async function launch(port: number, opts: LaunchOptions): Promise<Launched> {
   // Detached: its own process group, so a Ctrl-C at the terminal reaches only the director,
@@ -87,7 +89,7 @@ export interface StopOptions {
 export async function stopService(entry: ServiceEntry, opts: StopOptions): Promise<StopOutcome> {
   const { port, pid } = entry;
   if (!isOurService(pid, port)) return { port, pid, outcome: 'not-running' };
-  await askShutdown(entry, opts.graceMs);
+  await askShutdown(entry, Math.min(opts.graceMs, ASK_MS));
   if (await gone(pid, port, opts.graceMs)) return { port, pid, outcome: 'stopped', how: 'shutdown' };
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
     // Checked again right before each signal: the pid may have exited and been reused.

@@ -1,8 +1,9 @@
 // Rendering of local mode: start_local, ping, shutdown_local.
 import type { PingResult } from '../commands/ping.js';
 import type { ShutdownLocalResult } from '../commands/shutdown-local.js';
-import type { StartOutcome } from '../commands/start-local.js';
+import type { StartLocalResult, StartOutcome } from '../commands/start-local.js';
 import { HOST } from '../local/protocol.js';
+import { STATE_PATH } from '../local/state.js';
 import { summarize } from '../local/stats.js';
 import type { StopOutcome } from '../local/supervisor.js';
 import type { Printer } from './printer.js';
@@ -24,8 +25,12 @@ export function startOk(services: readonly StartOutcome[]): boolean {
   return services.every((s) => s.outcome === 'started');
 }
 
-export function renderStartLocal(services: readonly StartOutcome[], p: Printer): void {
-  p.document({ command: 'start_local', services, ok: startOk(services) });
+export function renderStartLocal({ services, stale }: StartLocalResult, p: Printer): void {
+  p.document({ command: 'start_local', services, forgotten: stale, ok: startOk(services) });
+  if (stale.length > 0) {
+    const list = stale.map((e) => `${e.port} (pid ${e.pid})`).join(', ');
+    p.note(`forgot services recorded in ${STATE_PATH} that are no longer running: ${list}`);
+  }
   for (const s of services) p.line(startLine(s, p));
 }
 

@@ -74,6 +74,14 @@ test('hyphenated aliases; starting again reports "already running" for each port
       env.ports.map((p, i) => `Service 127.0.0.1:${p} already running (pid ${pids[i]})`),
     );
     assert.equal(env.state().services.map((s) => s.pid), pids, 'state changed');
+    const json = await env.run(['--json', 'start_local']);
+    assert.is(json.code, 1);
+    const doc = JSON.parse(json.stdout) as { command: string; ok: boolean; services: Array<{ port: number; outcome: string; pid: number }> };
+    assert.equal(
+      doc.services.map((s) => [s.port, s.outcome, s.pid]),
+      env.ports.map((p, i) => [p, 'already-running', pids[i]]),
+    );
+    assert.is(doc.ok, false);
     const stop = await env.run(['shutdown-local']);
     assert.is(stop.code, 0);
     for (const pid of pids) await exited(pid);
@@ -134,6 +142,7 @@ test('a stale state file (processes gone, or a pid now used by something else) i
     const start = await env.run(['start_local']);
     assert.is(start.code, 0, start.stdout + start.stderr);
     assert.equal(lines(start.stdout), env.ports.map(started));
+    assert.match(start.stderr, `forgot services recorded in .director/local.json that are no longer running: ${env.ports[0]} (pid ${dead.pid}), ${env.ports[1]} (pid ${sleeper.pid})`);
     const pids = env.state().services.map((s) => s.pid);
     assert.not.ok(pids.includes(dead.pid!) || pids.includes(sleeper.pid!), 'stale pids kept');
     assert.ok(isAlive(sleeper.pid!), 'sleep was signalled');

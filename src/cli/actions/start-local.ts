@@ -22,9 +22,9 @@ export default async function startLocalAction(raw: RawGlobals, opts: { foregrou
       { ports, stateFile: stateFileIn(process.cwd()), foreground },
       {
         signal: stop.signal,
-        onStarted: (services) => {
-          renderStartLocal(services, p);
-          if (foreground && services.some((s) => s.outcome === 'started')) p.note('Serving; Ctrl-C stops every service started here.');
+        onStarted: (r) => {
+          renderStartLocal(r, p);
+          if (foreground && r.services.some((s) => s.outcome === 'started')) p.note('Serving; Ctrl-C stops every service started here.');
         },
         onLog: (port, text) => renderLocalLog(port, text, p),
       },
