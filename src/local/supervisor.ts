@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineConnection } from './line-client.js';
 import { parseStat, type ServiceStat } from './protocol.js';
-import { isAlive, isOurService, SERVICE_EXIT, serviceArgs } from './service-process.js';
+import { isOurService, SERVICE_EXIT, serviceArgs } from './service-process.js';
 import { entryKey, updateState, type ServiceEntry } from './state.js';
 
 export interface LaunchOptions {
@@ -63,17 +63,22 @@ function exitFailure(port: number, code: number | null, signal: NodeJS.Signals |
   return { reason: 'failed', message: signal ? `service killed by ${signal}` : `service exited with code ${code ?? '?'}` };
 }
 
-/** What the service on `port` says about itself, or undefined if nothing of ours answers. */
-export async function queryStat(port: number, timeoutMs: number): Promise<ServiceStat | undefined> {
+/** One short conversation with whatever listens on `port`; undefined if it went wrong. */
+async function talk<T>(port: number, timeoutMs: number, body: (conn: LineConnection) => Promise<T>): Promise<T | undefined> {
   let conn: LineConnection | undefined;
   try {
     conn = await LineConnection.open(port, { timeoutMs });
-    return parseStat(await conn.ask('stat', { timeoutMs }));
+    return await body(conn);
   } catch {
     return undefined;
   } finally {
     conn?.close();
   }
+}
+
+/** What the service on `port` says about itself, or undefined if nothing of ours answers. */
+export function queryStat(port: number, timeoutMs: number): Promise<ServiceStat | undefined> {
+  return talk(port, timeoutMs, async (conn) => parseStat(await conn.ask('stat', { timeoutMs })));
 }
 
 export type StopOutcome =
@@ -106,23 +111,17 @@ export async function stopService(entry: ServiceEntry, opts: StopOptions): Promi
 
 /** `shutdown` over TCP, sent only if the process answering on the port is that very pid. */
 async function askShutdown(entry: ServiceEntry, timeoutMs: number): Promise<void> {
-  let conn: LineConnection | undefined;
-  try {
-    conn = await LineConnection.open(entry.port, { timeoutMs });
+  await talk(entry.port, timeoutMs, async (conn) => {
     const stat = parseStat(await conn.ask('stat', { timeoutMs }));
     if (stat?.pid === entry.pid) await conn.ask('shutdown', { timeoutMs });
-  } catch {
-    /* not answering: the signals will do */
-  } finally {
-    conn?.close();
-  }
+  });
 }
 
 /** Waits until the pid is no longer our service on the port (exited, or reused by another). */
 async function gone(pid: number, port: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (!isAlive(pid) || !isOurService(pid, port)) return true;
+    if (!isOurService(pid, port)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(POLL_MS);
   }
