@@ -1,0 +1,17 @@
+// Rendering of `director mkdir`.
+import type { MkdirOutcome } from '../commands/mkdir.js';
+import type { HostResult } from '../ssh/fleet.js';
+import type { Printer } from './printer.js';
+import { failureText, resultJson, summaryLine } from './results.js';
+
+export function renderMkdir(results: HostResult<MkdirOutcome>[], target: string, p: Printer): void {
+  if (p.json) {
+    p.document({ command: 'mkdir', path: target, results: results.map((r) => resultJson(r)), ok: results.every((r) => r.ok) });
+    return;
+  }
+  for (const r of results) {
+    if (r.ok) p.line(`${r.value.created ? p.c.green('created') : p.c.yellow('exists')} ${r.value.path} @${r.client.name}`);
+    else p.line(`${p.c.red('failed')} ${target} @${r.client.name}: ${failureText(r.error, p)}`);
+  }
+  p.line(summaryLine(results, p));
+}

@@ -1,0 +1,58 @@
+// The one place that writes to the terminal. Colour and --json are decided here, once.
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface PrinterOptions {
+  json: boolean;
+  color: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export class Printer {
+  readonly json: boolean;
+  readonly c: ChalkInstance;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  private noticed = new Set<string>();
+
+  constructor(opts: PrinterOptions) {
+    this.json = opts.json;
+    this.stdout = opts.stdout ?? process.stdout;
+    this.stderr = opts.stderr ?? process.stderr;
+    const forced = process.env['FORCE_COLOR'] !== undefined && process.env['FORCE_COLOR'] !== '0';
+    const level = !opts.color ? 0 : forced || this.stdout.isTTY === true ? 1 : 0;
+    this.c = new Chalk({ level });
+  }
+
+  /** Is a person watching stderr (for live progress lines)? */
+  get interactive(): boolean {
+    return this.stderr.isTTY === true && !this.json;
+  }
+
+  /** A line of the human report, on stdout; silent under --json. */
+  line(text = ''): void {
+    if (!this.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** Raw bytes of the human report (live command output). */
+  raw(chunk: string | Buffer): void {
+    if (!this.json) this.stdout.write(chunk);
+  }
+
+  /** Diagnostics, warnings and progress: stderr, also under --json. */
+  note(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  /** A note printed at most once per run. */
+  noteOnce(text: string): void {
+    if (this.noticed.has(text)) return;
+    this.noticed.add(text);
+    this.note(text);
+  }
+
+  /** The machine-readable result, on stdout, under --json only. */
+  document(value: unknown): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+}

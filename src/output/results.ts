@@ -1,0 +1,40 @@
+// Shared shapes for reporting per-client results: the summary line and the JSON form.
+import type { Client } from '../config/client.js';
+import type { HostResult } from '../ssh/fleet.js';
+import { KIND_LABEL, type HostError } from '../ssh/host-error.js';
+import type { Printer } from './printer.js';
+
+export interface Outcome {
+  client: Client;
+  ok: boolean;
+  error?: HostError;
+}
+
+/** `8 ok, 1 failed: host9 (auth failed)`. */
+export function summaryLine(outcomes: readonly Outcome[], p: Printer): string {
+  const failed = outcomes.filter((o) => !o.ok);
+  const ok = outcomes.length - failed.length;
+  const head = `${ok} ok, ${failed.length} failed`;
+  if (failed.length === 0) return p.c.green(head);
+  const names = failed.map((o) => `${o.client.name}${o.error ? ` (${KIND_LABEL[o.error.kind]})` : ''}`);
+  return p.c.red(`${head}: ${names.join(', ')}`);
+}
+
+export function clientJson(c: Client): Record<string, unknown> {
+  return { name: c.name, host: c.host, ...(c.port !== undefined ? { port: c.port } : {}), ...(c.user !== undefined ? { user: c.user } : {}), index: c.index, ...(c.group !== undefined ? { group: c.group } : {}) };
+}
+
+export function errorJson(e: HostError): { kind: string; message: string } {
+  return { kind: e.kind, message: e.message };
+}
+
+export function resultJson<T>(r: HostResult<T>, value: (v: T) => unknown = (v) => v): Record<string, unknown> {
+  return r.ok
+    ? { client: r.client.name, ok: true, ms: r.ms, value: value(r.value) }
+    : { client: r.client.name, ok: false, ms: r.ms, error: errorJson(r.error) };
+}
+
+/** `host: reason` for a failed client, the reason coloured. */
+export function failureText(e: HostError, p: Printer): string {
+  return p.c.red(`${KIND_LABEL[e.kind]}: ${e.message}`);
+}

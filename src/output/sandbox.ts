@@ -1,0 +1,27 @@
+// Rendering of `director sandbox up/down`.
+import { relative } from 'node:path';
+import type { SandboxDownResult, SandboxUpResult } from '../commands/sandbox.js';
+import type { Printer } from './printer.js';
+
+export function renderSandboxUp({ state }: SandboxUpResult, p: Printer): void {
+  if (p.json) {
+    p.document({ command: 'sandbox up', ...state });
+    return;
+  }
+  const rel = (f: string) => relative(process.cwd(), f) || '.';
+  p.line(p.c.green(`sandbox: ${state.hosts.length} sshd hosts up`) + (state.isolated ? ' (each with its own home and /tmp)' : ' (sharing this machine\'s home: run as root for per-host homes)'));
+  for (const h of state.hosts) p.line(`  ${h.name}  home → ${h.home}`);
+  p.line('');
+  p.line('Use it with:');
+  p.line(`  export DIRECTOR_CLIENTS=${rel(state.clientsConf)} DIRECTOR_IDENTITY=${rel(state.identity)} DIRECTOR_KNOWN_HOSTS=${rel(state.knownHosts)}`);
+  p.line('  director status --ssh');
+  p.line(`Stop it with: director sandbox down${rel(state.dir) === '.director/sandbox' ? '' : ` --dir ${rel(state.dir)}`}`);
+}
+
+export function renderSandboxDown(r: SandboxDownResult, p: Printer): void {
+  if (p.json) {
+    p.document({ command: 'sandbox down', ...r });
+    return;
+  }
+  p.line(r.found ? `sandbox: stopped ${r.stopped} hosts` : `sandbox: nothing running in ${r.dir}`);
+}
