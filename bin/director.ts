@@ -82,6 +82,27 @@ program
   .description('local mode: stop the echo services that start_local recorded in .director/local.json')
   .action(act(() => import('../src/cli/actions/shutdown-local.js'), () => ({})));
 
+program
+  .command('data')
+  .description('spread a folder of data files over the clients, md5-verified; local copies go once verified')
+  .argument('[dir]', 'local folder of data files (walked recursively; symbolic links are skipped)')
+  .argument('[project]', 'project name: files land in <remote-root>/<project>/<relative path>')
+  .option('--remote-root <path>', 'remote folder for projects', '~/director/data')
+  .option('--placement <rule>', 'mod: by the _<n> in the name, (n-1) mod N; random: any client', 'mod')
+  .option('--seed <s>', 'make random placement repeatable')
+  .option('--ext <list>', 'eligible extensions (default .txt,.json,.zip,.gz)')
+  .option('--all', 'every regular file is eligible')
+  .option('--keep', 'keep the local copies after verification')
+  .option('--force', 'replace a different file already at the target')
+  .option('--dry-run', 'print the plan and send nothing')
+  .option('--list <project>', 'print where the files of <project> went (the placement record)')
+  .action(
+    act(
+      () => import('../src/cli/actions/data.js'),
+      (cmd, [dir, project]) => ({ ...cmd.opts(), ...(dir !== undefined ? { dir } : {}), ...(project !== undefined ? { project } : {}) }),
+    ),
+  );
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 // Runs one command action: turns configuration and usage errors into exit code 2 with a
 // clear message, Ctrl-C into an abort signal (and exit 130), and anything unexpected into
 // a one-line report instead of a stack trace.
@@ -10,6 +11,8 @@ export interface ActionContext {
 
 export async function guard(action: (ctx: ActionContext) => Promise<number>): Promise<void> {
   const controller = new AbortController();
+  // Every remote command of a run listens on this one signal.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;

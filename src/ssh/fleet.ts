@@ -6,6 +6,7 @@ import type { Client } from '../config/client.js';
 import { classifyConnectError, HostError } from './host-error.js';
 import { Session, type SessionContext } from './session.js';
 import { resolveTarget, type TargetDefaults } from './target.js';
+import { trace } from '../trace.js';
 
 export type HostResult<T> =
   | { client: Client; ok: true; value: T; ms: number }
@@ -38,10 +39,15 @@ export class Fleet {
     return this.opts.signal;
   }
 
-  run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: RunHooks<T> = {}): Promise<HostResult<T>[]> {
+  /** Results come in clients.conf order; `only` narrows which clients are contacted at all. */
+  run<T>(
+    work: (session: Session, client: Client) => Promise<T>,
+    hooks: RunHooks<T> = {},
+    only: (client: Client) => boolean = () => true,
+  ): Promise<HostResult<T>[]> {
     const limit = pLimit(Math.max(1, this.opts.parallel));
     return Promise.all(
-      this.clients.map((client) =>
+      this.clients.filter(only).map((client) =>
         limit(async (): Promise<HostResult<T>> => {
           const started = performance.now();
           const result = await this.one(client, work, hooks, started);
@@ -65,7 +71,9 @@ export class Fleet {
     hooks.onStart?.(client);
     let session: Session | undefined;
     try {
+      trace(`${client.name} connecting`);
       session = await this.connect(client);
+      trace(`${client.name} connected`);
       hooks.onConnected?.(client);
       const value = await work(session, client);
       return { client, ok: true, value, ms: ms() };

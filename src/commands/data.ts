@@ -1,0 +1,195 @@
+// director data <dir> <project>: spread a folder of data files over the clients, each file to
+// one client, md5-verified there; a local copy goes only after its remote copy verified.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Client } from '../config/client.js';
+import { UsageError } from '../config/errors.js';
+import type { Fleet } from '../ssh/fleet.js';
+import type { HostError } from '../ssh/host-error.js';
+import { transferToClient, type FileJob, type FileStatus } from '../transfer/client-transfer.js';
+import { checkProject, mergeFiles, readManifest, writeManifest, type Manifest, type PlacedFile } from '../transfer/manifest.js';
+import { place, type PlacementRule } from '../transfer/placement.js';
+import { seededRng } from '../transfer/random.js';
+import { joinRemote, remotePath } from '../transfer/remote-path.js';
+import { scan, type ScanResult } from '../transfer/scan.js';
+
+export interface DataOptions {
+  dir: string;
+  project: string;
+  remoteRoot: string;
+  placement: PlacementRule;
+  seed?: string;
+  /** undefined = every regular file (--all). */
+  extensions?: string[];
+  keep: boolean;
+  force: boolean;
+  /** Where placement records live (.director). */
+  stateDir: string;
+}
+
+export interface ClientPlan {
+  client: Client;
+  jobs: FileJob[];
+  bytes: number;
+}
+
+export interface DataPlan {
+  dir: string;
+  scan: ScanResult;
+  clients: ClientPlan[];
+  /** Files placed at random because their names carry no `_<n>.` (or by --placement random). */
+  randomCount: number;
+  /** Files kept on the client the placement record names. */
+  recordedCount: number;
+  totalBytes: number;
+}
+
+export async function planData(opts: DataOptions, clients: readonly Client[]): Promise<DataPlan> {
+  checkProject(opts.project);
+  const dir = resolve(opts.dir);
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new UsageError(`data folder ${opts.dir} does not exist or is not a folder`);
+  const found = await scan(dir, opts.extensions === undefined ? {} : { extensions: opts.extensions });
+  const manifest = readManifest(opts.stateDir, opts.project);
+  const where = new Map(manifest?.files.map((f) => [f.path, f.client]) ?? []);
+  const slot = new Map(clients.map((c, i) => [c.name, i]));
+  const rng = seededRng(opts.seed ?? `${Date.now()}-${Math.random()}`);
+  const placed = place(found.files, clients.length, opts.placement, rng, (rel) => {
+    const name = where.get(rel);
+    return name === undefined ? undefined : slot.get(name);
+  });
+  const root = remotePath(opts.remoteRoot);
+  const plans: ClientPlan[] = clients.map((client) => ({ client, jobs: [], bytes: 0 }));
+  for (const p of placed) {
+    const plan = plans[p.client] as ClientPlan;
+    plan.jobs.push({ file: p.item, remotePath: joinRemote(root, opts.project, p.item.rel) });
+    plan.bytes += p.item.size;
+  }
+  return {
+    dir,
+    scan: found,
+    clients: plans,
+    randomCount: placed.filter((p) => p.by === 'random').length,
+    recordedCount: placed.filter((p) => p.by === 'record').length,
+    totalBytes: found.files.reduce((n, f) => n + f.size, 0),
+  };
+}
+
+export type DataEvent =
+  | { type: 'bytes'; n: number }
+  | { type: 'file'; client: Client; status: FileStatus }
+  | { type: 'client-done'; result: ClientOutcome };
+
+export interface ClientOutcome {
+  client: Client;
+  files: FileStatus[];
+  error?: HostError;
+  ms: number;
+}
+
+export interface DataResult {
+  plan: DataPlan;
+  clients: ClientOutcome[];
+  verified: number;
+  failed: number;
+  interrupted: boolean;
+}
+
+export async function runData(
+  plan: DataPlan,
+  opts: DataOptions,
+  deps: { fleet: Fleet; onEvent?: (e: DataEvent) => void },
+): Promise<DataResult> {
+  const emit = deps.onEvent ?? (() => undefined);
+  const recorder = manifestRecorder(opts);
+  const work = plan.clients.filter((p) => p.jobs.length > 0);
+  const wanted = new Set(work.map((p) => p.client.name));
+  const fleet = deps.fleet;
+  const signal = fleet.signal;
+  const results = await fleet.run(
+    async (session, client) => {
+      const p = plan.clients[client.index] as ClientPlan;
+      return transferToClient(session, joinRemote(remotePath(opts.remoteRoot), opts.project), p.jobs, {
+        keep: opts.keep,
+        force: opts.force,
+        ...(signal ? { signal } : {}),
+        onBytes: (n) => emit({ type: 'bytes', n }),
+        onFile: (status) => emit({ type: 'file', client, status }),
+        record: (verified) => recorder(client, verified),
+      });
+    },
+    {},
+    // Clients with nothing to receive are not contacted.
+    (client) => wanted.has(client.name),
+  );
+  const outcomes: ClientOutcome[] = [];
+  for (const r of results) {
+    const p = plan.clients[r.client.index] as ClientPlan;
+    let outcome: ClientOutcome;
+    if (r.ok) {
+      outcome = { client: r.client, files: r.value.files, ms: r.ms, ...(r.value.error ? { error: r.value.error } : {}) };
+    } else {
+      // The client failed before any file was tried (unreachable, auth…): every file failed, kept locally.
+      const files: FileStatus[] = p.jobs.map((job) => ({ job, ok: false, kind: r.error.kind === 'interrupted' ? 'interrupted' : 'unreachable', reason: r.error.message }));
+      for (const status of files) emit({ type: 'file', client: r.client, status });
+      outcome = { client: r.client, files, error: r.error, ms: r.ms };
+    }
+    emit({ type: 'client-done', result: outcome });
+    outcomes.push(outcome);
+  }
+  const all = outcomes.flatMap((o) => o.files);
+  return {
+    plan,
+    clients: outcomes,
+    verified: all.filter((f) => f.ok).length,
+    failed: all.filter((f) => !f.ok).length,
+    interrupted: signal?.aborted === true,
+  };
+}
+
+/**
+ * Atomic updates of the placement record as clients verify files. Records that arrive while a
+ * write is under way are written together by the next one (group commit), and each caller
+ * resumes only once its records are on disk, so no local copy goes before its record.
+ */
+function manifestRecorder(opts: DataOptions) {
+  let m: Manifest | undefined;
+  let pending: PlacedFile[] = [];
+  let waiters: Array<{ ok: () => void; fail: (e: unknown) => void }> = [];
+  let writing = false;
+  const drain = () => {
+    if (writing || pending.length === 0) return;
+    writing = true;
+    const batch = pending;
+    const mine = waiters;
+    pending = [];
+    waiters = [];
+    setImmediate(() => {
+      try {
+        m ??= readManifest(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
+        m = { ...mergeFiles(m, batch), remoteRoot: opts.remoteRoot };
+        writeManifest(opts.stateDir, m);
+        for (const w of mine) w.ok();
+      } catch (e) {
+        for (const w of mine) w.fail(e);
+      } finally {
+        writing = false;
+        drain();
+      }
+    });
+  };
+  return (client: Client, verified: Extract<FileStatus, { ok: true }>[]): Promise<void> =>
+    new Promise<void>((ok, fail) => {
+      for (const s of verified) {
+        pending.push({ path: s.job.file.rel, client: client.name, remotePath: s.job.remotePath, size: s.bytes, md5: s.md5, time: s.time });
+      }
+      waiters.push({ ok, fail });
+      drain();
+    });
+}
+
+export function listPlacement(stateDir: string, project: string): Manifest {
+  const m = readManifest(stateDir, project);
+  if (!m) throw new UsageError(`no placement record for project "${project}" in ${resolve(stateDir, project)}`);
+  return m;
+}

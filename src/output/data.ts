@@ -1,0 +1,175 @@
+// Rendering of `director data`: the plan, live progress, the per-client table and failures.
+import cliProgress from 'cli-progress';
+import type { DataEvent, DataPlan, DataResult } from '../commands/data.js';
+import type { Manifest } from '../transfer/manifest.js';
+import type { Printer } from './printer.js';
+import { formatBytes, formatSeconds, plural, table } from './format.js';
+import { KIND_LABEL } from '../ssh/host-error.js';
+
+export function renderFound(plan: DataPlan, p: Printer): void {
+  const skipped = plan.scan.skipped;
+  let why = '';
+  if (skipped.length > 0) {
+    const counts = new Map<string, number>();
+    for (const s of skipped) counts.set(s.why, (counts.get(s.why) ?? 0) + 1);
+    why = ` (${plural(skipped.length, 'file')} skipped: ${[...counts].map(([w, n]) => `${n} ${w}`).join(', ')})`;
+  }
+  p.line(`Found ${plural(plan.scan.files.length, 'file')} in ${plan.dir}${why}`);
+  for (const s of skipped.slice(0, 20)) p.line(p.c.dim(`  skipped ${s.rel} (${s.why})`));
+  if (skipped.length > 20) p.line(p.c.dim(`  … and ${skipped.length - 20} more`));
+}
+
+export function renderPlan(plan: DataPlan, p: Printer): void {
+  if (p.json) {
+    p.document({
+      command: 'data',
+      dryRun: true,
+      dir: plan.dir,
+      skipped: plan.scan.skipped,
+      clients: plan.clients.map((c) => ({
+        client: c.client.name,
+        files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })),
+        bytes: c.bytes,
+      })),
+      randomCount: plan.randomCount,
+    });
+    return;
+  }
+  renderFound(plan, p);
+  p.line('Plan (dry run, nothing sent):');
+  const rows = [['client', 'files', 'bytes']];
+  for (const c of plan.clients) rows.push([c.client.name, String(c.jobs.length), formatBytes(c.bytes)]);
+  for (const l of table(rows, new Set([1, 2]))) p.line(`  ${l}`);
+  renderPlacementNotes(plan, p);
+}
+
+function renderPlacementNotes(plan: DataPlan, p: Printer): void {
+  if (plan.randomCount > 0) p.line(`${plural(plan.randomCount, 'file')} placed at random (no _<n>. in the name, or --placement random)`);
+  if (plan.recordedCount > 0) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
+}
+
+/** Live progress: a bar on a terminal, one line per finished client otherwise. */
+export class DataProgress {
+  private bar: cliProgress.SingleBar | undefined;
+  private files = 0;
+  private failed = 0;
+  private checksum = 0;
+  private bytes = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly plan: DataPlan,
+    private readonly p: Printer,
+  ) {
+    if (p.json) return;
+    p.line('Distributing data...');
+    if (p.interactive) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: p.stderr as NodeJS.WritableStream as never,
+          format: 'Transferred {files}/{totalFiles} files | {checksum} files failed checksum | {done} of {all} | {speed}/s | ETA {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(Math.max(1, plan.totalBytes), 0, this.payload());
+    }
+  }
+
+  private payload() {
+    const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
+    return {
+      files: this.files,
+      totalFiles: this.plan.scan.files.length,
+      checksum: this.checksum,
+      done: formatBytes(this.bytes),
+      all: formatBytes(this.plan.totalBytes),
+      speed: formatBytes(Math.round(this.bytes / secs)),
+    };
+  }
+
+  event(e: DataEvent): void {
+    if (e.type === 'bytes') this.bytes += e.n;
+    else if (e.type === 'file') {
+      if (e.status.ok) this.files++;
+      else {
+        this.failed++;
+        if (e.status.kind === 'checksum') this.checksum++;
+      }
+    } else if (e.type === 'client-done' && !this.bar && !this.p.json) {
+      const ok = e.result.files.filter((f) => f.ok).length;
+      const bad = e.result.files.length - ok;
+      const bytes = e.result.files.reduce((n, f) => n + (f.ok ? f.bytes : 0), 0);
+      const tail = e.result.error ? ` — ${KIND_LABEL[e.result.error.kind]}: ${e.result.error.message}` : '';
+      const line = `${e.result.client.name}: ${ok} verified, ${bad} failed (${formatBytes(bytes)} in ${formatSeconds(e.result.ms)})${tail}`;
+      this.p.line(bad > 0 ? this.p.c.red(line) : line);
+    }
+    this.bar?.update(this.bytes, this.payload());
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
+
+export function renderDataResult(r: DataResult, p: Printer, stateFile: string): void {
+  const failed = r.clients.flatMap((c) => c.files.filter((f) => !f.ok).map((f) => ({ client: c.client, f })));
+  if (p.json) {
+    p.document({
+      command: 'data',
+      dir: r.plan.dir,
+      ok: r.failed === 0 && !r.interrupted,
+      verified: r.verified,
+      failed: r.failed,
+      skipped: r.plan.scan.skipped,
+      randomCount: r.plan.randomCount,
+      placement: stateFile,
+      clients: r.clients.map((c) => ({
+        client: c.client.name,
+        ms: c.ms,
+        ...(c.error ? { error: { kind: c.error.kind, message: c.error.message } } : {}),
+        files: c.files.map((f) =>
+          f.ok
+            ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, ...(f.keptBecause ? { keptBecause: f.keptBecause } : {}) }
+            : { path: f.job.file.rel, remotePath: f.job.remotePath, ok: false, kind: f.kind, reason: f.reason },
+        ),
+      })),
+    });
+    return;
+  }
+  const rows = [['client', 'files', 'bytes', 'seconds', 'failed']];
+  for (const c of r.clients) {
+    const ok = c.files.filter((f) => f.ok);
+    rows.push([c.client.name, String(ok.length), formatBytes(ok.reduce((n, f) => n + (f.ok ? f.bytes : 0), 0)), (c.ms / 1000).toFixed(2), String(c.files.length - ok.length)]);
+  }
+  p.line('');
+  for (const l of table(rows, new Set([1, 2, 3, 4]))) p.line(l);
+  const already = r.clients.flatMap((c) => c.files).filter((f) => f.ok && f.already).length;
+  const kept = r.clients.flatMap((c) => c.files).filter((f) => f.ok && f.keptBecause);
+  if (already > 0) p.line(`${plural(already, 'file')} already on ${already === 1 ? 'its client' : 'their clients'} with the same md5`);
+  for (const k of kept) if (k.ok) p.line(p.c.yellow(`kept local ${k.job.file.rel}: ${k.keptBecause}`));
+  renderPlacementNotes(r.plan, p);
+  if (failed.length > 0) {
+    p.line(p.c.red(`Failed files (kept locally):`));
+    for (const { client, f } of failed.slice(0, 50)) if (!f.ok) p.line(p.c.red(`  ${f.job.file.rel} → ${client.name}: ${f.reason}`));
+    if (failed.length > 50) p.line(p.c.red(`  … and ${failed.length - 50} more (--json lists all)`));
+  }
+  const total = r.verified + r.failed;
+  const head = `${r.verified} of ${plural(total, 'file')} verified on their clients, ${r.failed} failed`;
+  p.line(r.failed === 0 ? p.c.green(head) : p.c.red(head));
+  if (r.verified > 0) p.line(p.c.dim(`placement record: ${stateFile}`));
+}
+
+export function renderPlacementList(m: Manifest, p: Printer): void {
+  if (p.json) {
+    p.document(m);
+    return;
+  }
+  const rows = [['path', 'client', 'size', 'md5', 'remote path']];
+  for (const f of m.files) rows.push([f.path, f.client, formatBytes(f.size), f.md5, f.remotePath]);
+  for (const l of table(rows, new Set([2]))) p.line(l);
+  const clients = new Set(m.files.map((f) => f.client));
+  p.line(`${plural(m.files.length, 'file')} of project ${m.project} on ${plural(clients.size, 'client')} (remote root ${m.remoteRoot})`);
+}

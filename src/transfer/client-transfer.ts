@@ -1,0 +1,272 @@
+// Everything `data` does at one client, over its one connection:
+//   1. md5 the targets that already exist (one batched command);
+//   2. send the rest in batches, each one tar stream over one exec channel that unpacks the
+//      files under temporary names and md5sums what it wrote (tar-batch.ts), a few batches
+//      in flight at once;
+//   3. compare each file's sums, rename the verified ones to their final names (atomic,
+//      replacing), record them, and only then delete the local copies.
+// A file that fails at any step leaves nothing at its final name and its local copy in place.
+import { lstat, unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
+import pLimit from 'p-limit';
+import type { Session } from '../ssh/session.js';
+import { HostError } from '../ssh/host-error.js';
+import { localMd5 } from './local-md5.js';
+import { remoteMd5 } from './remote-batch.js';
+import { joinRemote } from './remote-path.js';
+import type { LocalFile } from './scan.js';
+import { errorText, sftpRename, sftpUnlink } from './sftp-ops.js';
+import { sendBatch, type BatchItem } from './tar-batch.js';
+import { trace } from '../trace.js';
+
+/** Batches in flight on one connection (each holds one exec channel). */
+export const BATCHES_IN_FLIGHT = 3;
+/**
+ * A batch closes at this many files or bytes: large enough that one round trip covers many
+ * small files, small enough that big files verify while others are still on the wire.
+ */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 8 * 1024 * 1024;
+/** Local md5s of files that already exist remotely, computed at once. */
+const LOCAL_HASHES_IN_FLIGHT = 8;
+
+export interface FileJob {
+  file: LocalFile;
+  /** Final path on the client (relative paths are under the login home). */
+  remotePath: string;
+}
+
+export type FailKind = 'checksum' | 'exists-different' | 'local-read' | 'io' | 'unreachable' | 'interrupted';
+
+export type FileStatus =
+  | { job: FileJob; ok: true; md5: string; bytes: number; already: boolean; removedLocal: boolean; keptBecause?: string; time: string }
+  | { job: FileJob; ok: false; kind: FailKind; reason: string };
+
+export interface ClientTransferOptions {
+  keep: boolean;
+  force: boolean;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+  onFile?: (s: FileStatus) => void;
+  /** Called with verified files before their local copies go; must persist them. */
+  record: (verified: Extract<FileStatus, { ok: true }>[]) => Promise<void>;
+}
+
+export interface ClientTransferResult {
+  files: FileStatus[];
+  /** Set when the client failed as a whole (connection lost, no md5sum…). */
+  error?: HostError;
+}
+
+/** `sub/.name.director-tmp` for `sub/name`: same folder, so the rename is atomic. */
+export function tempPath(finalPath: string): string {
+  const dir = posix.dirname(finalPath);
+  const base = posix.basename(finalPath);
+  return `${dir === '.' ? '' : `${dir}/`}.${base}.director-tmp`;
+}
+
+/**
+ * Send `jobs` (all under the remote folder `base`, their paths relative to it given by `rel`)
+ * to the client of `session`.
+ */
+export async function transferToClient(
+  session: Session,
+  base: string,
+  jobs: readonly FileJob[],
+  opts: ClientTransferOptions,
+): Promise<ClientTransferResult> {
+  const statuses = new Map<FileJob, FileStatus>();
+  const settle = (s: FileStatus) => {
+    if (statuses.has(s.job)) return;
+    statuses.set(s.job, s);
+    opts.onFile?.(s);
+  };
+  let fatal: HostError | undefined;
+  const fail = (e: unknown): HostError => {
+    if (e instanceof HostError) return e;
+    if (session.isLost) return session.lostError();
+    return new HostError('io', errorText(e));
+  };
+
+  try {
+    trace(`${session.target.hostname}:${session.target.port} checking ${jobs.length} targets`);
+    const [sftp, existing] = await Promise.all([session.sftp(), remoteMd5(session, jobs.map((j) => j.remotePath))]);
+    trace(`${session.target.hostname}:${session.target.port} ${existing.size} targets exist`);
+
+    const toSend: FileJob[] = [];
+    const alreadyThere: Extract<FileStatus, { ok: true }>[] = [];
+    const hashLimit = pLimit(LOCAL_HASHES_IN_FLIGHT);
+    await Promise.all(
+      jobs.map((job) =>
+        hashLimit(async () => {
+          const there = existing.get(job.remotePath);
+          if (there === undefined) {
+            toSend.push(job);
+            return;
+          }
+          let mine: string;
+          try {
+            mine = await localMd5(job.file.abs);
+          } catch (e) {
+            settle({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
+            return;
+          }
+          if (mine === there) {
+            alreadyThere.push({ job, ok: true, md5: mine, bytes: job.file.size, already: true, removedLocal: false, time: new Date().toISOString() });
+          } else if (opts.force) toSend.push(job);
+          else {
+            settle({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
+          }
+        }),
+      ),
+    );
+    if (alreadyThere.length > 0) await finish(alreadyThere, opts, settle);
+
+    // Keep the plan's order (hashing above finished in any order).
+    const order = new Map(jobs.map((j, i) => [j, i]));
+    toSend.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    await pipeline(session, sftp, base, toSend, opts, settle);
+  } catch (e) {
+    fatal = fail(e);
+  }
+
+  // Whatever did not settle failed with the client's error.
+  const reason = fatal ?? (opts.signal?.aborted ? new HostError('interrupted', 'interrupted') : session.isLost ? session.lostError() : undefined);
+  for (const job of jobs) {
+    if (!statuses.has(job)) {
+      const kind: FailKind = reason?.kind === 'interrupted' ? 'interrupted' : reason?.kind === 'unreachable' ? 'unreachable' : 'io';
+      settle({ job, ok: false, kind, reason: reason?.message ?? 'not sent' });
+    }
+  }
+  const result: ClientTransferResult = { files: jobs.map((j) => statuses.get(j) as FileStatus) };
+  if (fatal) result.error = fatal;
+  return result;
+}
+
+/** Group jobs into batches by count and bytes, in order. */
+export function batches<T extends { file: { size: number } }>(jobs: readonly T[], maxFiles = BATCH_FILES, maxBytes = BATCH_BYTES): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    if (cur.length > 0 && (cur.length >= maxFiles || bytes + job.file.size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(job);
+    bytes += job.file.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+async function pipeline(
+  session: Session,
+  sftp: SFTPWrapper,
+  base: string,
+  jobs: readonly FileJob[],
+  opts: ClientTransferOptions,
+  settle: (s: FileStatus) => void,
+): Promise<void> {
+  const limit = pLimit(BATCHES_IN_FLIGHT);
+  let fatal: unknown;
+  await Promise.all(
+    batches(jobs).map((batch) =>
+      limit(async () => {
+        if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
+        const items: BatchItem[] = batch.map((job) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath)) }));
+        try {
+          await oneBatch(session, sftp, base, items, opts, settle);
+        } catch (e) {
+          // A failed batch fails its own files; a lost connection stops the rest too.
+          if (session.isLost || (e instanceof HostError && e.kind === 'interrupted')) fatal ??= e;
+          const err = e instanceof HostError ? e : new HostError('io', errorText(e));
+          for (const it of items) {
+            settle({ job: it.job, ok: false, kind: session.isLost ? 'unreachable' : err.kind === 'interrupted' ? 'interrupted' : 'io', reason: session.isLost ? session.lostError().message : err.message });
+          }
+        }
+      }),
+    ),
+  );
+  if (fatal !== undefined) throw fatal;
+}
+
+function relativeTo(base: string, path: string): string {
+  return base === '.' ? path : path.slice(base.length + 1);
+}
+
+async function oneBatch(
+  session: Session,
+  sftp: SFTPWrapper,
+  base: string,
+  items: BatchItem[],
+  opts: ClientTransferOptions,
+  settle: (s: FileStatus) => void,
+): Promise<void> {
+  const who = `${session.target.hostname}:${session.target.port}`;
+  trace(`${who} batch of ${items.length} starts`);
+  const outcome = await sendBatch(session, base, items, {
+    ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  trace(`${who} batch of ${items.length} unpacked and summed`);
+  const good: Extract<FileStatus, { ok: true }>[] = [];
+  await Promise.all(
+    items.map(async (it) => {
+      const tmp = joinRemote(base, it.tempRel);
+      const unreadable = outcome.unreadable.get(it);
+      if (unreadable !== undefined) {
+        settle({ job: it.job, ok: false, kind: 'local-read', reason: unreadable });
+        return;
+      }
+      const sent = outcome.sent.get(it);
+      const remote = outcome.remote.get(it.tempRel);
+      if (sent === undefined || remote !== sent.md5) {
+        const reason =
+          sent === undefined ? 'not sent' : remote === undefined ? 'the client has no copy after the upload' : `checksum mismatch: sent ${sent.md5}, client has ${remote}`;
+        settle({ job: it.job, ok: false, kind: 'checksum', reason });
+        await sftpUnlink(sftp, tmp).catch(() => undefined);
+        return;
+      }
+      try {
+        await sftpRename(sftp, tmp, it.job.remotePath);
+        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time: new Date().toISOString() });
+      } catch (e) {
+        if (session.isLost) throw session.lostError();
+        settle({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${errorText(e)}` });
+        await sftpUnlink(sftp, tmp).catch(() => undefined);
+      }
+    }),
+  );
+  trace(`${who} batch of ${items.length} renamed`);
+  if (good.length > 0) await finish(good, opts, settle);
+  trace(`${who} batch of ${items.length} recorded, local copies removed`);
+}
+
+/** Record verified files, then (unless --keep) delete their local copies if unchanged since read. */
+async function finish(
+  verified: Extract<FileStatus, { ok: true }>[],
+  opts: ClientTransferOptions,
+  settle: (s: FileStatus) => void,
+): Promise<void> {
+  await opts.record(verified);
+  await Promise.all(
+    verified.map(async (s) => {
+      if (!opts.keep) {
+        try {
+          const st = await lstat(s.job.file.abs);
+          if (st.size !== s.job.file.size || st.mtimeMs !== s.job.file.mtimeMs) s.keptBecause = 'changed since it was read';
+          else {
+            await unlink(s.job.file.abs);
+            s.removedLocal = true;
+          }
+        } catch (e) {
+          s.keptBecause = `cannot remove: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`;
+        }
+      }
+      settle(s);
+    }),
+  );
+}

@@ -1,0 +1,80 @@
+// The placement record of a project: where every verified file went. Kept on the director
+// under .director/<project>/placement.json, written atomically, read by `data --list` and
+// by `run` (DIRECTOR_FILES) so later work can go where the data is.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../config/errors.js';
+
+export const DEFAULT_REMOTE_ROOT = '~/director/data';
+
+export interface PlacedFile {
+  /** Path relative to the data folder, with `/` separators. */
+  path: string;
+  /** Client name as written in clients.conf. */
+  client: string;
+  /** Path on the client as director addresses it (relative = under the login home). */
+  remotePath: string;
+  size: number;
+  md5: string;
+  /** ISO time it was verified. */
+  time: string;
+}
+
+export interface Manifest {
+  version: 1;
+  project: string;
+  remoteRoot: string;
+  files: PlacedFile[];
+}
+
+const PROJECT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** A project name becomes a folder on the director and on every client: keep it plain. */
+export function checkProject(project: string): string {
+  if (!PROJECT.test(project) || project === '..' || project.length > 200) {
+    throw new UsageError(`project name ${JSON.stringify(project)}: use letters, digits, "_", "-" and "." (not starting with "." or "-")`);
+  }
+  return project;
+}
+
+export function manifestPath(stateDir: string, project: string): string {
+  return join(stateDir, checkProject(project), 'placement.json');
+}
+
+export function readManifest(stateDir: string, project: string): Manifest | undefined {
+  const file = manifestPath(stateDir, project);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const m = JSON.parse(text) as Manifest;
+  if (m.version !== 1 || !Array.isArray(m.files)) throw new UsageError(`${file}: not a director placement record`);
+  return m;
+}
+
+/** Write the whole record to a temporary file and rename it over the old one. */
+export function writeManifest(stateDir: string, m: Manifest): void {
+  const file = manifestPath(stateDir, m.project);
+  mkdirSync(join(stateDir, m.project), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const sorted = { ...m, files: [...m.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  writeFileSync(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/** Add or replace records by path (a file lives on one client only). */
+export function mergeFiles(m: Manifest, placed: readonly PlacedFile[]): Manifest {
+  const byPath = new Map(m.files.map((f) => [f.path, f]));
+  for (const f of placed) byPath.set(f.path, f);
+  return { ...m, files: [...byPath.values()] };
+}
+
+export function filesOn(m: Manifest, clientName: string): PlacedFile[] {
+  return m.files.filter((f) => f.client === clientName);
+}
+
+/** Default folder for director's state on this machine. */
+export const STATE_DIR = '.director';
