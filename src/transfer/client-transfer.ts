@@ -6,7 +6,7 @@
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
 //      replacing), record them, and only then delete the local copies.
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
-import { lstat, unlink } from 'node:fs/promises';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
@@ -252,21 +252,21 @@ async function finish(
   settle: (s: FileStatus) => void,
 ): Promise<void> {
   await opts.record(verified);
-  await Promise.all(
-    verified.map(async (s) => {
-      if (!opts.keep) {
-        try {
-          const st = await lstat(s.job.file.abs);
-          if (st.size !== s.job.file.size || st.mtimeMs !== s.job.file.mtimeMs) s.keptBecause = 'changed since it was read';
-          else {
-            await unlink(s.job.file.abs);
-            s.removedLocal = true;
-          }
-        } catch (e) {
-          s.keptBecause = `cannot remove: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`;
+  // Synchronous: an unlink of a file just read is quick, and a thousand of them as promises
+  // would each wait a trip through libuv's thread pool.
+  for (const s of verified) {
+    if (!opts.keep) {
+      try {
+        const st = lstatSync(s.job.file.abs);
+        if (st.size !== s.job.file.size || st.mtimeMs !== s.job.file.mtimeMs) s.keptBecause = 'changed since it was read';
+        else {
+          unlinkSync(s.job.file.abs);
+          s.removedLocal = true;
         }
+      } catch (e) {
+        s.keptBecause = `cannot remove: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`;
       }
-      settle(s);
-    }),
-  );
+    }
+    settle(s);
+  }
 }

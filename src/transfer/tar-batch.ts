@@ -17,6 +17,8 @@ import { trace } from '../trace.js';
 const READ_CHUNK = 256 * 1024;
 /** Files up to this size are read whole in one call, which costs far less than open/read/close. */
 const WHOLE_FILE = 1024 * 1024;
+/** Small files being read ahead of the tar stream, per batch. */
+const READ_AHEAD = 16;
 /** tar emits 512-byte headers and paddings; writing each as its own SSH packet costs a syscall. */
 const COALESCE = 64 * 1024;
 
@@ -102,12 +104,28 @@ async function feed(
   onBytes: ((n: number) => void) | undefined,
 ): Promise<void> {
   const names: string[] = [];
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  // Small files are read ahead, several at once: one at a time, each read waits a full
+  // trip through libuv's thread pool.
+  const ahead = new Map<BatchItem, Promise<Buffer>>();
+  let next = 0;
+  const readAhead = () => {
+    while (next < items.length && ahead.size < READ_AHEAD) {
+      const it = items[next++] as BatchItem;
+      if (it.job.file.size <= WHOLE_FILE) {
+        const p = readWhole(it.job.file.abs);
+        p.catch(() => undefined);
+        ahead.set(it, p);
+      }
+    }
+  };
   for (const item of items) {
-    if (item.job.file.size <= WHOLE_FILE) {
+    readAhead();
+    const pending = ahead.get(item);
+    if (pending) {
+      ahead.delete(item);
       let data: Buffer;
       try {
-        data = await readWhole(item.job.file.abs);
+        data = await pending;
       } catch (e) {
         unreadable.set(item, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         continue;
@@ -136,10 +154,11 @@ async function feed(
       });
       let position = 0;
       while (position < st.size) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, st.size - position), position);
+        // The tar stream keeps what it is given, so every chunk is a buffer of its own.
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, st.size - position));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, position);
         if (bytesRead === 0) throw new Error(`${item.job.file.rel} shrank while it was being sent`);
-        // The tar stream keeps what it is given, so it gets its own copy.
-        const chunk = Buffer.from(buf.subarray(0, bytesRead));
+        const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
         hash.update(chunk);
         position += bytesRead;
         if (!entry.write(chunk)) await new Promise<void>((ok) => entry.once('drain', ok));
