@@ -61,6 +61,8 @@ export class Session {
   private readonly channels = pLimit(EXEC_CHANNELS);
   private lost: Error | undefined;
   private closed = false;
+  /** Ends every running exec when the connection goes, in case its channel never closes. */
+  private readonly onLost = new Set<() => void>();
 
   private constructor(
     private readonly conn: InstanceType<typeof SshClient>,
@@ -71,6 +73,7 @@ export class Session {
     });
     conn.on('close', () => {
       this.lost ??= new Error('connection closed');
+      for (const f of [...this.onLost]) f();
     });
   }
 
@@ -190,15 +193,24 @@ export class Session {
         else stream.resume();
         if (opts.stderr) stream.stderr.pipe(opts.stderr, { end: false });
         else stream.stderr.resume();
-        stream.on('close', () => {
+        let settled = false;
+        const finish = () => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           clearTimeout(grace);
           opts.signal?.removeEventListener('abort', onAbort);
+          this.onLost.delete(onConnectionLost);
           if (code === null && signal === null && !timedOut && !interrupted && this.lost) {
             return reject(this.lostError());
           }
           resolve({ code, signal, timedOut, interrupted });
-        });
+        };
+        // ssh2 closes a dead connection's channels only once their output is read out; a
+        // reader that stopped (backpressure) would keep this exec pending forever.
+        const onConnectionLost = () => setTimeout(finish, 1000).unref();
+        this.onLost.add(onConnectionLost);
+        stream.on('close', finish);
         const input = opts.stdin;
         if (input === undefined) stream.end();
         else if (typeof input === 'string' || Buffer.isBuffer(input)) stream.end(input);

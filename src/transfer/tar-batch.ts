@@ -67,7 +67,15 @@ export async function sendBatch(
       },
     });
 
-  const feeding = feed(pack, items, listName, sent, unreadable, opts.onBytes).catch((e: unknown) => {
+  // If the remote command ends first (connection lost, tar died), feeding must stop waiting
+  // for a reader that is gone.
+  const stop = new AbortController();
+  // And if feeding fails (a file shrank under us), the remote command is stopped: its tar
+  // would otherwise wait for the rest of a stream that never comes.
+  const cancel = new AbortController();
+  pack.on('error', () => undefined);
+  const feeding = feed(pack, items, listName, sent, unreadable, opts.onBytes, stop.signal).catch((e: unknown) => {
+    cancel.abort();
     pack.destroy(e as Error);
     throw e;
   });
@@ -78,9 +86,10 @@ export async function sendBatch(
     stdin,
     stdout: collect(out),
     stderr: collect(err),
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal: opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal,
   });
   void feeding.then(() => trace(`batch of ${items.length} fed`), () => undefined);
+  void running.finally(() => stop.abort()).catch(() => undefined);
   const [fed, ran] = await Promise.allSettled([feeding, running]);
   if (ran.status === 'rejected') throw ran.reason;
   if (fed.status === 'rejected') throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
@@ -102,7 +111,9 @@ async function feed(
   sent: Map<BatchItem, { md5: string; bytes: number }>,
   unreadable: Map<BatchItem, string>,
   onBytes: ((n: number) => void) | undefined,
+  stop: AbortSignal,
 ): Promise<void> {
+  const until = <T>(p: Promise<T>) => unlessStopped(p, stop);
   const names: string[] = [];
   // Small files are read ahead, several at once: one at a time, each read waits a full
   // trip through libuv's thread pool.
@@ -130,8 +141,10 @@ async function feed(
         unreadable.set(item, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         continue;
       }
-      await new Promise<void>((ok, fail) =>
-        pack.entry({ name: item.tempRel, size: data.length, mode: 0o644, mtime: new Date(item.job.file.mtimeMs), type: 'file' }, data, (e) => (e ? fail(e) : ok())),
+      await until(
+        new Promise<void>((ok, fail) =>
+          quiet(pack.entry({ name: item.tempRel, size: data.length, mode: 0o644, mtime: new Date(item.job.file.mtimeMs), type: 'file' }, data, (e) => (e ? fail(e) : ok()))),
+        ),
       );
       sent.set(item, { md5: createHash('md5').update(data).digest('hex'), bytes: data.length });
       names.push(item.tempRel);
@@ -150,8 +163,10 @@ async function feed(
       const hash = createHash('md5');
       let entry!: ReturnType<tar.Pack['entry']>;
       const done = new Promise<void>((ok, fail) => {
-        entry = pack.entry({ name: item.tempRel, size: st.size, mode: 0o644, mtime: st.mtime, type: 'file' }, (e) => (e ? fail(e) : ok()));
+        entry = quiet(pack.entry({ name: item.tempRel, size: st.size, mode: 0o644, mtime: st.mtime, type: 'file' }, (e) => (e ? fail(e) : ok())));
       });
+      // Awaited below, unless feeding stops first: then its rejection must not go unhandled.
+      done.catch(() => undefined);
       let position = 0;
       while (position < st.size) {
         // The tar stream keeps what it is given, so every chunk is a buffer of its own.
@@ -161,11 +176,11 @@ async function feed(
         const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
         hash.update(chunk);
         position += bytesRead;
-        if (!entry.write(chunk)) await new Promise<void>((ok) => entry.once('drain', ok));
+        if (!entry.write(chunk)) await until(new Promise<void>((ok) => entry.once('drain', ok)));
         onBytes?.(bytesRead);
       }
       (entry as unknown as { end(): void }).end();
-      await done;
+      await until(done);
       sent.set(item, { md5: hash.digest('hex'), bytes: position });
       names.push(item.tempRel);
     } finally {
@@ -173,7 +188,7 @@ async function feed(
     }
   }
   const list = nulList(names);
-  await new Promise<void>((ok, fail) => pack.entry({ name: listName, size: list.length, mode: 0o600 }, list, (e) => (e ? fail(e) : ok())));
+  await until(new Promise<void>((ok, fail) => quiet(pack.entry({ name: listName, size: list.length, mode: 0o600 }, list, (e) => (e ? fail(e) : ok())))));
   pack.finalize();
 }
 
@@ -209,4 +224,29 @@ export class Coalesce extends Transform {
     this.parts = [];
     this.length = 0;
   }
+}
+
+/** `p`, or a rejection as soon as `signal` aborts. */
+function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('the remote side stopped reading'));
+  return new Promise<T>((ok, fail) => {
+    const onAbort = () => fail(new Error('the remote side stopped reading'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        ok(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        fail(e);
+      },
+    );
+  });
+}
+
+/** An entry's failure reaches us through its callback; an 'error' event with no listener would crash. */
+function quiet<T extends { on(event: 'error', f: () => void): unknown }>(entry: T): T {
+  entry.on('error', () => undefined);
+  return entry;
 }

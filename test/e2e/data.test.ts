@@ -1,0 +1,264 @@
+// director data against real sshd hosts, each with its own home: placement, integrity,
+// local deletion only after verification, reruns, hostile names, failing clients.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DIRECTOR_BIN, runDirector } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+import { holders, makeData, md5, remoteBytes, remoteFile } from '../support/data-files.js';
+import { within } from '../support/timeout.js';
+
+let c: TestCluster;
+let cwd: string;
+
+test.before(async () => {
+  c = await startCluster(3);
+  cwd = mkdtempSync(join(tmpdir(), 'director-data-cwd-'));
+});
+test.after(async () => {
+  await c.stop();
+});
+
+const data = (args: string[], opts: { cwd?: string } = {}) => runDirector([...c.args(), 'data', ...args], { cwd: opts.cwd ?? cwd });
+const left = (dir: string): string[] => {
+  const out: string[] = [];
+  const walk = (d: string, p: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), p + e.name + '/');
+      else out.push(p + e.name);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+};
+const manifest = (project: string, dir = cwd) =>
+  JSON.parse(readFileSync(join(dir, '.director', project, 'placement.json'), 'utf8')) as { files: Array<{ path: string; client: string; md5: string; size: number; remotePath: string }> };
+
+test('mod placement: every file on exactly the client (n-1) mod N, bytes intact, local copies gone, record written', async () => {
+  const paths = ['t_1.txt', 't_2.txt', 't_3.txt', 't_4.json', 't_0.gz', 'sub/t_5.txt', 'other/t_5.txt', 'z_6.ZIP'];
+  const { dir, files } = makeData(paths);
+  writeFileSync(join(dir, 'skip.csv'), 'not eligible');
+  symlinkSync('/etc/hostname', join(dir, 'link_1.txt'));
+  const r = await data([dir, 'modp']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, `Found 8 files in ${dir} (2 files skipped: 1 symlink, 1 extension)`);
+  assert.match(r.stdout, /Distributing data\.\.\./);
+  assert.match(r.stdout, /8 of 8 files verified on their clients, 0 failed/);
+  const want: Record<string, number> = { 't_1.txt': 0, 't_2.txt': 1, 't_3.txt': 2, 't_4.json': 0, 't_0.gz': 2, 'sub/t_5.txt': 1, 'other/t_5.txt': 1, 'z_6.ZIP': 2 };
+  for (const [rel, host] of Object.entries(want)) {
+    assert.equal(holders(c, 'modp', rel), [host], rel);
+    assert.is(md5(remoteBytes(c, host, 'modp', rel)), md5(files.get(rel)!), rel);
+  }
+  assert.equal(left(dir), ['link_1.txt', 'skip.csv'], 'only the ineligible files remain');
+  assert.is(readFileSync('/etc/hostname', 'utf8').length > 0, true, 'the symlink target is untouched');
+  const m = manifest('modp');
+  assert.is(m.files.length, 8);
+  for (const f of m.files) {
+    assert.is(f.client, c.hosts[want[f.path]!]!.name);
+    assert.is(f.md5, md5(files.get(f.path)!));
+  }
+  // No temporaries left behind on any host.
+  for (let i = 0; i < 3; i++) assert.not.ok(JSON.stringify(readdirSync(join(c.hosts[i]!.home, 'director/data/modp'), { recursive: true })).includes('director-tmp'));
+
+  const list = await runDirector([...c.args(), 'data', '--list', 'modp'], { cwd });
+  assert.is(list.code, 0);
+  assert.match(list.stdout, /8 files of project modp on 3 clients/);
+});
+
+test('random placement with a seed is repeatable, and files without a number go at random', async () => {
+  const paths = Array.from({ length: 30 }, (_, i) => `r${i}.txt`);
+  const a = makeData(paths);
+  const b = makeData(paths);
+  const ra = await data([a.dir, 'randa', '--placement', 'random', '--seed', 'fixed']);
+  const rb = await data([b.dir, 'randb', '--placement', 'random', '--seed', 'fixed']);
+  assert.is(ra.code, 0, ra.stdout);
+  assert.is(rb.code, 0);
+  assert.match(ra.stdout, /30 files placed at random/);
+  const where = (p: string) => Object.fromEntries(manifest(p).files.map((f) => [f.path, f.client]));
+  assert.equal(where('randa'), where('randb'));
+  for (const rel of paths) assert.is(holders(c, 'randa', rel).length, 1, rel);
+  assert.ok(new Set(Object.values(where('randa'))).size > 1, 'spread over more than one client');
+});
+
+test('--keep keeps local copies; a rerun finds identical targets and removes the local copies', async () => {
+  const { dir, files } = makeData(['k_1.txt', 'k_2.txt']);
+  const r = await data([dir, 'keepp', '--keep']);
+  assert.is(r.code, 0);
+  assert.equal(left(dir), ['k_1.txt', 'k_2.txt']);
+  const again = await data([dir, 'keepp']);
+  assert.is(again.code, 0, again.stdout);
+  assert.match(again.stdout, /2 files already on their clients with the same md5/);
+  assert.equal(left(dir), []);
+  assert.is(md5(remoteBytes(c, 1, 'keepp', 'k_2.txt')), md5(files.get('k_2.txt')!));
+});
+
+test('an existing different target fails that file (kept locally) unless --force', async () => {
+  const { dir, files } = makeData(['d_1.txt', 'd_2.txt']);
+  const target = remoteFile(c, 0, 'diffp', 'd_1.txt');
+  mkdirSync(join(target, '..'), { recursive: true });
+  writeFileSync(target, 'something else');
+  const r = await data([dir, 'diffp']);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /d_1\.txt → .*: a different file is already at director\/data\/diffp\/d_1\.txt .*--force replaces it/);
+  assert.equal(left(dir), ['d_1.txt']);
+  assert.is(readFileSync(target, 'utf8'), 'something else');
+  const f = await data([dir, 'diffp', '--force']);
+  assert.is(f.code, 0, f.stdout);
+  assert.is(md5(readFileSync(target)), md5(files.get('d_1.txt')!));
+  assert.equal(left(dir), []);
+});
+
+test('--dry-run sends nothing; --dry-run --json lists every file', async () => {
+  const { dir } = makeData(['p_1.txt', 'p_2.txt', 'p_3.txt', 'q.txt']);
+  const r = await data([dir, 'dryp', '--dry-run']);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, /Plan \(dry run, nothing sent\)/);
+  const j = await runDirector([...c.args(), '--json', 'data', dir, 'dryp', '--dry-run', '--seed', '1'], { cwd });
+  const doc = JSON.parse(j.stdout) as { clients: Array<{ client: string; files: Array<{ path: string }> }> };
+  assert.equal(doc.clients.flatMap((x) => x.files.map((f) => f.path)).sort(), ['p_1.txt', 'p_2.txt', 'p_3.txt', 'q.txt']);
+  assert.equal(doc.clients[0]!.files.map((f) => f.path).filter((p) => p.startsWith('p')), ['p_1.txt']);
+  assert.equal(left(dir).length, 4);
+  for (let i = 0; i < 3; i++) assert.not.ok(existsSync(join(c.hosts[i]!.home, 'director/data/dryp')));
+  assert.not.ok(existsSync(join(cwd, '.director/dryp')));
+});
+
+test('an empty folder: nothing to do, exit 0; a missing folder: exit 2', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'director-empty-'));
+  const r = await data([empty, 'emptyp']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Found 0 files/);
+  const m = await data([join(empty, 'nope'), 'emptyp']);
+  assert.is(m.code, 2);
+  assert.match(m.stderr, /does not exist/);
+  const bad = await data([empty, '../escape']);
+  assert.is(bad.code, 2);
+});
+
+test('hostile names land literally: spaces, quotes, unicode, $(…), a leading -, newlines', async () => {
+  const paths = ['with space_1.txt', `it's "quoted"_2.txt`, 'ünï cødé ✓_3.txt', '$(touch PWNED)_4.txt', '-rf_5.txt', 'semi;colon_6.txt', 'new\nline_7.txt', 'dir with space/$(x)_8.txt'];
+  const { dir, files } = makeData(paths);
+  const r = await data([dir, 'hostile']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  for (const rel of paths) {
+    const h = holders(c, 'hostile', rel);
+    assert.is(h.length, 1, rel);
+    assert.is(md5(remoteBytes(c, h[0]!, 'hostile', rel)), md5(files.get(rel)!), rel);
+  }
+  for (let i = 0; i < 3; i++) {
+    assert.not.ok(existsSync(join(c.hosts[i]!.home, 'PWNED')));
+    assert.not.ok(existsSync(join(c.hosts[i]!.home, 'director/data/hostile/PWNED')));
+  }
+  assert.equal(left(dir), []);
+});
+
+test('a client down from the start: its files fail and stay; a rerun once it is up completes', async () => {
+  const paths = Array.from({ length: 9 }, (_, i) => `w_${i + 1}.txt`);
+  const { dir, files } = makeData(paths);
+  await c.cluster.stopHost(1);
+  try {
+    const r = await data([dir, 'downp']);
+    assert.is(r.code, 1);
+    assert.match(r.stdout, /6 of 9 files verified on their clients, 3 failed/);
+    assert.match(r.stdout, /connection refused/);
+    assert.equal(left(dir), ['w_2.txt', 'w_5.txt', 'w_8.txt']);
+  } finally {
+    await c.cluster.startHost(1);
+  }
+  const again = await data([dir, 'downp']);
+  assert.is(again.code, 0, again.stdout);
+  assert.match(again.stdout, /3 of 3 files verified/);
+  assert.equal(left(dir), []);
+  for (const rel of paths) assert.is(md5(remoteBytes(c, holders(c, 'downp', rel)[0]!, 'downp', rel)), md5(files.get(rel)!));
+  assert.is(manifest('downp').files.length, 9);
+});
+
+test('an unreadable local file fails alone and stays; the others go (director runs as nobody)', async () => {
+  if (process.getuid?.() !== 0) return;
+  const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
+  const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }));
+  const { dir } = makeData(['u_1.txt', 'u_2.txt', 'u_3.txt']);
+  const home = mkdtempSync(join('/var/tmp', 'director-nobody-'));
+  chmodSync(home, 0o755);
+  const key = join(home, 'key');
+  const kh = join(home, 'known_hosts');
+  const conf = join(home, 'clients.conf');
+  copyFileSync(c.cluster.identity, key);
+  copyFileSync(c.cluster.knownHosts, kh);
+  copyFileSync(c.cluster.clientsConf, conf);
+  for (const p of [home, key, kh, conf, dir, join(dir, 'u_1.txt'), join(dir, 'u_3.txt')]) chownSync(p, uid, gid);
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'u_2.txt'), 0o000); // owned by root: nobody cannot read it
+  const child = spawn(process.execPath, [DIRECTOR_BIN, '-c', conf, '-i', key, '--known-hosts', kh, '-l', 'root', 'data', dir, 'unread'], {
+    cwd: home,
+    uid,
+    gid,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' },
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await within(30_000, 'director as nobody', new Promise<number | null>((ok) => child.on('close', ok)));
+  assert.is(code, 1, out);
+  assert.match(out, /u_2\.txt → .*: cannot read: EACCES/);
+  assert.equal(left(dir), ['u_2.txt']);
+  assert.equal(holders(c, 'unread', 'u_1.txt'), [0]);
+  assert.equal(holders(c, 'unread', 'u_2.txt'), []);
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('sshd killed mid-transfer: every file is verified on its client or still in the source folder', async () => {
+  // Big enough that the transfer is still running when the host dies.
+  const paths = Array.from({ length: 36 }, (_, i) => `big_${i + 1}.txt`);
+  const { dir, files } = makeData(paths, () => 3 * 1024 * 1024);
+  const child = spawn(process.execPath, [DIRECTOR_BIN, ...c.args(), 'data', dir, 'killp'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<number | null>((ok) => child.on('close', ok));
+  // Wait until host 2 has verified a first file (it is in the record), then kill its sshd and
+  // every session under it while its other batches are on the wire.
+  const record = join(cwd, '.director/killp/placement.json');
+  const host2 = c.hosts[2]!.name;
+  await within(20_000, 'a first file verified on host 2', (async () => {
+    for (;;) {
+      try {
+        if (readFileSync(record, 'utf8').includes(`"client": "${host2}"`)) return;
+      } catch {
+        /* not written yet */
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })());
+  c.cluster.killHost(2);
+  const code = await within(60_000, 'director after the kill', closed);
+  await c.cluster.startHost(2);
+  assert.is(code, 1, out);
+  let verified = 0;
+  let kept = 0;
+  for (const rel of paths) {
+    const local = existsSync(join(dir, rel));
+    const h = holders(c, 'killp', rel);
+    assert.ok(h.length <= 1, `${rel} on several clients`);
+    const remoteOk = h.length === 1 && md5(remoteBytes(c, h[0]!, 'killp', rel)) === md5(files.get(rel)!);
+    if (h.length === 1) assert.ok(remoteOk, `${rel} at its final name with wrong bytes`);
+    assert.ok(local || remoteOk, `${rel} lost`);
+    if (local) kept++;
+    if (remoteOk && !local) verified++;
+  }
+  assert.is(kept + verified, paths.length);
+  assert.ok(kept >= 1, `host 2 files were kept: ${out}`);
+  assert.ok(paths.some((rel) => !existsSync(join(dir, rel)) && holders(c, 'killp', rel)[0] === 2), 'some of host 2 verified before the kill');
+  // The record names exactly the files whose local copies went.
+  const recorded = new Set(manifest('killp').files.map((f) => f.path));
+  for (const rel of paths) if (!existsSync(join(dir, rel))) assert.ok(recorded.has(rel), `${rel} deleted but not recorded`);
+  // A rerun completes the job.
+  const again = await data([dir, 'killp']);
+  assert.is(again.code, 0, again.stdout);
+  assert.equal(left(dir), []);
+  for (const rel of paths) assert.is(md5(remoteBytes(c, holders(c, 'killp', rel)[0]!, 'killp', rel)), md5(files.get(rel)!));
+});
+
+test.run();

@@ -1,0 +1,41 @@
+// Helpers for `data` tests: make a folder of files, and find where each one went.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TestCluster } from './cluster.js';
+
+export function md5(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+export interface Made {
+  dir: string;
+  files: Map<string, Buffer>;
+}
+
+/** A fresh folder with the given relative paths, each with `size` random bytes (default 200..2200). */
+export function makeData(paths: readonly string[], size?: (rel: string) => number): Made {
+  const dir = mkdtempSync(join(tmpdir(), 'director-data-'));
+  const files = new Map<string, Buffer>();
+  for (const rel of paths) {
+    const data = randomBytes(size ? size(rel) : 200 + Math.floor(Math.random() * 2000));
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), data);
+    files.set(rel, data);
+  }
+  return { dir, files };
+}
+
+export function remoteFile(c: TestCluster, host: number, project: string, rel: string): string {
+  return join(c.hosts[host]!.home, 'director/data', project, rel);
+}
+
+/** Indexes of the hosts that hold `rel` of `project` at its final name. */
+export function holders(c: TestCluster, project: string, rel: string): number[] {
+  return c.hosts.map((_, i) => i).filter((i) => existsSync(remoteFile(c, i, project, rel)));
+}
+
+export function remoteBytes(c: TestCluster, host: number, project: string, rel: string): Buffer {
+  return readFileSync(remoteFile(c, host, project, rel));
+}

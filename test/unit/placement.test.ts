@@ -1,0 +1,98 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fileNumber, modIndex, place } from '../../src/transfer/placement.js';
+import { seededRng } from '../../src/transfer/random.js';
+import { eligible, parseExtensions } from '../../src/transfer/scan.js';
+import { batches, tempPath } from '../../src/transfer/client-transfer.js';
+import { parseMd5sumZ } from '../../src/transfer/md5sum-output.js';
+import { batchCommand } from '../../src/transfer/tar-batch.js';
+
+const NUMBERS: Array<[string, number | undefined]> = [
+  ['tweets_12.txt', 12],
+  ['a_3.tar.gz', 3],
+  ['run_12.part_3.txt', 3],
+  ['f_007.json', 7],
+  ['x_0.txt', 0],
+  ['sub_9/plain.txt', undefined],
+  ['dir/file_5.json', 5],
+  ['no_number.txt', undefined],
+  ['trailing_5', undefined],
+  ['_4.txt', 4],
+  ['a_b_22.c.gz', 22],
+  ['big_99999999999999999999.txt', undefined],
+];
+
+for (const [name, n] of NUMBERS) {
+  test(`fileNumber(${JSON.stringify(name)}) = ${n}`, () => assert.is(fileNumber(name), n));
+}
+
+test('mod: _1 to the first client, _0 to the last, (n-1) mod N', () => {
+  const table: Array<[number, number, number]> = [
+    [1, 4, 0],
+    [2, 4, 1],
+    [4, 4, 3],
+    [5, 4, 0],
+    [0, 4, 3],
+    [12, 5, 1],
+    [7, 1, 0],
+  ];
+  for (const [n, clients, want] of table) assert.is(modIndex(n, clients), want, `${n} mod ${clients}`);
+});
+
+test('place: numbered files by rule, others at random (seeded, repeatable), records win', () => {
+  const items = ['a_1.txt', 'b_2.txt', 'c.txt', 'd.txt', 'e_3.txt'].map((rel) => ({ rel }));
+  const one = place(items, 2, 'mod', seededRng('s'));
+  const two = place(items, 2, 'mod', seededRng('s'));
+  assert.equal(one.map((p) => p.client), two.map((p) => p.client));
+  assert.equal(one.slice(0, 2).map((p) => [p.client, p.by]), [[0, 'number'], [1, 'number']]);
+  assert.equal(one.filter((p) => p.by === 'random').map((p) => p.item.rel), ['c.txt', 'd.txt']);
+  const kept = place(items, 2, 'mod', seededRng('s'), (rel) => (rel === 'a_1.txt' ? 1 : undefined));
+  assert.equal([kept[0]?.client, kept[0]?.by], [1, 'record']);
+});
+
+test('random placement is roughly uniform and depends on the seed', () => {
+  const items = Array.from({ length: 4000 }, (_, i) => ({ rel: `f_${i}.txt` }));
+  const counts = [0, 0, 0, 0];
+  for (const p of place(items, 4, 'random', seededRng('x'))) counts[p.client]! += 1;
+  for (const c of counts) assert.ok(c > 850 && c < 1150, `counts ${counts}`);
+  const a = place(items, 4, 'random', seededRng('x')).map((p) => p.client).join('');
+  const b = place(items, 4, 'random', seededRng('y')).map((p) => p.client).join('');
+  assert.is.not(a, b);
+});
+
+test('extensions: default list, --ext parsing, case-insensitive', () => {
+  const exts = parseExtensions('TXT, .json,gz');
+  assert.equal(exts, ['.txt', '.json', '.gz']);
+  assert.ok(eligible('A.TXT', exts));
+  assert.ok(eligible('x.tar.gz', exts));
+  assert.not.ok(eligible('x.csv', exts));
+  assert.not.ok(eligible('.txt', exts));
+  assert.ok(eligible('anything', undefined));
+});
+
+test('temporary names sit next to the final name', () => {
+  assert.is(tempPath('a/b/c_1.txt'), 'a/b/.c_1.txt.director-tmp');
+  assert.is(tempPath('c.txt'), '.c.txt.director-tmp');
+});
+
+test('batches close by count and by bytes, keeping order', () => {
+  const jobs = [5, 5, 5, 20, 1, 1].map((size, i) => ({ i, file: { size } }));
+  assert.equal(batches(jobs, 2, 12).map((b) => b.map((j) => j.i)), [[0, 1], [2], [3], [4, 5]]);
+  assert.equal(batches([], 2, 12), []);
+});
+
+test('md5sum -z output: names with spaces, newlines and backslashes survive', () => {
+  const out = `${'a'.repeat(32)}  plain\0${'b'.repeat(32)}  with space\nnewline\\\0${'c'.repeat(32)} *bin\0`;
+  const m = parseMd5sumZ(out);
+  assert.is(m.get('plain'), 'a'.repeat(32));
+  assert.is(m.get('with space\nnewline\\'), 'b'.repeat(32));
+  assert.is(m.get('bin'), 'c'.repeat(32));
+});
+
+test('the batch command quotes the base folder and carries no file names', () => {
+  const cmd = batchCommand("director/data/it's $(x)", '.director-batch-ab12.list');
+  assert.match(cmd, /mkdir -p -- 'director\/data\/it'\\''s \$\(x\)'/);
+  assert.not.match(cmd, /\$\(x\) /);
+});
+
+test.run();
