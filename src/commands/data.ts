@@ -7,6 +7,7 @@ import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';
 import { transferToClient, type FileJob, type FileStatus } from '../transfer/client-transfer.js';
+import { FileReader } from '../transfer/file-reader.js';
 import { checkProject, mergeFiles, readManifest, writeManifest, type Manifest, type PlacedFile } from '../transfer/manifest.js';
 import { place, type PlacementRule } from '../transfer/placement.js';
 import { seededRng } from '../transfer/random.js';
@@ -106,10 +107,12 @@ export async function runData(
   const wanted = new Set(work.map((p) => p.client.name));
   const fleet = deps.fleet;
   const signal = fleet.signal;
+  const reader = new FileReader();
   const results = await fleet.run(
     async (session, client) => {
       const p = plan.clients[client.index] as ClientPlan;
       return transferToClient(session, joinRemote(remotePath(opts.remoteRoot), opts.project), p.jobs, {
+        reader,
         keep: opts.keep,
         force: opts.force,
         ...(signal ? { signal } : {}),
@@ -122,6 +125,7 @@ export async function runData(
     // Clients with nothing to receive are not contacted.
     (client) => wanted.has(client.name),
   );
+  await reader.close();
   const outcomes: ClientOutcome[] = [];
   for (const r of results) {
     const p = plan.clients[r.client.index] as ClientPlan;

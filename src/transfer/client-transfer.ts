@@ -18,6 +18,7 @@ import { joinRemote } from './remote-path.js';
 import type { LocalFile } from './scan.js';
 import { errorText, sftpRename, sftpUnlink } from './sftp-ops.js';
 import { sendBatch, type BatchItem } from './tar-batch.js';
+import type { FileReader } from './file-reader.js';
 import { trace } from '../trace.js';
 
 /** Batches in flight on one connection (each holds one exec channel). */
@@ -26,7 +27,7 @@ export const BATCHES_IN_FLIGHT = 3;
  * A batch closes at this many files or bytes: large enough that one round trip covers many
  * small files, small enough that big files verify while others are still on the wire.
  */
-const BATCH_FILES = 64;
+const BATCH_FILES = 256;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Local md5s of files that already exist remotely, computed at once. */
 const LOCAL_HASHES_IN_FLIGHT = 8;
@@ -44,6 +45,8 @@ export type FileStatus =
   | { job: FileJob; ok: false; kind: FailKind; reason: string };
 
 export interface ClientTransferOptions {
+  /** Reads and hashes local files on a worker thread. */
+  reader: FileReader;
   keep: boolean;
   force: boolean;
   signal?: AbortSignal;
@@ -207,7 +210,7 @@ async function oneBatch(
 ): Promise<void> {
   const who = `${session.target.hostname}:${session.target.port}`;
   trace(`${who} batch of ${items.length} starts`);
-  const outcome = await sendBatch(session, base, items, {
+  const outcome = await sendBatch(session, base, items, opts.reader, {
     ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

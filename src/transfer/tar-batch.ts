@@ -2,9 +2,7 @@
 // extracts them under temporary names, then md5sums exactly those files (their names travel
 // inside the tar as a NUL-separated list, never through the shell) and prints the sums.
 // So a batch costs one round trip for upload and verification together.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -12,12 +10,12 @@ import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { nulList, parseMd5sumZ } from './md5sum-output.js';
 import type { FileJob } from './client-transfer.js';
+import { ReadError, type FileReader, type FileStream } from './file-reader.js';
 import { trace } from '../trace.js';
 
-const READ_CHUNK = 256 * 1024;
-/** Files up to this size are read whole in one call, which costs far less than open/read/close. */
-const WHOLE_FILE = 1024 * 1024;
-/** Small files being read ahead of the tar stream, per batch. */
+/** Files up to this size are opened ahead of the stream, several at once. */
+const SMALL = 1024 * 1024;
+/** Files being read ahead of the tar stream, per batch. */
 const READ_AHEAD = 16;
 /** tar emits 512-byte headers and paddings; writing each as its own SSH packet costs a syscall. */
 const COALESCE = 64 * 1024;
@@ -42,7 +40,7 @@ export function batchCommand(base: string, listName: string): string {
   const b = quote(base);
   const l = quote(listName);
   return (
-    `mkdir -p -- ${b} && cd -- ${b} && tar -x -f - --no-same-owner && ` +
+    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -f - --no-same-owner && ` +
     `{ xargs -0 -r md5sum -z -- < ${l} 2>/dev/null; rm -f -- ${l}; }`
   );
 }
@@ -51,6 +49,7 @@ export async function sendBatch(
   session: Session,
   base: string,
   items: readonly BatchItem[],
+  reader: FileReader,
   opts: { onBytes?: (n: number) => void; signal?: AbortSignal },
 ): Promise<BatchOutcome> {
   const listName = `.director-batch-${randomBytes(6).toString('hex')}.list`;
@@ -74,7 +73,7 @@ export async function sendBatch(
   // would otherwise wait for the rest of a stream that never comes.
   const cancel = new AbortController();
   pack.on('error', () => undefined);
-  const feeding = feed(pack, items, listName, sent, unreadable, opts.onBytes, stop.signal).catch((e: unknown) => {
+  const feeding = feed(pack, items, listName, sent, unreadable, reader, opts.onBytes, stop.signal).catch((e: unknown) => {
     cancel.abort();
     pack.destroy(e as Error);
     throw e;
@@ -103,98 +102,66 @@ export async function sendBatch(
   return { sent, unreadable, remote };
 }
 
-/** Write every readable file into the tar, hashing exactly the bytes written. */
+/** Write every readable file into the tar; the reader hashes exactly the bytes it hands over. */
 async function feed(
   pack: tar.Pack,
   items: readonly BatchItem[],
   listName: string,
   sent: Map<BatchItem, { md5: string; bytes: number }>,
   unreadable: Map<BatchItem, string>,
+  reader: FileReader,
   onBytes: ((n: number) => void) | undefined,
   stop: AbortSignal,
 ): Promise<void> {
   const until = <T>(p: Promise<T>) => unlessStopped(p, stop);
   const names: string[] = [];
-  // Small files are read ahead, several at once: one at a time, each read waits a full
-  // trip through libuv's thread pool.
-  const ahead = new Map<BatchItem, Promise<Buffer>>();
+  // Small files are opened ahead, so the reader thread works while the channel sends.
+  const ahead = new Map<BatchItem, Promise<FileStream>>();
   let next = 0;
   const readAhead = () => {
     while (next < items.length && ahead.size < READ_AHEAD) {
-      const it = items[next++] as BatchItem;
-      if (it.job.file.size <= WHOLE_FILE) {
-        const p = readWhole(it.job.file.abs);
-        p.catch(() => undefined);
-        ahead.set(it, p);
-      }
+      const it = items[next] as BatchItem;
+      if (it.job.file.size > SMALL && ahead.size > 0) break;
+      next++;
+      const p = reader.open(it.job.file.abs);
+      p.catch(() => undefined);
+      ahead.set(it, p);
     }
   };
   for (const item of items) {
     readAhead();
-    const pending = ahead.get(item);
-    if (pending) {
-      ahead.delete(item);
-      let data: Buffer;
-      try {
-        data = await pending;
-      } catch (e) {
-        unreadable.set(item, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const opening = ahead.get(item) ?? reader.open(item.job.file.abs);
+    ahead.delete(item);
+    let file: FileStream;
+    try {
+      file = await until(opening);
+    } catch (e) {
+      if (e instanceof ReadError) {
+        unreadable.set(item, e.message);
         continue;
       }
-      await until(
-        new Promise<void>((ok, fail) =>
-          quiet(pack.entry({ name: item.tempRel, size: data.length, mode: 0o644, mtime: new Date(item.job.file.mtimeMs), type: 'file' }, data, (e) => (e ? fail(e) : ok()))),
-        ),
-      );
-      sent.set(item, { md5: createHash('md5').update(data).digest('hex'), bytes: data.length });
-      names.push(item.tempRel);
-      onBytes?.(data.length);
-      continue;
+      throw e;
     }
-    let fh;
-    try {
-      fh = await open(item.job.file.abs, 'r');
-    } catch (e) {
-      unreadable.set(item, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      continue;
+    let entry!: ReturnType<tar.Pack['entry']>;
+    const done = new Promise<void>((ok, fail) => {
+      entry = quiet(pack.entry({ name: item.tempRel, size: file.size, mode: 0o644, mtime: new Date(item.job.file.mtimeMs), type: 'file' }, (e) => (e ? fail(e) : ok())));
+    });
+    // Awaited below, unless feeding stops first: then its rejection must not go unhandled.
+    done.catch(() => undefined);
+    for (;;) {
+      const chunk = await until(file.next());
+      if (chunk === undefined) break;
+      onBytes?.(chunk.length);
+      if (!entry.write(chunk)) await until(new Promise<void>((ok) => entry.once('drain', ok)));
     }
-    try {
-      const st = await fh.stat();
-      const hash = createHash('md5');
-      let entry!: ReturnType<tar.Pack['entry']>;
-      const done = new Promise<void>((ok, fail) => {
-        entry = quiet(pack.entry({ name: item.tempRel, size: st.size, mode: 0o644, mtime: st.mtime, type: 'file' }, (e) => (e ? fail(e) : ok())));
-      });
-      // Awaited below, unless feeding stops first: then its rejection must not go unhandled.
-      done.catch(() => undefined);
-      let position = 0;
-      while (position < st.size) {
-        // The tar stream keeps what it is given, so every chunk is a buffer of its own.
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, st.size - position));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, position);
-        if (bytesRead === 0) throw new Error(`${item.job.file.rel} shrank while it was being sent`);
-        const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-        hash.update(chunk);
-        position += bytesRead;
-        if (!entry.write(chunk)) await until(new Promise<void>((ok) => entry.once('drain', ok)));
-        onBytes?.(bytesRead);
-      }
-      (entry as unknown as { end(): void }).end();
-      await until(done);
-      sent.set(item, { md5: hash.digest('hex'), bytes: position });
-      names.push(item.tempRel);
-    } finally {
-      await fh.close().catch(() => undefined);
-    }
+    (entry as unknown as { end(): void }).end();
+    await until(done);
+    sent.set(item, await file.result());
+    names.push(item.tempRel);
   }
   const list = nulList(names);
   await until(new Promise<void>((ok, fail) => quiet(pack.entry({ name: listName, size: list.length, mode: 0o600 }, list, (e) => (e ? fail(e) : ok())))));
   pack.finalize();
-}
-
-function readWhole(path: string): Promise<Buffer> {
-  // The callback form skips a promise hop per step of open/stat/read/close.
-  return new Promise((ok, fail) => readFile(path, (e, data) => (e ? fail(e) : ok(data))));
 }
 
 /** Joins small chunks into writes of about `size` bytes; passes big chunks straight on. */
