@@ -103,6 +103,35 @@ program
     ),
   );
 
+program
+  .command('run')
+  .description('upload <script> to every client, run it (in the project data folder if given), gather each client\'s output')
+  .argument('<script>', 'local script: run by its shebang, else /bin/sh')
+  .argument('[project]', 'work in <remote-root>/<project> and list the files data placed there in DIRECTOR_FILES')
+  .argument('[args...]', 'arguments for the script, after "--"')
+  .option('-o, --output <dir>', 'root of the output folders', 'output')
+  .option('--remote-root <path>', 'remote folder for projects (default: the placement record\'s, else ~/director/data)')
+  .option('--keep-remote', 'leave the remote temporary folder (script, DIRECTOR_OUTPUT_DIR) in place')
+  .option('--inline', "print each client's whole output as one block when it finishes")
+  .option('--fold', 'print one block per group of clients with identical output and status')
+  .option('-q, --quiet', 'print only the status lines')
+  .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
+  .option('--no-stdin', 'do not read piped standard input')
+  .action(act(() => import('../src/cli/actions/run.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
+program
+  .command('exec')
+  .description('run a command (your own shell code) on every client, with run\'s output, time limit and exit status')
+  .argument('<command...>', 'the command words, after "--"; joined by spaces as ssh does')
+  .option('-o, --output <dir>', 'keep the per-client files under <dir>/exec/<run id>/')
+  .option('--keep-remote', 'leave the remote temporary folder in place')
+  .option('--inline', "print each client's whole output as one block when it finishes")
+  .option('--fold', 'print one block per group of clients with identical output and status')
+  .option('-q, --quiet', 'print only the status lines')
+  .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
+  .option('--no-stdin', 'do not read piped standard input')
+  .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');

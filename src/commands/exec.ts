@@ -1,0 +1,48 @@
+// director exec -- <command…>: run the user's own shell code on every client, with run's
+// output handling, time limit and exit status. Output is kept only with -o.
+import type { Fleet } from '../ssh/fleet.js';
+import { UsageError } from '../config/errors.js';
+import { runOnFleet } from '../run/engine.js';
+import { createRunFolder, hostFolderNames } from '../run/layout.js';
+import { makeRunId } from '../run/run-id.js';
+import { execCommand, runEnv } from '../run/remote-command.js';
+import type { StdinSource } from '../run/stdin.js';
+import type { RunEvents, RunOutcome } from '../run/types.js';
+
+export interface ExecOptions {
+  words: string[];
+  /** Root of the output folders; absent = keep no files. */
+  outputRoot?: string;
+  /** Fetch what the command wrote under DIRECTOR_OUTPUT_DIR (with outputRoot). */
+  gather: boolean;
+  keepRemote: boolean;
+  timeoutMs?: number;
+  stdin?: StdinSource;
+  signal?: AbortSignal;
+}
+
+export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: RunEvents }): Promise<RunOutcome> {
+  if (opts.words.length === 0 || opts.words.every((w) => w.trim() === '')) throw new UsageError('exec: give a command after "--"');
+  const folder = opts.outputRoot !== undefined ? createRunFolder(opts.outputRoot, 'exec') : { runId: makeRunId(), dir: undefined };
+  const count = deps.fleet.clients.length;
+  return runOnFleet(
+    deps.fleet,
+    {
+      kind: 'exec',
+      command: (client, tempDir) =>
+        execCommand({ tempDir, env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }), words: opts.words }),
+    },
+    {
+      runId: folder.runId,
+      ...(folder.dir !== undefined ? { outputDir: folder.dir } : {}),
+      hostDirs: hostFolderNames(deps.fleet.clients),
+      gather: opts.gather && folder.dir !== undefined,
+      keepRemote: opts.keepRemote,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.stdin ? { stdin: opts.stdin } : {}),
+      what: { args: opts.words },
+    },
+    deps.events,
+  );
+}

@@ -1,0 +1,116 @@
+// director run <script> [project] [-- args…]: upload the script to every client, run it
+// there (in the project's data folder when given) and gather each client's output into
+// output/<project or script>/<run id>/.
+import { closeSync, copyFileSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../config/errors.js';
+import type { Fleet } from '../ssh/fleet.js';
+import { HostError } from '../ssh/host-error.js';
+import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readManifest, type Manifest } from '../transfer/manifest.js';
+import { joinRemote, remotePath } from '../transfer/remote-path.js';
+import { runOnFleet, type HostPlan } from '../run/engine.js';
+import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
+import { LocalTemp } from '../run/local-temp.js';
+import { filesListText, interpreterFor, remoteIn, runCommand, runEnv } from '../run/remote-command.js';
+import { putFile, putText } from '../run/sftp-put.js';
+import type { StdinSource } from '../run/stdin.js';
+import type { RunEvents, RunOutcome } from '../run/types.js';
+
+export interface RunOptions {
+  script: string;
+  project?: string;
+  args: string[];
+  /** Root of the output folders (default `output`). */
+  outputRoot: string;
+  /** Remote data root; default: the placement record's, else ~/director/data. */
+  remoteRoot?: string;
+  /** Where `data` keeps placement records (.director). */
+  stateDir: string;
+  keepRemote: boolean;
+  timeoutMs?: number;
+  stdin?: StdinSource;
+  signal?: AbortSignal;
+}
+
+export interface RunDeps {
+  fleet: Fleet;
+  events?: RunEvents;
+}
+
+/** Checks made before any client is contacted. */
+export function checkRun(opts: RunOptions): { interpreter: string | undefined; manifest: Manifest | undefined; workDir: string | undefined } {
+  let size: number;
+  try {
+    const st = statSync(opts.script);
+    if (!st.isFile()) throw new Error('not a file');
+    size = st.size;
+  } catch (e) {
+    throw new UsageError(`run: script ${opts.script}: ${(e as Error).message}`);
+  }
+  const head = Buffer.alloc(Math.min(4, size));
+  const fd = openSync(opts.script, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (opts.project === undefined) return { interpreter: interpreterFor(head), manifest: undefined, workDir: undefined };
+  const project = checkProject(opts.project);
+  const manifest = readManifest(opts.stateDir, project);
+  const root = opts.remoteRoot ?? manifest?.remoteRoot ?? DEFAULT_REMOTE_ROOT;
+  return { interpreter: interpreterFor(head), manifest, workDir: remotePath(joinRemote(root, project)) };
+}
+
+export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> {
+  const { interpreter, manifest, workDir } = checkRun(opts);
+  const temp = new LocalTemp();
+  try {
+    // One snapshot for all clients: every client runs the same bytes, read once, now.
+    const snapshot = temp.path('script');
+    copyFileSync(opts.script, snapshot);
+    const { runId, dir } = createRunFolder(opts.outputRoot, opts.project ?? scriptLabel(opts.script));
+    const count = deps.fleet.clients.length;
+    const plan: HostPlan = {
+      kind: 'run',
+      ...(workDir !== undefined ? { workDir } : {}),
+      async upload(session, client, tempDir) {
+        const sftp = await session.sftp();
+        await putFile(sftp, snapshot, remoteIn(tempDir, 'script'), 0o700).catch((e: Error) => {
+          throw new HostError('io', `uploading the script: ${e.message}`);
+        });
+        if (!manifest) return { filesList: false };
+        const list = filesListText(filesOn(manifest, client.name).map((f) => f.path));
+        await putText(sftp, remoteIn(tempDir, 'files'), list, 0o600).catch((e: Error) => {
+          throw new HostError('io', `uploading the DIRECTOR_FILES list: ${e.message}`);
+        });
+        return { filesList: true };
+      },
+      command: (client, tempDir, filesList) =>
+        runCommand({
+          tempDir,
+          ...(workDir !== undefined ? { workDir } : {}),
+          env: runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, tempDir, filesList }),
+          ...(interpreter !== undefined ? { interpreter } : {}),
+          args: opts.args,
+        }),
+    };
+    return await runOnFleet(
+      deps.fleet,
+      plan,
+      {
+        runId,
+        outputDir: dir,
+        hostDirs: hostFolderNames(deps.fleet.clients),
+        gather: true,
+        keepRemote: opts.keepRemote,
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.stdin ? { stdin: opts.stdin } : {}),
+        what: { script: resolve(opts.script), ...(opts.project !== undefined ? { project: opts.project } : {}), args: opts.args },
+      },
+      deps.events,
+    );
+  } finally {
+    temp.remove();
+  }
+}

@@ -1,0 +1,185 @@
+// The work run and exec share, per client over its one connection: make a temporary
+// folder, upload (run), run the command with its output captured and watched, fetch what
+// it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
+// client's result; summary.json is written even after Ctrl-C.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '../config/client.js';
+import type { Fleet, HostResult } from '../ssh/fleet.js';
+import { HostError } from '../ssh/host-error.js';
+import type { Session } from '../ssh/session.js';
+import { StreamCapture } from './capture.js';
+import { exitCodeFor, stateOfError } from './exit-status.js';
+import { hostDigest } from './fold.js';
+import { fetchTree } from './gather.js';
+import { endOfExec } from './host-status.js';
+import { cleanupCommand, killCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
+import type { StdinSource } from './stdin.js';
+import { writeSummary } from './summary.js';
+import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
+import { watch } from './watchdog.js';
+
+export interface HostPlan {
+  kind: 'run' | 'exec';
+  /** Remote working folder (created if missing); absent = the login home. */
+  workDir?: string;
+  /** Uploads into the fresh temporary folder; says whether a DIRECTOR_FILES list went up. */
+  upload?(session: Session, client: Client, tempDir: string): Promise<{ filesList: boolean }>;
+  /** The command text for this client (see remote-command.ts). */
+  command(client: Client, tempDir: string, filesList: boolean): string;
+}
+
+export interface EngineOptions {
+  runId: string;
+  /** The run's local folder; absent = keep nothing. */
+  outputDir?: string;
+  /** Per client index: its folder name under outputDir. */
+  hostDirs: Map<number, string>;
+  /** Fetch DIRECTOR_OUTPUT_DIR into <host>/files (needs outputDir). */
+  gather: boolean;
+  keepRemote: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  stdin?: StdinSource;
+  what: RunOutcome['what'];
+}
+
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+
+export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptions, events: RunEvents = {}): Promise<RunOutcome> {
+  const startedAt = Date.now();
+  const records = new Map<number, HostRun>();
+  for (const client of fleet.clients) {
+    const folder = opts.hostDirs.get(client.index);
+    const dir = opts.outputDir !== undefined && folder !== undefined ? join(opts.outputDir, folder) : undefined;
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+    records.set(client.index, blankRecord(client, dir, folder));
+  }
+  const rec = (c: Client) => records.get(c.index) as HostRun;
+  let finishedCount = 0;
+
+  const results = await fleet.run<void>((session, client) => hostWork(session, client, rec(client), plan, opts, events), {
+    onStart: (client) => (rec(client).startedAt = Date.now()),
+    onDone: (result) => {
+      const r = rec(result.client);
+      settle(r, result);
+      r.order = ++finishedCount;
+      events.finished?.(r);
+    },
+  });
+
+  const hosts = results.map((r) => rec(r.client));
+  const outcome: RunOutcome = {
+    command: plan.kind,
+    runId: opts.runId,
+    ...(opts.outputDir !== undefined ? { outputDir: opts.outputDir } : {}),
+    startedAt,
+    finishedAt: Date.now(),
+    interrupted: opts.signal?.aborted === true,
+    exitCode: exitCodeFor(hosts.map((h) => h.state)),
+    hosts,
+    what: opts.what,
+  };
+  if (opts.outputDir !== undefined) writeSummary(opts.outputDir, outcome);
+  return outcome;
+}
+
+function blankRecord(client: Client, dir: string | undefined, folder: string | undefined): HostRun {
+  return {
+    client,
+    state: 'failed',
+    code: null,
+    signal: null,
+    timedOut: false,
+    startedAt: 0,
+    finishedAt: 0,
+    order: 0,
+    stdout: { bytes: 0, md5: EMPTY_MD5 },
+    stderr: { bytes: 0, md5: EMPTY_MD5 },
+    files: { count: 0, bytes: 0, skipped: [] },
+    ...(dir !== undefined ? { dir, ...(folder !== undefined ? { folder } : {}) } : {}),
+    digest: '',
+  };
+}
+
+async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
+  if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
+  const prep = await session.capture(prepareCommand(plan.kind, plan.workDir));
+  const tempDir = prep.result.code === 0 ? parseTempDir(prep.stdout) : undefined;
+  if (tempDir === undefined) {
+    const why = prep.stderr.trim().split('\n').pop() || `exit status ${prep.result.code ?? prep.result.signal}`;
+    throw new HostError('remote-exit', `cannot make the remote temporary folder: ${why}`);
+  }
+  try {
+    const { filesList } = plan.upload ? await plan.upload(session, client, tempDir) : { filesList: false };
+    if (opts.signal?.aborted) throw new HostError('interrupted', 'interrupted before the command started');
+    await runCaptured(session, client, r, plan.command(client, tempDir, filesList), tempDir, opts, events);
+    if (opts.gather && r.dir !== undefined) {
+      try {
+        r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
+      } catch (e) {
+        r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
+      }
+    }
+  } finally {
+    if (opts.keepRemote) r.remoteDir = tempDir;
+    else if (!session.isLost) await session.capture(cleanupCommand(tempDir)).catch(() => undefined);
+  }
+}
+
+async function runCaptured(
+  session: Session,
+  client: Client,
+  r: HostRun,
+  command: string,
+  tempDir: string,
+  opts: EngineOptions,
+  events: RunEvents,
+): Promise<void> {
+  const capture = (name: StreamName) =>
+    new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (lines) => events.lines?.(client, name, lines) : undefined);
+  const out = capture('stdout');
+  const err = capture('stderr');
+  const input = opts.stdin?.open();
+  let abandoned = false;
+  try {
+    const exec = session.exec(command, { stdout: out, stderr: err, ...(input ? { stdin: input } : {}) });
+    const w = await watch(exec, {
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      kill: async () => (await session.capture(killCommand(tempDir))).result.code === 0,
+    });
+    r.timedOut = w.timedOut;
+    if (w.settled) {
+      r.code = w.value.code;
+      r.signal = w.value.signal;
+    } else {
+      abandoned = true;
+      throw new HostError(w.timedOut ? 'timeout' : 'interrupted', 'the remote command could not be confirmed killed; it may still run');
+    }
+    const end = endOfExec({ code: r.code, signal: r.signal, timedOut: w.timedOut, interrupted: w.interrupted }, opts.timeoutMs);
+    r.state = end.state;
+    if (end.error) r.error = end.error;
+  } finally {
+    input?.destroy();
+    const [o, e] = await Promise.all([out.close(!abandoned), err.close(!abandoned)]);
+    r.stdout = { bytes: o.bytes, md5: o.md5 };
+    r.stderr = { bytes: e.bytes, md5: e.md5 };
+    const local = o.error ?? e.error;
+    if (local) r.files.error = `writing output on the director: ${local.message}`;
+  }
+}
+
+/** Folds the Fleet's verdict into the record: a thrown error wins over what was recorded. */
+function settle(r: HostRun, result: HostResult<void>): void {
+  r.finishedAt = Date.now();
+  if (r.startedAt === 0) r.startedAt = r.finishedAt;
+  if (!result.ok) {
+    r.state = stateOfError(result.error.kind);
+    r.error = result.error;
+  } else if (r.state === 'success' && r.files.error !== undefined) {
+    r.state = 'failed';
+    r.error = new HostError('io', r.files.error);
+  }
+  r.digest = hostDigest(r);
+}
