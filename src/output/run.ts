@@ -8,6 +8,7 @@ import { BlockPrinter } from './run-blocks.js';
 import { LivePrinter } from './run-live.js';
 import { byFinish, statusLine } from './run-status.js';
 import { summaryLine } from './results.js';
+import { outputHead } from './run-head.js';
 
 export type RunView = 'live' | 'inline' | 'fold' | 'quiet';
 
@@ -33,10 +34,14 @@ export class RunRenderer {
     const p = this.p;
     if (p.json) {
       const doc = summaryDocument(o);
-      if (!kept) {
-        delete doc['outputDir'];
-        for (const c of doc['clients'] as Record<string, unknown>[]) delete c['folder'];
-      }
+      const clients = doc['clients'] as Record<string, unknown>[];
+      o.hosts.forEach((h, i) => {
+        const c = clients[i];
+        if (!c) return;
+        if (h.dir !== undefined) c['output'] = outputHead(h.dir);
+        if (!kept) delete c['folder'];
+      });
+      if (!kept) delete doc['outputDir'];
       p.document(doc);
       return;
     }

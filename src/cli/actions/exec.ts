@@ -6,8 +6,8 @@ import { withRunContext, type RunCliArgs } from './run.js';
 export default async function execAction(raw: RawGlobals, args: RunCliArgs, ctx: ActionContext): Promise<number> {
   const o = args.opts;
   return withRunContext(raw, o, ctx, async ({ g, view, renderer, temp, stdin, fleet }) => {
-    // Blocks are read back from files: without -o they go to a spool removed afterwards.
-    const spool = o.output === undefined && (view === 'inline' || view === 'fold') ? temp.path('output') : undefined;
+    // Blocks and --json are read back from files: without -o they go to a spool removed afterwards.
+    const spool = o.output === undefined && (view === 'inline' || view === 'fold' || g.json) ? temp.path('output') : undefined;
     const outputRoot = o.output ?? spool;
     const outcome = await exec(
       {

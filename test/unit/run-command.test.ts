@@ -1,0 +1,145 @@
+// The remote command builder, run through local shells with a stub script: hostile values
+// arrive intact, nothing director adds is interpreted, the pid file names the process group
+// that killCommand ends.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  cleanupCommand,
+  execCommand,
+  filesListText,
+  interpreterFor,
+  killCommand,
+  parseTempDir,
+  prepareCommand,
+  remoteIn,
+  runCommand,
+  runEnv,
+} from '../../src/run/remote-command.js';
+import { isAlive } from '../../src/sandbox/process-tree.js';
+import { within } from '../support/timeout.js';
+
+const HOSTILE = ["it's", '"dq"', '$(touch PWNED)', '`touch PWNED2`', 'a;touch PWNED3', 'new\nline', ' lead space', '*', '$HOME', '-n', '', '\\', 'ünï ✓'];
+const home = mkdtempSync(join(tmpdir(), 'director-runcmd-'));
+const tmp = join(home, 'tmp');
+mkdirSync(tmp);
+
+/** Runs shell text as the remote login shell would: `<shell> -c text` in the home. */
+function sh(shell: string, text: string): string {
+  // stdin from /dev/null: on a socket, bash would take itself for an rshd child and read ~/.bashrc.
+  return execFileSync(shell, ['-c', text], { cwd: home, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: tmp }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function prepare(kind: 'run' | 'exec', workDir?: string): string {
+  const d = parseTempDir(sh('sh', prepareCommand(kind, workDir)));
+  assert.ok(d, 'prepare printed an absolute folder');
+  return d as string;
+}
+
+// The stub prints its working folder, environment and arguments, NUL-separated.
+const STUB = `#!/bin/sh
+printf '%s\\0' "$(pwd)" "$DIRECTOR_HOST" "$DIRECTOR_HOST_INDEX" "$DIRECTOR_HOST_COUNT" "$DIRECTOR_PROJECT" "$DIRECTOR_OUTPUT_DIR" "\${DIRECTOR_FILES-unset}" "$DIRECTOR_RUN_ID" "$#" "$@"
+`;
+
+for (const shell of ['sh', 'dash', 'bash']) {
+  test(`run command through ${shell}: working folder, DIRECTOR_* and arguments arrive intact`, () => {
+    const workDir = `data dir/it's "proj"`;
+    const d = prepare('run', workDir);
+    assert.ok(existsSync(join(home, workDir)), 'the work folder was made');
+    assert.ok(d.startsWith(`${tmp}/director-run.`));
+    assert.ok(existsSync(remoteIn(d, 'output')));
+    writeFileSync(remoteIn(d, 'script'), STUB, { mode: 0o700 });
+    for (const value of HOSTILE) {
+      const env = runEnv({ host: value, index: 2, count: 4, project: value, runId: '20261123-111500-ab12', tempDir: d, filesList: true });
+      const out = sh(shell, runCommand({ tempDir: d, workDir, env, args: [value, 'x y', value] })).split('\0');
+      assert.equal(out.slice(0, -1), [
+        realpathSync(join(home, workDir)),
+        value,
+        '2',
+        '4',
+        value,
+        `${d}/output`,
+        `${d}/files`,
+        '20261123-111500-ab12',
+        '3',
+        value,
+        'x y',
+        value,
+      ]);
+    }
+    assert.is(Number(readFileSync(remoteIn(d, 'pid'), 'utf8')) > 1, true, 'pid recorded');
+    for (const bad of ['PWNED', 'PWNED2', 'PWNED3']) assert.not.ok(existsSync(join(home, bad)) || existsSync(join(home, workDir, bad)), bad);
+    sh(shell, cleanupCommand(d));
+    assert.not.ok(existsSync(d), 'cleanup removed the temporary folder');
+  });
+}
+
+test('a script without shebang runs by /bin/sh; without a project there is no cd and DIRECTOR_FILES is unset', () => {
+  const d = prepare('run');
+  writeFileSync(remoteIn(d, 'script'), STUB.split('\n').slice(1).join('\n'), { mode: 0o600 }); // not even executable
+  const interpreter = interpreterFor(readFileSync(remoteIn(d, 'script')));
+  assert.is(interpreter, '/bin/sh');
+  const env = runEnv({ host: 'h', index: 0, count: 1, runId: 'r', tempDir: d, filesList: false });
+  const out = sh('sh', runCommand({ tempDir: d, env, interpreter: '/bin/sh', args: [] })).split('\0');
+  assert.is(out[0], realpathSync(home));
+  assert.is(out[4], '', 'DIRECTOR_PROJECT is empty without a project');
+  assert.is(out[6], 'unset');
+  sh('sh', cleanupCommand(d));
+});
+
+test('interpreter: a shebang or an ELF binary runs as it is', () => {
+  assert.is(interpreterFor(Buffer.from('#!/usr/bin/env python3\n')), undefined);
+  assert.is(interpreterFor(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2])), undefined);
+  assert.is(interpreterFor(Buffer.from('echo hi')), '/bin/sh');
+  assert.is(interpreterFor(Buffer.alloc(0)), '/bin/sh');
+});
+
+test('exec: the user words are shell code; the values director adds are data', () => {
+  const d = prepare('exec');
+  assert.ok(d.includes('/director-exec.'));
+  for (const value of HOSTILE) {
+    const env = runEnv({ host: value, index: 1, count: 2, runId: 'r', tempDir: d, filesList: false });
+    const out = sh('dash', execCommand({ tempDir: d, env, words: ['printf', "'%s|'", '"$DIRECTOR_HOST"', '$((1+2))', ';', 'printf', '%s', '"$DIRECTOR_HOST_INDEX"'] }));
+    assert.is(out, `${value}|3|1`);
+  }
+  assert.not.ok(existsSync(join(home, 'PWNED')));
+  assert.throws(() => execCommand({ tempDir: d, env: {}, words: [] }), /empty/);
+  sh('sh', cleanupCommand(d));
+});
+
+test('parseTempDir accepts only one absolute path', () => {
+  assert.is(parseTempDir('/tmp/director-run.abc\n'), '/tmp/director-run.abc');
+  assert.is(parseTempDir('tmp/x\n'), undefined);
+  assert.is(parseTempDir('/tmp/a\n/tmp/b\n'), undefined);
+  assert.is(parseTempDir(''), undefined);
+});
+
+test('the placement list is one path a line', () => {
+  assert.is(filesListText(['a.txt', 'sub/b c.json']), 'a.txt\nsub/b c.json\n');
+  assert.is(filesListText([]), '');
+});
+
+test('killCommand ends the whole process group the command recorded, children included', async () => {
+  const d = prepare('exec');
+  const cmd = execCommand({ tempDir: d, env: { DIRECTOR_HOST: 'h' }, words: ['sleep 4244 & sleep 4245; echo never'] });
+  // detached: a new session, as sshd gives each command.
+  const child = spawn('sh', ['-c', cmd], { cwd: home, detached: true, stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '' } });
+  const pidFile = remoteIn(d, 'pid');
+  await within(5000, 'pid file', (async () => {
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 20));
+  })());
+  assert.is(Number(readFileSync(pidFile, 'utf8')), child.pid);
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
+  sh('sh', killCommand(d));
+  assert.is(await within(5000, 'killed', exited), 'SIGKILL');
+  // The backgrounded sleep was in the same group: gone too.
+  const sleeps = execFileSync('sh', ['-c', 'ps -eo pid=,args= | grep "[s]leep 424[45]" || true'], { encoding: 'utf8' }).trim();
+  const leftovers = sleeps.split('\n').filter((l) => l !== '').map((l) => Number(l.trim().split(' ')[0]));
+  assert.equal(leftovers.filter(isAlive), [], sleeps);
+  sh('sh', cleanupCommand(d));
+});
+
+test.run();
