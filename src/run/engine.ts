@@ -152,7 +152,8 @@ async function runCaptured(
     r.timedOut = w.timedOut;
     if (w.settled) {
       r.code = w.value.code;
-      r.signal = w.value.signal;
+      // ssh2 names signals "SIGTERM" (Session's comment says "TERM"): keep the RFC 4254 form.
+      r.signal = w.value.signal === null ? null : w.value.signal.replace(/^SIG/, '');
     } else {
       abandoned = true;
       throw new HostError(w.timedOut ? 'timeout' : 'interrupted', 'the remote command could not be confirmed killed; it may still run');
