@@ -91,7 +91,7 @@ export class Cluster {
     mkdirSync(hostRoot, { recursive: true, mode: 0o755 });
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-    const client = utils.generateKeyPairSync('ed25519', { comment: 'director-sandbox' });
+    const client = ed25519Pair('director-sandbox');
     const identity = join(dir, 'id_ed25519');
     writeFileSync(identity, client.private, { mode: 0o600 });
     writeFileSync(`${identity}.pub`, `${client.public}\n`);
@@ -110,7 +110,7 @@ export class Cluster {
       const tmp = join(base, 'tmp');
       for (const d of [etc, home, tmp]) mkdirSync(d, { recursive: true });
       chmodSync(tmp, 0o1777);
-      const key = utils.generateKeyPairSync('ed25519', { comment: `host${index + 1}` });
+      const key = ed25519Pair(`host${index + 1}`);
       writeFileSync(join(etc, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
       writeFileSync(join(etc, 'ssh_host_ed25519_key.pub'), `${key.public}\n`);
       const host: SandboxHost = {
@@ -264,11 +264,25 @@ export class Cluster {
   async rekeyHost(index: number): Promise<void> {
     const h = this.host(index);
     await this.stopHost(index);
-    const key = utils.generateKeyPairSync('ed25519', { comment: `host${index + 1}-rekeyed` });
+    const key = ed25519Pair(`host${index + 1}-rekeyed`);
     writeFileSync(join(h.etc, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
     h.hostKeyPublic = key.public;
     this.saveState();
     await this.startHost(index);
+  }
+}
+
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2's generator drops leading zero bytes of the
+ * public key (mscdex/ssh2#1390), so about one key in 256 is unusable: check and retry.
+ */
+export function ed25519Pair(comment: string): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const blob = Buffer.from(pair.public.split(' ')[1] ?? '', 'base64');
+    const parsed = utils.parseKey(pair.private);
+    // 4 + "ssh-ed25519" (11) + 4 + 32 key bytes
+    if (blob.length === 51 && !(parsed instanceof Error)) return pair;
   }
 }
 

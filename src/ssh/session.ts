@@ -5,6 +5,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
+import { killableCommand, killGroupCommand, PgidSniffer } from './killable.js';
 import type { KnownHostsStore } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import type { KeyRing } from './keys.js';
@@ -153,10 +154,13 @@ export class Session {
   }
 
   private execNow(command: string, opts: ExecOptions): Promise<ExecResult> {
+    // Only a command that may have to be stopped pays for the wrapper.
+    const stoppable = (opts.timeoutMs !== undefined && opts.timeoutMs > 0) || opts.signal !== undefined;
+    const sniffer = stoppable ? new PgidSniffer() : undefined;
     return new Promise<ExecResult>((resolve, reject) => {
       if (this.lost) return reject(this.lostError());
       if (opts.signal?.aborted) return resolve({ code: null, signal: null, timedOut: false, interrupted: true });
-      this.conn.exec(command, (err: Error | undefined, stream: ClientChannel) => {
+      this.conn.exec(stoppable ? killableCommand(command) : command, (err: Error | undefined, stream: ClientChannel) => {
         if (err) return reject(this.lost ? this.lostError() : new HostError('io', `cannot open a channel: ${err.message}`));
         let code: number | null = null;
         let signal: string | null = null;
@@ -164,14 +168,20 @@ export class Session {
         let interrupted = false;
         let timer: NodeJS.Timeout | undefined;
         let grace: NodeJS.Timeout | undefined;
+        let settled = false;
         const kill = () => {
-          // sshd delivers a "signal" request with killpg(), so the command's children go too.
+          if (grace) return;
           try {
             stream.signal('KILL');
           } catch {
             /* channel already closing */
           }
-          grace ??= setTimeout(() => stream.close(), KILL_GRACE_MS);
+          if (sniffer?.pgid !== undefined) this.killGroup(sniffer.pgid);
+          // If the channel still does not close, drop it, and stop waiting for it after that.
+          grace = setTimeout(() => {
+            stream.close();
+            grace = setTimeout(finish, KILL_GRACE_MS);
+          }, KILL_GRACE_MS);
         };
         const onAbort = () => {
           interrupted = true;
@@ -186,14 +196,14 @@ export class Session {
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         stream.on('exit', (c: number | null, s?: string) => {
           if (typeof c === 'number') code = c;
-          else if (typeof s === 'string') signal = s;
+          else if (typeof s === 'string') signal = s.replace(/^SIG/, '');
         });
         // Both streams are always read, or flow control stalls the remote command.
         if (opts.stdout) stream.pipe(opts.stdout, { end: false });
         else stream.resume();
-        if (opts.stderr) stream.stderr.pipe(opts.stderr, { end: false });
-        else stream.stderr.resume();
-        let settled = false;
+        const stderr = sniffer ? stream.stderr.pipe(sniffer) : stream.stderr;
+        if (opts.stderr) stderr.pipe(opts.stderr, { end: false });
+        else stderr.resume();
         const finish = () => {
           if (settled) return;
           settled = true;
@@ -210,12 +220,27 @@ export class Session {
         // reader that stopped (backpressure) would keep this exec pending forever.
         const onConnectionLost = () => setTimeout(finish, 1000).unref();
         this.onLost.add(onConnectionLost);
-        stream.on('close', finish);
+        stream.on('close', () => {
+          // The sniffer may still hold the last of stderr; let it flush first.
+          if (sniffer && !sniffer.writableFinished) sniffer.once('finish', () => setImmediate(finish));
+          else finish();
+        });
         const input = opts.stdin;
         if (input === undefined) stream.end();
         else if (typeof input === 'string' || Buffer.isBuffer(input)) stream.end(input);
         else input.pipe(stream);
       });
+    });
+  }
+
+  /** `kill -KILL -- -pgid` on a channel of its own, outside the channel bound (sshd keeps one spare). */
+  private killGroup(pgid: number): void {
+    if (this.lost) return;
+    this.conn.exec(killGroupCommand(pgid), (err: Error | undefined, stream: ClientChannel) => {
+      if (err) return;
+      stream.resume();
+      stream.stderr.resume();
+      stream.end();
     });
   }
 

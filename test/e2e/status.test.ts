@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import ssh2 from 'ssh2';
+import { ed25519Pair } from '../../src/sandbox/cluster.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { deadHost, netnsSupported } from '../support/netns.js';
@@ -85,7 +85,7 @@ test('status --ssh: a port that accepts TCP but never speaks SSH is a connect ti
 test('status --ssh: a refused port is unreachable; a wrong key is an auth failure', async () => {
   const c = await sharedCluster();
   const wrong = join(tmp, 'wrong_key');
-  writeFileSync(wrong, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  writeFileSync(wrong, ed25519Pair('wrong').private, { mode: 0o600 });
   const conf = join(tmp, 'refused.conf');
   writeFileSync(conf, `${c.hosts[0]!.name}\n127.0.0.78:1\n`);
   const r = await runDirector(['-c', conf, '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts, 'status', '--ssh']);

@@ -1,0 +1,159 @@
+// The SSH layer on its own against a real sshd: exit codes and signals, stdin, a command
+// timeout that kills the remote process group, a lost connection, channel bounds.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Writable } from 'node:stream';
+import { sharedCluster } from '../support/cluster.js';
+import { within } from '../support/timeout.js';
+import { Session, EXEC_CHANNELS } from '../../src/ssh/session.js';
+import { KnownHostsStore } from '../../src/ssh/known-hosts-store.js';
+import { KeyRing } from '../../src/ssh/keys.js';
+import { HostError } from '../../src/ssh/host-error.js';
+import { Fleet } from '../../src/ssh/fleet.js';
+import { parseClients } from '../../src/config/clients.js';
+
+async function open(host = 0): Promise<Session> {
+  const c = await sharedCluster();
+  const h = c.hosts[host]!;
+  return Session.open(
+    { hostname: h.address, port: h.port, username: 'root', identityFiles: [] },
+    { knownHosts: new KnownHostsStore(c.cluster.knownHosts, 'strict'), keys: new KeyRing(c.cluster.identity, undefined), connectTimeoutMs: 5000 },
+  );
+}
+
+/** Command lines of the processes under host 0's sshd. */
+async function remoteCommands(): Promise<string[]> {
+  const c = await sharedCluster();
+  return c.cluster.processes(0).map((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      return '';
+    }
+  });
+}
+
+test('exit codes, signals, stdout and stderr apart, stdin in', async () => {
+  const s = await open();
+  try {
+    const a = await s.capture('echo out; echo err >&2; exit 7');
+    assert.equal([a.result.code, a.result.signal, a.stdout, a.stderr], [7, null, 'out\n', 'err\n']);
+    const b = await s.capture('kill -TERM $$');
+    assert.equal([b.result.code, b.result.signal], [null, 'TERM']);
+    const d = await s.capture('echo to-err >&2; exit 3', { timeoutMs: 5000 });
+    assert.equal([d.result.code, d.stderr], [3, 'to-err\n'], 'the kill wrapper leaves stderr and the status alone');
+    const c = await s.capture('tr a-z A-Z', { stdin: 'hello\n' });
+    assert.is(c.stdout, 'HELLO\n');
+  } finally {
+    s.close();
+  }
+});
+
+test('a timeout kills the remote command and its children, not only the channel', async () => {
+  const s = await open();
+  try {
+    const started = Date.now();
+    const r = await within(10_000, 'timed out exec', s.exec('sleep 4241 & sleep 4242; echo never', { timeoutMs: 500 }));
+    assert.ok(r.timedOut);
+    assert.ok(Date.now() - started < 4000);
+    await new Promise((ok) => setTimeout(ok, 300));
+    const left = (await remoteCommands()).filter((cmd) => cmd.includes('sleep 424'));
+    assert.equal(left, [], `still running on the host: ${left.join(', ')}`);
+  } finally {
+    s.close();
+  }
+});
+
+test('an abort (Ctrl-C) kills the remote command too', async () => {
+  const s = await open();
+  try {
+    const ac = new AbortController();
+    const p = s.exec('sleep 4343', { signal: ac.signal });
+    await new Promise((ok) => setTimeout(ok, 300));
+    assert.ok((await remoteCommands()).some((c) => c.includes('sleep 4343')));
+    ac.abort();
+    const r = await within(10_000, 'aborted exec', p);
+    assert.ok(r.interrupted);
+    await new Promise((ok) => setTimeout(ok, 300));
+    assert.not.ok((await remoteCommands()).some((c) => c.includes('sleep 4343')));
+  } finally {
+    s.close();
+  }
+});
+
+test('more commands than sshd allows channels: all run, bounded per connection', async () => {
+  const s = await open();
+  try {
+    const runs = await within(20_000, 'many execs', Promise.all(Array.from({ length: 3 * EXEC_CHANNELS + 1 }, (_, i) => s.capture(`echo ${i}`))));
+    assert.equal(runs.map((r) => r.stdout.trim()), runs.map((_, i) => String(i)));
+  } finally {
+    s.close();
+  }
+});
+
+test('a big output under backpressure arrives whole', async () => {
+  const s = await open();
+  try {
+    let bytes = 0;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _e, cb) {
+        bytes += chunk.length;
+        setImmediate(cb);
+      },
+    });
+    const r = await within(20_000, 'big output', s.exec('head -c 5000000 /dev/zero', { stdout: slow }));
+    assert.is(r.code, 0);
+    assert.is(bytes, 5_000_000);
+  } finally {
+    s.close();
+  }
+});
+
+test('a connection that dies mid-command becomes an unreachable error, not a hang', async () => {
+  const c = await sharedCluster();
+  const s = await open(3);
+  const p = s.exec('sleep 30');
+  await new Promise((ok) => setTimeout(ok, 300));
+  c.cluster.killHost(3);
+  try {
+    await within(10_000, 'exec on a dead connection', p);
+    assert.unreachable('should have failed');
+  } catch (e) {
+    assert.instance(e, HostError);
+    assert.is((e as HostError).kind, 'unreachable');
+  } finally {
+    s.close();
+    await c.cluster.startHost(3);
+  }
+});
+
+test('Fleet: one result per client in order, failures as values, bounded parallelism', async () => {
+  const c = await sharedCluster();
+  const conf = `${c.hosts.map((h) => h.name).join('\n')}\n127.0.0.90:1\n`;
+  const clients = parseClients(conf, 'test');
+  let running = 0;
+  let peak = 0;
+  const fleet = new Fleet(clients, {
+    parallel: 2,
+    session: { knownHosts: new KnownHostsStore(c.cluster.knownHosts, 'strict'), keys: new KeyRing(c.cluster.identity, undefined), connectTimeoutMs: 5000 },
+    targets: { sshConfig: null, user: 'root' },
+  });
+  const results = await within(20_000, 'fleet', fleet.run(async (session, client) => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((ok) => setTimeout(ok, 100));
+    running--;
+    if (client.index === 1) throw new Error('work failed here');
+    return (await session.capture('echo hi')).stdout.trim();
+  }));
+  assert.equal(results.map((r) => r.client.name), clients.map((x) => x.name));
+  assert.equal(results.map((r) => r.ok), [true, false, true, true, false]);
+  assert.is(results[0]!.ok && results[0]!.value, 'hi');
+  assert.is(!results[1]!.ok && results[1]!.error.message, 'work failed here');
+  assert.is(!results[4]!.ok && results[4]!.error.kind, 'unreachable');
+  assert.ok(peak <= 2, `peak ${peak}`);
+});
+
+test.run();
