@@ -2,7 +2,7 @@
 // (VmHWM, sampled from /proc), and its output, hashed as it streams instead of kept whole.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DIRECTOR_BIN } from './cli.js';
 import { within } from './timeout.js';
 
@@ -82,4 +82,19 @@ export function hostCommandLines(processes: number[]): string[] {
     }
   }
   return out;
+}
+
+/** A `sleep` no other process on this machine runs, to find it afterwards (GNU sleep takes fractions). */
+export function distinctiveSleep(): string {
+  return `sleep 4242.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+}
+
+/**
+ * Every process on the machine whose command line contains `marker`. A remote process
+ * whose connection closed is re-parented to init and no longer shows under its host's sshd,
+ * so survivors are looked for everywhere.
+ */
+export function processesWith(marker: string): string[] {
+  const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  return hostCommandLines(pids.filter((p) => p !== process.pid)).filter((l) => l.includes(marker));
 }
