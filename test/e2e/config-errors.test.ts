@@ -1,13 +1,13 @@
 // A bad clients.conf stops the command before anything is sent: exit 2, the line named.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { silentServer, type SilentServer } from '../support/silent-server.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'director-conf-'));
+const dir = tempDir('director-conf-');
 let watch: SilentServer;
 
 test.before(async () => {

@@ -1,8 +1,7 @@
 // director data against real sshd hosts, each with its own home: placement, integrity,
 // local deletion only after verification, reruns, hostile names, failing clients.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,13 +9,14 @@ import { DIRECTOR_BIN, runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, md5, remoteBytes, remoteFile } from '../support/data-files.js';
 import { within } from '../support/timeout.js';
+import { tempDir } from '../support/temp.js';
 
 let c: TestCluster;
 let cwd: string;
 
 test.before(async () => {
   c = await startCluster(3);
-  cwd = mkdtempSync(join(tmpdir(), 'director-data-cwd-'));
+  cwd = tempDir('director-data-cwd-');
 });
 test.after(async () => {
   await c.stop();
@@ -126,7 +126,7 @@ test('--dry-run sends nothing; --dry-run --json lists every file', async () => {
 });
 
 test('an empty folder: nothing to do, exit 0; a missing folder: exit 2', async () => {
-  const empty = mkdtempSync(join(tmpdir(), 'director-empty-'));
+  const empty = tempDir('director-empty-');
   const r = await data([empty, 'emptyp']);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Found 0 files/);
@@ -180,7 +180,7 @@ test('an unreadable local file fails alone and stays; the others go (director ru
   const uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
   const gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }));
   const { dir } = makeData(['u_1.txt', 'u_2.txt', 'u_3.txt']);
-  const home = mkdtempSync(join('/var/tmp', 'director-nobody-'));
+  const home = tempDir('director-nobody-', '/var/tmp');
   chmodSync(home, 0o755);
   const key = join(home, 'key');
   const kh = join(home, 'known_hosts');

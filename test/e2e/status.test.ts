@@ -1,7 +1,6 @@
 // director status against real sshd hosts, an unanswering host in a network namespace,
 // a silent TCP port, and a wrong key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,8 +9,9 @@ import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { deadHost, netnsSupported } from '../support/netns.js';
 import { silentServer } from '../support/silent-server.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'director-status-'));
+const tmp = tempDir('director-status-');
 
 test('status: every live host is ON, in clients.conf order, exit 0', async () => {
   const c = await sharedCluster();

@@ -1,9 +1,9 @@
 // Helpers for `data` tests: make a folder of files, and find where each one went.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestCluster } from './cluster.js';
+import { tempDir } from './temp.js';
 
 export function md5(data: Buffer): string {
   return createHash('md5').update(data).digest('hex');
@@ -16,7 +16,7 @@ export interface Made {
 
 /** A fresh folder with the given relative paths, each with `size` random bytes (default 200..2200). */
 export function makeData(paths: readonly string[], size?: (rel: string) => number): Made {
-  const dir = mkdtempSync(join(tmpdir(), 'director-data-'));
+  const dir = tempDir('director-data-');
   const files = new Map<string, Buffer>();
   for (const rel of paths) {
     const data = randomBytes(size ? size(rel) : 200 + Math.floor(Math.random() * 2000));

@@ -1,0 +1,19 @@
+// Temporary folders for tests, removed when the test process exits (pass or fail).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const made: string[] = [];
+let hooked = false;
+
+export function tempDir(prefix: string, base = tmpdir()): string {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => {
+      for (const d of made) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  const dir = mkdtempSync(join(base, prefix));
+  made.push(dir);
+  return dir;
+}
