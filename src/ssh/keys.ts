@@ -1,4 +1,5 @@
 // Private keys and the agent, loaded once per command and offered to every client.
+import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -59,11 +60,37 @@ export class KeyRing {
           const why = first instanceof Error ? first.message : 'no key found';
           throw new UsageError(`cannot use identity file ${file}: ${why} (encrypted keys need ssh-agent)`);
         }
-      } else key = first;
+      } else key = withFastSign(first);
     } else if (required) {
       throw new UsageError(`identity file ${file} does not exist`);
     }
     this.cache.set(file, key);
     return key;
   }
+}
+
+/**
+ * ssh2 signs with the key's PEM text, which OpenSSL parses again for every signature
+ * (about 0.4 ms for ed25519); signing with a KeyObject made once costs a tenth of that.
+ */
+function withFastSign(key: ParsedKey): ParsedKey {
+  const pem = key.getPrivatePEM();
+  if (!pem) return key;
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPrivateKey(pem);
+  } catch {
+    return key;
+  }
+  const hashSym = Object.getOwnPropertySymbols(key).find((s) => s.description === 'Hash Algorithm');
+  const defaultAlgo = hashSym ? ((key as unknown as Record<symbol, string | null>)[hashSym] ?? null) : null;
+  const original = key.sign.bind(key);
+  key.sign = ((data: Buffer, algo?: string) => {
+    try {
+      return cryptoSign(algo || defaultAlgo, data, keyObject);
+    } catch {
+      return original(data, algo);
+    }
+  }) as ParsedKey['sign'];
+  return key;
 }

@@ -25,6 +25,10 @@ export interface HostKeyDecision {
 
 export class KnownHostsStore {
   private entries: KnownHostEntry[];
+  /** Plain entries by host name, so 256 clients do not scan the whole file 256 times. */
+  private byName = new Map<string, KnownHostEntry[]>();
+  /** Hashed, wildcard and @revoked entries: always checked. */
+  private others: KnownHostEntry[] = [];
   private lines: number;
   private needsNewline: boolean;
 
@@ -39,12 +43,34 @@ export class KnownHostsStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     this.entries = policy === 'off' ? [] : parseKnownHosts(text);
+    for (const e of this.entries) this.index(e);
     this.lines = text === '' ? 0 : text.split(/\r?\n/).length - (text.endsWith('\n') ? 1 : 0);
     this.needsNewline = text !== '' && !text.endsWith('\n');
   }
 
+  private index(e: KnownHostEntry): void {
+    const names = e.hosts.split(',');
+    if (e.marker !== undefined || e.hosts.startsWith('|') || names.some((n) => /[*?!]/.test(n))) {
+      this.others.push(e);
+      return;
+    }
+    for (const n of names) {
+      const key = n.toLowerCase();
+      const list = this.byName.get(key) ?? [];
+      list.push(e);
+      this.byName.set(key, list);
+    }
+  }
+
+  /** The entries that may concern `name`, in file order. */
+  private candidates(name: string): KnownHostEntry[] {
+    const plain = this.byName.get(name.toLowerCase()) ?? [];
+    return [...plain, ...this.others].sort((a, b) => a.line - b.line);
+  }
+
   keyTypesFor(host: string, port: number): string[] {
-    return storedKeyTypes(this.entries, lookupName(host, port));
+    const name = lookupName(host, port);
+    return storedKeyTypes(this.candidates(name), name);
   }
 
   decide(host: string, port: number, blob: Buffer): HostKeyDecision {
@@ -52,7 +78,7 @@ export class KnownHostsStore {
     const name = lookupName(host, port);
     const keyB64 = blob.toString('base64');
     const keyType = blobKeyType(blob);
-    const verdict = judgeHostKey(this.entries, name, keyType, keyB64);
+    const verdict = judgeHostKey(this.candidates(name), name, keyType, keyB64);
     switch (verdict.status) {
       case 'match':
         return { ok: true };
@@ -84,6 +110,8 @@ export class KnownHostsStore {
     appendFileSync(this.file, `${lead}${formatEntry(name, keyType, keyB64)}\n`, { mode: 0o600 });
     this.needsNewline = false;
     this.lines += 1;
-    this.entries.push({ line: this.lines, hosts: name, keyType, key: keyB64 });
+    const entry: KnownHostEntry = { line: this.lines, hosts: name, keyType, key: keyB64 };
+    this.entries.push(entry);
+    this.index(entry);
   }
 }
