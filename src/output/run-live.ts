@@ -1,11 +1,12 @@
 // Live output: every line of every client as it arrives, one prefix a line.
 // stdout lines `host: line` go to stdout; stderr lines `host! line` go to stderr.
 import type { Client } from '../config/client.js';
+import { countLines } from '../run/line-splitter.js';
 import type { StreamName } from '../run/types.js';
 import type { Printer } from './printer.js';
 import { Outlet } from './run-outlet.js';
 
-const NL = Buffer.from('\n');
+const LF = 0x0a;
 
 export class LivePrinter {
   private readonly out: Outlet;
@@ -17,11 +18,9 @@ export class LivePrinter {
     this.err = new Outlet(p.stderr);
   }
 
-  lines(client: Client, stream: StreamName, lines: Buffer[]): Promise<void> | undefined {
-    const prefix = this.prefix(client, stream);
-    const parts: Buffer[] = [];
-    for (const line of lines) parts.push(prefix, line, NL);
-    return (stream === 'stdout' ? this.out : this.err).write(Buffer.concat(parts));
+  /** `block`: whole lines, each ending in "\n" (see LineSplitter). */
+  lines(client: Client, stream: StreamName, block: Buffer): Promise<void> | undefined {
+    return (stream === 'stdout' ? this.out : this.err).write(prefixLines(block, this.prefix(client, stream)));
   }
 
   private prefix(client: Client, stream: StreamName): Buffer {
@@ -34,4 +33,17 @@ export class LivePrinter {
     }
     return prefix;
   }
+}
+
+/** The prefix before every line of the block, in one buffer. */
+export function prefixLines(block: Buffer, prefix: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(block.length + countLines(block) * prefix.length);
+  let at = 0;
+  let from = 0;
+  for (let nl = block.indexOf(LF); nl !== -1; nl = block.indexOf(LF, from)) {
+    at += prefix.copy(out, at);
+    at += block.copy(out, at, from, nl + 1);
+    from = nl + 1;
+  }
+  return out.subarray(0, at);
 }

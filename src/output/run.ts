@@ -24,7 +24,7 @@ export class RunRenderer {
     const live = new LivePrinter(p);
     this.events = {
       notice: (m) => p.noteOnce(m),
-      ...(view === 'live' && !p.json ? { lines: (client, stream, lines) => live.lines(client, stream, lines) } : {}),
+      ...(view === 'live' && !p.json ? { lines: (client, stream, block) => live.lines(client, stream, block) } : {}),
       ...(view === 'inline' && !p.json ? { finished: (h) => this.blocks.host(h) } : {}),
     };
   }

@@ -11,7 +11,7 @@ import type { StreamStats } from './types.js';
 /** How long to wait, after the command ended, for the last bytes of a stream. */
 const DRAIN_BACKSTOP_MS = 15_000;
 
-export type LinesSink = (lines: Buffer[]) => void | Promise<void>;
+export type LinesSink = (block: Buffer) => void | Promise<void>;
 
 export class StreamCapture extends Writable {
   private readonly hash = createHash('md5');
@@ -49,8 +49,8 @@ export class StreamCapture extends Writable {
     const waits: Promise<unknown>[] = [];
     if (this.file && !this.fileError && !this.file.write(chunk)) waits.push(drained(this.file));
     if (this.splitter && this.onLines) {
-      const lines = this.splitter.push(chunk);
-      const held = lines.length > 0 ? this.onLines(lines) : undefined;
+      const block = this.splitter.push(chunk);
+      const held = block ? this.onLines(block) : undefined;
       if (held) waits.push(held);
     }
     if (waits.length === 0) cb();
@@ -59,7 +59,7 @@ export class StreamCapture extends Writable {
 
   override _final(cb: (err?: Error | null) => void): void {
     const last = this.splitter?.end();
-    const held = last !== undefined && this.onLines ? this.onLines([last]) : undefined;
+    const held = last !== undefined && this.onLines ? this.onLines(last) : undefined;
     Promise.resolve(held)
       .catch(() => undefined)
       .then(() => {

@@ -137,7 +137,7 @@ async function runCaptured(
   events: RunEvents,
 ): Promise<void> {
   const capture = (name: StreamName) =>
-    new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (lines) => events.lines?.(client, name, lines) : undefined);
+    new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (block) => events.lines?.(client, name, block) : undefined);
   const out = capture('stdout');
   const err = capture('stderr');
   const input = opts.stdin?.open();

@@ -66,10 +66,10 @@ export interface RunOutcome {
 /** What a renderer may hear while the run goes on; printing itself lives in src/output. */
 export interface RunEvents {
   /**
-   * Whole lines (without their newline) from one client's stream. A returned promise holds
-   * back that client's output until it settles (the terminal's backpressure).
+   * Whole lines from one client's stream, as one block of "\n"-ended lines. A returned
+   * promise holds back that client's output until it settles (the terminal's backpressure).
    */
-  lines?(client: Client, stream: StreamName, lines: Buffer[]): void | Promise<void>;
+  lines?(client: Client, stream: StreamName, block: Buffer): void | Promise<void>;
   /** A client is finished and its files are closed. */
   finished?(host: HostRun): void;
   /** Something a person should know that is not a client's result. */

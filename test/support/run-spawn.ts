@@ -19,6 +19,8 @@ export interface WatchOptions {
   input?: string | Buffer;
   /** Keep at most this much of stdout as text (the rest is only counted and hashed). */
   keepStdout?: number;
+  /** Read nothing of stdout for this long at first: a slow terminal. */
+  pauseStdoutMs?: number;
 }
 
 export function watchDirector(args: string[], opts: WatchOptions): Watched {
@@ -48,6 +50,10 @@ export function watchDirector(args: string[], opts: WatchOptions): Watched {
     if (kept.length < keep) kept += d.toString('utf8').slice(0, keep - kept.length);
     for (const w of [...waiters]) if (w.test(kept)) w.resolve();
   });
+  if (opts.pauseStdoutMs !== undefined) {
+    child.stdout.pause();
+    setTimeout(() => child.stdout.resume(), opts.pauseStdoutMs);
+  }
   child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   if (opts.input !== undefined) child.stdin.end(opts.input);
   else child.stdin.end();
