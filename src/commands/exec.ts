@@ -30,7 +30,7 @@ export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: Run
     {
       kind: 'exec',
       command: (client, tempDir) =>
-        execCommand({ tempDir, env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }), words: opts.words }),
+        execCommand({ env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }), words: opts.words }),
     },
     {
       runId: folder.runId,

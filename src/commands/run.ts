@@ -63,6 +63,9 @@ export function checkRun(opts: RunOptions): { interpreter: string | undefined; m
 
 export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> {
   const { interpreter, manifest, workDir } = checkRun(opts);
+  if (manifest && opts.remoteRoot !== undefined && remotePath(opts.remoteRoot) !== remotePath(manifest.remoteRoot)) {
+    deps.events?.notice?.(`run: the placement record of ${manifest.project} says its files are under ${manifest.remoteRoot}; working under ${opts.remoteRoot}`);
+  }
   const temp = new LocalTemp();
   try {
     // One snapshot for all clients: every client runs the same bytes, read once, now.
@@ -79,7 +82,11 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
           throw new HostError('io', `uploading the script: ${e.message}`);
         });
         if (!manifest) return { filesList: false };
-        const list = filesListText(filesOn(manifest, client.name).map((f) => f.path));
+        // One path a line: a name with a newline in it cannot be listed.
+        const paths = filesOn(manifest, client.name).map((f) => f.path);
+        const listable = paths.filter((p) => !p.includes('\n'));
+        if (listable.length < paths.length) deps.events?.notice?.(`run: ${paths.length - listable.length} placed file name(s) with a newline left out of DIRECTOR_FILES`);
+        const list = filesListText(listable);
         await putText(sftp, remoteIn(tempDir, 'files'), list, 0o600).catch((e: Error) => {
           throw new HostError('io', `uploading the DIRECTOR_FILES list: ${e.message}`);
         });

@@ -71,9 +71,9 @@ export class StreamCapture extends Writable {
       });
   }
 
-  /** Wait for the channel's stream to end (unless the command was abandoned), flush everything, and report. */
-  async close(waitForEnd = true): Promise<StreamStats & { error?: Error }> {
-    if (waitForEnd && this.piped && !this.unpiped) {
+  /** Wait for the channel's stream to end, flush everything, and report. */
+  async close(): Promise<StreamStats & { error?: Error }> {
+    if (this.piped && !this.unpiped) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, DRAIN_BACKSTOP_MS);
         this.onUnpipe = () => {

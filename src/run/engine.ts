@@ -2,6 +2,7 @@
 // folder, upload (run), run the command with its output captured and watched, fetch what
 // it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
 // client's result; summary.json is written even after Ctrl-C.
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../config/client.js';
@@ -13,11 +14,10 @@ import { exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
 import { endOfExec } from './host-status.js';
-import { cleanupCommand, killCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
+import { cleanupCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
 import type { StdinSource } from './stdin.js';
 import { writeSummary } from './summary.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
-import { watch } from './watchdog.js';
 
 export interface HostPlan {
   kind: 'run' | 'exec';
@@ -48,6 +48,8 @@ const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
 export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptions, events: RunEvents = {}): Promise<RunOutcome> {
   const startedAt = Date.now();
+  // Every running client's command listens for Ctrl-C on the one signal.
+  if (opts.signal) setMaxListeners(fleet.clients.length + 16, opts.signal);
   const records = new Map<number, HostRun>();
   for (const client of fleet.clients) {
     const folder = opts.hostDirs.get(client.index);
@@ -113,7 +115,7 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
   try {
     const { filesList } = plan.upload ? await plan.upload(session, client, tempDir) : { filesList: false };
     if (opts.signal?.aborted) throw new HostError('interrupted', 'interrupted before the command started');
-    await runCaptured(session, client, r, plan.command(client, tempDir, filesList), tempDir, opts, events);
+    await runCaptured(session, client, r, plan.command(client, tempDir, filesList), opts, events);
     if (opts.gather && r.dir !== undefined) {
       try {
         r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
@@ -132,7 +134,6 @@ async function runCaptured(
   client: Client,
   r: HostRun,
   command: string,
-  tempDir: string,
   opts: EngineOptions,
   events: RunEvents,
 ): Promise<void> {
@@ -141,29 +142,24 @@ async function runCaptured(
   const out = capture('stdout');
   const err = capture('stderr');
   const input = opts.stdin?.open();
-  let abandoned = false;
   try {
-    const exec = session.exec(command, { stdout: out, stderr: err, ...(input ? { stdin: input } : {}) });
-    const w = await watch(exec, {
+    // Session kills the command's whole process group on the time limit or Ctrl-C.
+    const end = await session.exec(command, {
+      stdout: out,
+      stderr: err,
+      ...(input ? { stdin: input } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
-      kill: async () => (await session.capture(killCommand(tempDir))).result.code === 0,
     });
-    r.timedOut = w.timedOut;
-    if (w.settled) {
-      r.code = w.value.code;
-      // ssh2 names signals "SIGTERM" (Session's comment says "TERM"): keep the RFC 4254 form.
-      r.signal = w.value.signal === null ? null : w.value.signal.replace(/^SIG/, '');
-    } else {
-      abandoned = true;
-      throw new HostError(w.timedOut ? 'timeout' : 'interrupted', 'the remote command could not be confirmed killed; it may still run');
-    }
-    const end = endOfExec({ code: r.code, signal: r.signal, timedOut: w.timedOut, interrupted: w.interrupted }, opts.timeoutMs);
-    r.state = end.state;
-    if (end.error) r.error = end.error;
+    r.code = end.code;
+    r.signal = end.signal;
+    r.timedOut = end.timedOut;
+    const state = endOfExec(end, opts.timeoutMs);
+    r.state = state.state;
+    if (state.error) r.error = state.error;
   } finally {
     input?.destroy();
-    const [o, e] = await Promise.all([out.close(!abandoned), err.close(!abandoned)]);
+    const [o, e] = await Promise.all([out.close(), err.close()]);
     r.stdout = { bytes: o.bytes, md5: o.md5 };
     r.stderr = { bytes: e.bytes, md5: e.md5 };
     const local = o.error ?? e.error;

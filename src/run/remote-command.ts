@@ -1,11 +1,12 @@
 // The remote shell text of run and exec, built only from words quoted by remote-shell.ts.
 // The one exception is exec's command: the user's own shell code, joined by spaces as
 // `ssh host cmd…` does. Each client gets a fresh temporary folder (mktemp -d, mode 0700):
-//   <tmp>/script   the uploaded script (run)      <tmp>/pid     the command's process group
-//   <tmp>/files    DIRECTOR_FILES list (run)      <tmp>/output  DIRECTOR_OUTPUT_DIR
+//   <tmp>/script   the uploaded script (run)
+//   <tmp>/files    DIRECTOR_FILES list (run)
+//   <tmp>/output   DIRECTOR_OUTPUT_DIR
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
 
-export const REMOTE = { script: 'script', pid: 'pid', output: 'output', files: 'files' } as const;
+export const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
 
 export function remoteIn(tempDir: string, name: keyof typeof REMOTE): string {
   return `${tempDir}/${REMOTE[name]}`;
@@ -46,14 +47,6 @@ export function runEnv(v: RunEnvInput): Record<string, string> {
   };
 }
 
-/**
- * The shell records its pid first: sshd made it a session leader, so the pid is also the
- * process group that killCommand ends (sshd refuses "signal" requests for root logins).
- */
-function recordPid(tempDir: string): string {
-  return `printf '%s\\n' "$$" > ${quote(remoteIn(tempDir, 'pid'))}`;
-}
-
 export interface RunCommandInput {
   tempDir: string;
   workDir?: string;
@@ -67,18 +60,13 @@ export function runCommand(v: RunCommandInput): string {
   const script = remoteIn(v.tempDir, 'script');
   const argv = v.interpreter === undefined ? [script, ...v.args] : [v.interpreter, script, ...v.args];
   const cd = v.workDir === undefined ? '' : `cd -- ${quote(v.workDir)} && `;
-  return `${recordPid(v.tempDir)} && ${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`;
+  return `${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`;
 }
 
-export function execCommand(v: { tempDir: string; env: Record<string, string>; words: readonly string[] }): string {
+export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {
   if (v.words.length === 0) throw new Error('empty command');
   // A newline, not `&&`: the user's code is parsed as lines of its own.
-  return `${recordPid(v.tempDir)}; export ${envPrefix(v.env)}\n${v.words.join(' ')}`;
-}
-
-/** Kills the process group recorded by the command (the command and all it started). */
-export function killCommand(tempDir: string): string {
-  return `p=$(cat -- ${quote(remoteIn(tempDir, 'pid'))} 2>/dev/null) && [ -n "$p" ] && kill -s KILL -- "-$p"`;
+  return `export ${envPrefix(v.env)}\n${v.words.join(' ')}`;
 }
 
 export function cleanupCommand(tempDir: string): string {

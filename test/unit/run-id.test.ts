@@ -10,17 +10,19 @@ import { createRunFolder, hostFolderNames, safeSegment, scriptLabel } from '../.
 import { makeRunId, RUN_ID } from '../../src/run/run-id.js';
 import { client } from '../support/run-fixtures.js';
 
-test('run id: UTC date and time, then a random tail; ids sort by time', () => {
-  assert.is(makeRunId(new Date(Date.UTC(2026, 10, 23, 11, 15, 0)), 'ab12'), '20261123-111500-ab12');
+test('run id: UTC date and time to the millisecond, then a random tail; ids sort by time', () => {
+  assert.is(makeRunId(new Date(Date.UTC(2026, 10, 23, 11, 15, 0, 7)), 'ab12'), '20261123-111500.007-ab12');
   assert.match(makeRunId(), RUN_ID);
-  const times = [Date.UTC(2026, 0, 2, 3, 4, 5), Date.UTC(2026, 0, 2, 13, 4, 5), Date.UTC(2026, 9, 2, 3, 4, 5), Date.UTC(2027, 0, 1)];
-  const ids = times.map((t) => makeRunId(new Date(t), 'ffff'));
+  const t0 = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const times = [t0, t0 + 1, t0 + 999, t0 + 1000, Date.UTC(2026, 0, 2, 13, 4, 5), Date.UTC(2026, 9, 2, 3, 4, 5), Date.UTC(2027, 0, 1)];
+  // Later runs sort later even when their random tail is smaller.
+  const ids = times.map((t, i) => makeRunId(new Date(t), i % 2 === 0 ? 'ffff' : '0000'));
   assert.equal([...ids].sort(), ids);
   const tails = new Set(Array.from({ length: 50 }, () => makeRunId(new Date(0)).slice(-4)));
   assert.ok(tails.size > 40, 'random tails differ');
 });
 
-test('run folders in the same second are never shared', () => {
+test('run folders started in the same millisecond are never shared', () => {
   const root = mkdtempSync(join(tmpdir(), 'director-runid-'));
   const now = new Date();
   const made = Array.from({ length: 30 }, () => createRunFolder(root, 'proj', now));

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { checkRun, run } from '../../commands/run.js';
 import { UsageError } from '../../config/errors.js';
 import { Printer } from '../../output/printer.js';
+import type { Fleet } from '../../ssh/fleet.js';
 import { RunRenderer, type RunView } from '../../output/run.js';
 import { splitRunOperands } from '../../run/argv.js';
 import { LocalTemp } from '../../run/local-temp.js';
@@ -41,7 +42,7 @@ export async function withRunContext(
   raw: RawGlobals,
   o: RunCliOptions,
   ctx: ActionContext,
-  body: (c: { g: GlobalOptions; p: Printer; view: RunView; renderer: RunRenderer; temp: LocalTemp; stdin?: StdinSource; fleet: ReturnType<typeof buildFleet>['fleet'] }) => Promise<number>,
+  body: (c: { g: GlobalOptions; p: Printer; view: RunView; renderer: RunRenderer; temp: LocalTemp; stdin?: StdinSource; fleet: Fleet }) => Promise<number>,
 ): Promise<number> {
   const g = parseGlobals(raw);
   const p = new Printer(g);
