@@ -12,7 +12,7 @@ import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
 import { LocalTemp } from '../run/local-temp.js';
 import { filesListText, interpreterFor, remoteIn, runCommand, runEnv } from '../run/remote-command.js';
-import { putFile, putText } from '../run/sftp-put.js';
+import { putFile, putText } from '../run/sftp.js';
 import type { StdinSource } from '../run/stdin.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 

@@ -4,7 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
-import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
+import { getFile, readdir } from './sftp.js';
 import type { FilesStats } from './types.js';
 
 /** Files in flight per client on its one SFTP channel. */
@@ -43,7 +44,7 @@ export async function fetchTree(sftp: SFTPWrapper, remoteDir: string, localDir: 
         mkdirSync(root, { recursive: true });
         jobs.push(
           limit(async () => {
-            await fastGet(sftp, `${remote}/${e.filename}`, target);
+            await getFile(sftp, `${remote}/${e.filename}`, target);
             stats.count++;
             stats.bytes += e.attrs.size;
           }),
@@ -61,12 +62,4 @@ export async function fetchTree(sftp: SFTPWrapper, remoteDir: string, localDir: 
   if (walkError !== undefined) throw walkError;
   if (failed) throw failed.reason;
   return stats;
-}
-
-function readdir(sftp: SFTPWrapper, path: string): Promise<FileEntryWithStats[]> {
-  return new Promise((ok, fail) => sftp.readdir(path, (err, list) => (err ? fail(err) : ok(list))));
-}
-
-function fastGet(sftp: SFTPWrapper, remote: string, local: string): Promise<void> {
-  return new Promise((ok, fail) => sftp.fastGet(remote, local, (err?: Error | null) => (err ? fail(err) : ok())));
 }
