@@ -25,18 +25,23 @@ export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: Run
   if (opts.words.length === 0 || opts.words.every((w) => w.trim() === '')) throw new UsageError('exec: give a command after "--"');
   const folder = opts.outputRoot !== undefined ? createRunFolder(opts.outputRoot, 'exec') : { runId: makeRunId(), dir: undefined };
   const count = deps.fleet.clients.length;
+  const gather = opts.gather && folder.dir !== undefined;
   return runOnFleet(
     deps.fleet,
     {
       kind: 'exec',
+      tempDir: gather,
       command: (client, tempDir) =>
-        execCommand({ env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }), words: opts.words }),
+        execCommand({
+          env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, ...(tempDir !== undefined ? { tempDir } : {}), filesList: false }),
+          words: opts.words,
+        }),
     },
     {
       runId: folder.runId,
       ...(folder.dir !== undefined ? { outputDir: folder.dir } : {}),
       hostDirs: hostFolderNames(deps.fleet.clients),
-      gather: opts.gather && folder.dir !== undefined,
+      gather,
       keepRemote: opts.keepRemote,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -75,6 +75,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     const count = deps.fleet.clients.length;
     const plan: HostPlan = {
       kind: 'run',
+      tempDir: true,
       ...(workDir !== undefined ? { workDir } : {}),
       async upload(session, client, tempDir) {
         const sftp = await session.sftp();
@@ -94,9 +95,10 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
       },
       command: (client, tempDir, filesList) =>
         runCommand({
-          tempDir,
+          // run always asks for a temporary folder (tempDir: true above).
+          tempDir: tempDir as string,
           ...(workDir !== undefined ? { workDir } : {}),
-          env: runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, tempDir, filesList }),
+          env: runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, tempDir: tempDir as string, filesList }),
           ...(interpreter !== undefined ? { interpreter } : {}),
           args: opts.args,
         }),

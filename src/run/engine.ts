@@ -21,12 +21,17 @@ import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
 
 export interface HostPlan {
   kind: 'run' | 'exec';
+  /**
+   * Whether the client needs a remote temporary folder (run: the script; exec: only to gather
+   * DIRECTOR_OUTPUT_DIR). Without one a client costs a single channel: no mktemp, no cleanup.
+   */
+  tempDir: boolean;
   /** Remote working folder (created if missing); absent = the login home. */
   workDir?: string;
   /** Uploads into the fresh temporary folder; says whether a DIRECTOR_FILES list went up. */
   upload?(session: Session, client: Client, tempDir: string): Promise<{ filesList: boolean }>;
   /** The command text for this client (see remote-command.ts). */
-  command(client: Client, tempDir: string, filesList: boolean): string;
+  command(client: Client, tempDir: string | undefined, filesList: boolean): string;
 }
 
 export interface EngineOptions {
@@ -106,6 +111,10 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
 
 async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
   if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
+  if (!plan.tempDir) {
+    await runCaptured(session, client, r, plan.command(client, undefined, false), opts, events);
+    return;
+  }
   const prep = await session.capture(prepareCommand(plan.kind, plan.workDir));
   const tempDir = prep.result.code === 0 ? parseTempDir(prep.stdout) : undefined;
   if (tempDir === undefined) {

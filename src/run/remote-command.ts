@@ -30,7 +30,8 @@ export interface RunEnvInput {
   count: number;
   project?: string;
   runId: string;
-  tempDir: string;
+  /** Absent for an exec that gathers nothing: then there is no DIRECTOR_OUTPUT_DIR. */
+  tempDir?: string;
   /** Whether a placement list was uploaded. */
   filesList: boolean;
 }
@@ -42,8 +43,8 @@ export function runEnv(v: RunEnvInput): Record<string, string> {
     DIRECTOR_HOST_COUNT: String(v.count),
     DIRECTOR_PROJECT: v.project ?? '',
     DIRECTOR_RUN_ID: v.runId,
-    DIRECTOR_OUTPUT_DIR: remoteIn(v.tempDir, 'output'),
-    ...(v.filesList ? { DIRECTOR_FILES: remoteIn(v.tempDir, 'files') } : {}),
+    ...(v.tempDir !== undefined ? { DIRECTOR_OUTPUT_DIR: remoteIn(v.tempDir, 'output') } : {}),
+    ...(v.filesList && v.tempDir !== undefined ? { DIRECTOR_FILES: remoteIn(v.tempDir, 'files') } : {}),
   };
 }
 

@@ -31,7 +31,10 @@ export class PgidSniffer extends Transform {
     const nl = at === -1 ? -1 : this.head.indexOf('\n', at);
     if (at !== -1 && nl !== -1) {
       const pid = Number(this.head.slice(at + MARKER.length + 1, nl));
-      if (Number.isInteger(pid) && pid > 1) this.pgid = pid;
+      if (Number.isInteger(pid) && pid > 1) {
+        this.pgid = pid;
+        this.emit('pgid', pid);
+      }
       this.release(this.head.slice(0, at) + this.head.slice(nl + 1));
     } else if (this.head.length > SNIFF_LIMIT) this.release(this.head);
     cb();

@@ -177,6 +177,8 @@ export class Session {
             /* channel already closing */
           }
           if (sniffer?.pgid !== undefined) this.killGroup(sniffer.pgid);
+          // Killed within moments of its start: kill the group as soon as its pid is known.
+          else sniffer?.once('pgid', (pid: number) => this.killGroup(pid));
           // If the channel still does not close, drop it, and stop waiting for it after that.
           grace = setTimeout(() => {
             stream.close();
@@ -220,10 +222,24 @@ export class Session {
         // reader that stopped (backpressure) would keep this exec pending forever.
         const onConnectionLost = () => setTimeout(finish, 1000).unref();
         this.onLost.add(onConnectionLost);
+        // Resolve only once the channel closed and both outputs were read to their end, so a
+        // caller's sinks have every byte (ssh2 may report close before stderr's end).
+        let closed = false;
+        let outs = 2;
+        const maybeFinish = () => {
+          if (closed && outs === 0) finish();
+        };
+        stream.once('end', () => {
+          outs--;
+          maybeFinish();
+        });
+        stderr.once('end', () => {
+          outs--;
+          maybeFinish();
+        });
         stream.on('close', () => {
-          // The sniffer may still hold the last of stderr; let it flush first.
-          if (sniffer && !sniffer.writableFinished) sniffer.once('finish', () => setImmediate(finish));
-          else finish();
+          closed = true;
+          maybeFinish();
         });
         const input = opts.stdin;
         if (input === undefined) stream.end();
