@@ -1,7 +1,8 @@
 // director run <script> [project] [-- args…]: upload the script to every client, run it
 // there (in the project's data folder when given) and gather each client's output into
 // output/<project or script>/<run id>/.
-import { closeSync, copyFileSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import type { Client } from '../config/client.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
@@ -11,7 +12,17 @@ import { joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
 import { LocalTemp } from '../run/local-temp.js';
-import { filesListText, interpreterFor, remoteIn, runCommand, runEnv } from '../run/remote-command.js';
+import {
+  cleanupRunCommand,
+  filesListText,
+  INLINE_LIMIT,
+  inlineRunCommand,
+  inlineSize,
+  interpreterFor,
+  remoteIn,
+  runCommand,
+  runEnv,
+} from '../run/remote-command.js';
 import { putFile, putText } from '../run/sftp.js';
 import type { StdinSource } from '../run/stdin.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
@@ -73,21 +84,50 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     copyFileSync(opts.script, snapshot);
     const { runId, dir } = createRunFolder(opts.outputRoot, opts.project ?? scriptLabel(opts.script));
     const count = deps.fleet.clients.length;
+    const listFor = (clientName: string): string | undefined => {
+      if (!manifest) return undefined;
+      // One path a line: a name with a newline in it cannot be listed.
+      const paths = filesOn(manifest, clientName).map((f) => f.path);
+      const listable = paths.filter((p) => !p.includes('\n'));
+      if (listable.length < paths.length) deps.events?.notice?.(`run: ${paths.length - listable.length} placed file name(s) with a newline left out of DIRECTOR_FILES`);
+      return filesListText(listable);
+    };
+    const scriptBytes = readFileSync(snapshot);
+    // Without a temporary folder runEnv leaves out the folder variables; the command sets them.
+    const envOf = (client: Client) =>
+      runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, filesList: false });
+    // Small scripts (the usual case) go inside the command: one channel per client, like ssh.
+    const inline = deps.fleet.clients.every((c) => inlineSize(scriptBytes, manifest ? filesListText(filesOn(manifest, c.name).map((f) => f.path)) : undefined) <= INLINE_LIMIT);
     const plan: HostPlan = {
       kind: 'run',
       tempDir: true,
       ...(workDir !== undefined ? { workDir } : {}),
+      ...(inline
+        ? {
+            inline: (client: Client, token: string) => {
+              const filesList = listFor(client.name);
+              return inlineRunCommand({
+                runId,
+                token,
+                ...(workDir !== undefined ? { workDir } : {}),
+                env: envOf(client),
+                ...(interpreter !== undefined ? { interpreter } : {}),
+                args: opts.args,
+                script: scriptBytes,
+                ...(filesList !== undefined ? { filesList } : {}),
+                keepRemote: opts.keepRemote,
+              });
+            },
+            inlineCleanup: cleanupRunCommand(runId),
+          }
+        : {}),
       async upload(session, client, tempDir) {
         const sftp = await session.sftp();
         await putFile(sftp, snapshot, remoteIn(tempDir, 'script'), 0o700).catch((e: Error) => {
           throw new HostError('io', `uploading the script: ${e.message}`);
         });
-        if (!manifest) return { filesList: false };
-        // One path a line: a name with a newline in it cannot be listed.
-        const paths = filesOn(manifest, client.name).map((f) => f.path);
-        const listable = paths.filter((p) => !p.includes('\n'));
-        if (listable.length < paths.length) deps.events?.notice?.(`run: ${paths.length - listable.length} placed file name(s) with a newline left out of DIRECTOR_FILES`);
-        const list = filesListText(listable);
+        const list = listFor(client.name);
+        if (list === undefined) return { filesList: false };
         await putText(sftp, remoteIn(tempDir, 'files'), list, 0o600).catch((e: Error) => {
           throw new HostError('io', `uploading the DIRECTOR_FILES list: ${e.message}`);
         });

@@ -2,13 +2,15 @@
 // folder, upload (run), run the command with its output captured and watched, fetch what
 // it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
 // client's result; summary.json is written even after Ctrl-C.
+import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../config/client.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
-import type { Session } from '../ssh/session.js';
+import type { ExecResult, Session } from '../ssh/session.js';
+import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
 import { exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
@@ -32,6 +34,13 @@ export interface HostPlan {
   upload?(session: Session, client: Client, tempDir: string): Promise<{ filesList: boolean }>;
   /** The command text for this client (see remote-command.ts). */
   command(client: Client, tempDir: string | undefined, filesList: boolean): string;
+  /**
+   * When set, the whole run at this client in one command (inlineRunCommand): no separate
+   * mktemp, upload or cleanup. `token` marks the stderr line that names a folder left behind.
+   */
+  inline?(client: Client, token: string): string;
+  /** Cleans up after an inline command that was killed before it could (cleanupRunCommand). */
+  inlineCleanup?: string;
 }
 
 export interface EngineOptions {
@@ -111,6 +120,7 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
 
 async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
   if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
+  if (plan.inline) return inlineWork(session, client, r, plan, opts, events);
   if (!plan.tempDir) {
     await runCaptured(session, client, r, plan.command(client, undefined, false), opts, events);
     return;
@@ -138,6 +148,27 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
   }
 }
 
+async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
+  const token = randomBytes(8).toString('hex');
+  const tail = new TailMarker(token);
+  const end = await runCaptured(session, client, r, (plan.inline as NonNullable<HostPlan['inline']>)(client, token), opts, events, tail);
+  const left = tail.path;
+  if (left !== undefined) {
+    if (opts.gather && r.dir !== undefined) {
+      try {
+        r.files = await fetchTree(await session.sftp(), remoteIn(left, 'output'), join(r.dir, 'files'));
+      } catch (e) {
+        r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
+      }
+    }
+    if (opts.keepRemote) r.remoteDir = left;
+    else if (!session.isLost) await session.capture(cleanupCommand(left)).catch(() => undefined);
+  } else if (end?.code === null && plan.inlineCleanup && !opts.keepRemote && !session.isLost) {
+    // Killed (time limit, Ctrl-C, a signal) before its own tidy-up ran.
+    await session.capture(plan.inlineCleanup).catch(() => undefined);
+  }
+}
+
 async function runCaptured(
   session: Session,
   client: Client,
@@ -145,21 +176,26 @@ async function runCaptured(
   command: string,
   opts: EngineOptions,
   events: RunEvents,
-): Promise<void> {
+  /** Sits between the channel's stderr and its capture (inline runs). */
+  stderrFilter?: TailMarker,
+): Promise<ExecResult | undefined> {
   const capture = (name: StreamName) =>
     new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (block) => events.lines?.(client, name, block) : undefined);
   const out = capture('stdout');
   const err = capture('stderr');
+  if (stderrFilter) stderrFilter.pipe(err, { end: false });
   const input = opts.stdin?.open();
+  let result: ExecResult | undefined;
   try {
     // Session kills the command's whole process group on the time limit or Ctrl-C.
     const end = await session.exec(command, {
       stdout: out,
-      stderr: err,
+      stderr: stderrFilter ?? err,
       ...(input ? { stdin: input } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    result = end;
     r.code = end.code;
     r.signal = end.signal;
     r.timedOut = end.timedOut;
@@ -168,12 +204,19 @@ async function runCaptured(
     if (state.error) r.error = state.error;
   } finally {
     input?.destroy();
+    if (stderrFilter) {
+      // Let the filter give up what it held back (and read the marker) before stderr closes.
+      const ended = new Promise<void>((ok) => stderrFilter.once('end', () => ok()));
+      stderrFilter.end();
+      await ended;
+    }
     const [o, e] = await Promise.all([out.close(), err.close()]);
     r.stdout = { bytes: o.bytes, md5: o.md5 };
     r.stderr = { bytes: e.bytes, md5: e.md5 };
     const local = o.error ?? e.error;
     if (local) r.files.error = `writing output on the director: ${local.message}`;
   }
+  return result;
 }
 
 /** Folds the Fleet's verdict into the record: a thrown error wins over what was recorded. */

@@ -5,6 +5,7 @@
 //   <tmp>/files    DIRECTOR_FILES list (run)
 //   <tmp>/output   DIRECTOR_OUTPUT_DIR
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
+import { tailMarker } from './tail-marker.js';
 
 export const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
 
@@ -62,6 +63,59 @@ export function runCommand(v: RunCommandInput): string {
   const argv = v.interpreter === undefined ? [script, ...v.args] : [v.interpreter, script, ...v.args];
   const cd = v.workDir === undefined ? '' : `cd -- ${quote(v.workDir)} && `;
   return `${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`;
+}
+
+/** Script and file list travel inside the command itself up to this size (base64). */
+export const INLINE_LIMIT = 64 * 1024;
+
+export interface InlineRunInput {
+  /** Names the remote temporary folder, so a killed run can still be cleaned up. */
+  runId: string;
+  /** Makes the tail marker unguessable for the script. */
+  token: string;
+  workDir?: string;
+  env: Record<string, string>;
+  interpreter?: string;
+  args: readonly string[];
+  script: Buffer;
+  /** DIRECTOR_FILES content, when there is a placement record. */
+  filesList?: string;
+  keepRemote: boolean;
+}
+
+export function inlineSize(script: Buffer, filesList: string | undefined): number {
+  return Math.ceil(script.length / 3) * 4 + (filesList === undefined ? 0 : Math.ceil(Buffer.byteLength(filesList) / 3) * 4);
+}
+
+/**
+ * The whole of `run` at one client in one command: make the temporary folder, write the script
+ * (and DIRECTOR_FILES) from base64 carried in the command, run it, and remove the folder
+ * again unless the script left result files in DIRECTOR_OUTPUT_DIR (or --keep-remote): then
+ * the last line on stderr names it (see tail-marker.ts) and director fetches and removes it.
+ */
+export function inlineRunCommand(v: InlineRunInput): string {
+  const setup = [
+    `d=$(mktemp -d "\${TMPDIR:-/tmp}"/${quote(`director-run.${v.runId}.XXXXXXXXXX`)})`,
+    `mkdir -- "$d/${REMOTE.output}"`,
+    `printf %s ${quote(v.script.toString('base64'))} | base64 -d > "$d/${REMOTE.script}"`,
+    `chmod 700 "$d/${REMOTE.script}"`,
+    ...(v.filesList !== undefined ? [`printf %s ${quote(Buffer.from(v.filesList).toString('base64'))} | base64 -d > "$d/${REMOTE.files}"`] : []),
+    ...(v.workDir !== undefined ? [`mkdir -p -- ${quote(v.workDir)}`, `cd -- ${quote(v.workDir)}`] : []),
+    `export ${envPrefix(v.env)} DIRECTOR_OUTPUT_DIR="$d/${REMOTE.output}"${v.filesList !== undefined ? ` DIRECTOR_FILES="$d/${REMOTE.files}"` : ''}`,
+  ].join(' && ');
+  const argv = `${v.interpreter === undefined ? '' : `${quote(v.interpreter)} `}"$d/${REMOTE.script}"${v.args.map((a) => ` ${quote(a)}`).join('')}`;
+  const say = `printf '%s%s\n' ${quote(tailMarker(v.token))} "$d" >&2`;
+  const tidy = v.keepRemote ? say : `if rmdir -- "$d/${REMOTE.output}" 2>/dev/null; then rm -rf -- "$d"; else ${say}; fi`;
+  return `${setup} || exit 125
+${argv}
+s=$?
+${tidy}
+exit $s`;
+}
+
+/** Removes the temporary folders of a run whose command was killed before it could tidy up. */
+export function cleanupRunCommand(runId: string): string {
+  return `rm -rf -- "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*`;
 }
 
 export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {
