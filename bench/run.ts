@@ -276,6 +276,7 @@ async function main(): Promise<void> {
     '',
     ...notes.map((n) => `- ${n}`),
     '',
+    ...(existsSync(join(ROOT, 'bench/NOTES.md')) ? [readFileSync(join(ROOT, 'bench/NOTES.md'), 'utf8').trim(), ''] : []),
     'Versions:',
     ...versions().map((v) => `- ${v}`),
     '',
