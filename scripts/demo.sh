@@ -44,3 +44,11 @@ SCRIPT
   step run .director/demo-count.sh demo
   $D run .director/demo-count.sh demo
 fi
+
+latest=$(ls -d output/demo/*/ 2>/dev/null | tail -n 1)
+if [ -n "$latest" ]; then
+  printf '\n\033[1mGathered on the director, in %s:\033[0m\n' "$latest"
+  for f in "$latest"*/files/lines; do
+    [ -f "$f" ] && printf '  %s: %s lines\n' "$(basename "$(dirname "$(dirname "$f")")")" "$(cat "$f")"
+  done
+fi

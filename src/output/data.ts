@@ -67,7 +67,7 @@ export class DataProgress {
       this.bar = new cliProgress.SingleBar(
         {
           stream: p.stderr as NodeJS.WritableStream as never,
-          format: 'Transferred {files}/{totalFiles} files | {checksum} files failed checksum | {done} of {all} | {speed}/s | ETA {eta_formatted}',
+          format: 'Transferred {files}/{totalFiles} files | {checksum} files failed checksum | {done} of {all} | {speed}/s | {eta}',
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 50,
@@ -87,7 +87,15 @@ export class DataProgress {
       done: formatBytes(this.bytes),
       all: formatBytes(this.plan.totalBytes),
       speed: formatBytes(Math.round(this.bytes / secs)),
+      eta: this.eta(secs),
     };
+  }
+
+  /** From the byte rate so far; once every byte is out, the clients are still verifying. */
+  private eta(secs: number): string {
+    if (this.bytes >= this.plan.totalBytes) return 'verifying';
+    const rate = this.bytes / secs;
+    return rate > 0 ? `ETA ${Math.ceil((this.plan.totalBytes - this.bytes) / rate)}s` : 'ETA …';
   }
 
   event(e: DataEvent): void {
