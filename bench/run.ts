@@ -88,7 +88,8 @@ async function compare(scenario: string, contenders: Contender[], o: Options): P
   return rows;
 }
 
-const directorArgs = (cluster: Cluster) => [DIRECTOR, '-c', cluster.clientsConf, '-i', cluster.identity, '--known-hosts', cluster.knownHosts, '--host-key-checking', 'strict'];
+// director runs as users run it: the executable, by its shebang.
+const directorArgs = (cluster: Cluster) => ['-c', cluster.clientsConf, '-i', cluster.identity, '--known-hosts', cluster.knownHosts, '--host-key-checking', 'strict'];
 
 function fanOut(cluster: Cluster, peer: PeerConfig, n: number): Contender[] {
   const peers = (label: string, cfg: string): Contender[] => [
@@ -100,7 +101,7 @@ function fanOut(cluster: Cluster, peer: PeerConfig, n: number): Contender[] {
     { name: `clush${label}`, run: () => measure('clush', ['-f', String(n), '-w', peer.aliases.join(','), '-o', `-F ${cfg}`, 'true']) },
   ];
   return [
-    { name: 'director', run: () => measure('node', [...directorArgs(cluster), '-p', String(n), 'exec', '--', 'true']) },
+    { name: 'director', run: () => measure(DIRECTOR, [...directorArgs(cluster), '-p', String(n), 'exec', '--', 'true']) },
     ...peers('', peer.sshConfig),
     ...peers(' (curve25519)', peer.sshConfigCurve),
   ];
@@ -161,7 +162,7 @@ function dataScenario(cluster: Cluster, peer: PeerConfig, work: string, smoke: b
         rmSync(join(copy, '.complete'));
         rmSync(join(work, '.director'), { recursive: true, force: true });
       },
-      run: () => measure('node', [...directorArgs(cluster), '-p', String(n), 'data', copy, 'bench'], { cwd: work }),
+      run: () => measure(DIRECTOR, [...directorArgs(cluster), '-p', String(n), 'data', copy, 'bench'], { cwd: work }),
       check: () => {
         const left = execFileSync('ls', ['-A', copy], { encoding: 'utf8' }).trim();
         if (left !== '') throw new Error(`director data left files behind: ${left.slice(0, 200)}`);
@@ -181,7 +182,7 @@ function runScenario(cluster: Cluster, peer: PeerConfig, work: string): Contende
     {
       name: 'director run',
       prepare: () => rmSync(outDir, { recursive: true, force: true }),
-      run: () => measure('node', [...directorArgs(cluster), '-p', String(n), 'run', '-q', '-o', outDir, script], { cwd: work }),
+      run: () => measure(DIRECTOR, [...directorArgs(cluster), '-p', String(n), 'run', '-q', '-o', outDir, script], { cwd: work }),
     },
     {
       name: 'parallel-ssh -o (curve25519)',
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync('/var/tmp/director-bench-');
   const rows: Row[] = [];
   const notes: string[] = [];
-  const hasRun = execFileSync('node', [DIRECTOR, '--help'], { encoding: 'utf8' }).includes('\n  run ');
+  const hasRun = execFileSync(DIRECTOR, ['--help'], { encoding: 'utf8' }).includes('\n  run ');
   const started = new Date();
   let cluster: Cluster | undefined;
   const stop = () => cluster?.stopSync();
@@ -243,7 +244,7 @@ async function main(): Promise<void> {
     if (o.scale && want('scale') && hasRun) {
       try {
         cluster = await Cluster.start({ dir: join(work, 'scale'), count: o.scale, net: 120 });
-        const r = await compare(`fan-out, ${o.scale} clients`, [{ name: 'director', run: () => measure('node', [...directorArgs(cluster!), '-p', String(o.scale), 'exec', '--', 'true']) }], o);
+        const r = await compare(`fan-out, ${o.scale} clients`, [{ name: 'director', run: () => measure(DIRECTOR, [...directorArgs(cluster!), '-p', String(o.scale), 'exec', '--', 'true']) }], o);
         rows.push(...r);
         const at64 = rows.find((x) => x.scenario === 'fan-out, 64 clients' && x.tool === 'director');
         if (at64) notes.push(`scale: ${o.scale} clients took ${(r[0]!.wall / at64.wall).toFixed(2)}× the 64-client time (target ≤ 4.2×), ${r[0]!.failures} failed runs.`);
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
         notes.push(`scale: could not start ${o.scale} hosts here: ${(e as Error).message}`);
       }
     }
-    const help = await compare('director --help start', [{ name: 'director --help', run: () => measure('node', [DIRECTOR, '--help']) }], { ...o, runs: o.smoke ? 1 : 10 });
+    const help = await compare('director --help start', [{ name: 'director --help', run: () => measure(DIRECTOR, ['--help']) }], { ...o, runs: o.smoke ? 1 : 10 });
     rows.push(...help);
   } finally {
     stop();

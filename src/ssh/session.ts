@@ -127,6 +127,7 @@ export class Session {
       conn.once('error', fail);
       conn.once('close', onEarlyClose);
       conn.connect(config);
+      skipHostKeyProofs(conn);
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
     });
@@ -287,4 +288,20 @@ export class Session {
     // If the server does not answer our close, do not keep the process alive for it.
     setTimeout(() => this.conn.destroy(), 2000).unref();
   }
+}
+
+/**
+ * OpenSSH announces all its host keys after login (hostkeys-00@openssh.com, no reply wanted),
+ * and ssh2 answers every announcement by asking the server to prove each key: a signature per
+ * key on the server and a verification here, on every connection. director does not rotate
+ * known_hosts entries, so the announcement is ignored; other global requests are refused, as
+ * ssh2 does.
+ */
+function skipHostKeyProofs(conn: InstanceType<typeof SshClient>): void {
+  const proto = (conn as unknown as { _protocol?: { _handlers?: Record<string, unknown>; requestFailure(): void } })._protocol;
+  const handlers = proto?._handlers;
+  if (!proto || !handlers || typeof handlers['GLOBAL_REQUEST'] !== 'function') return;
+  handlers['GLOBAL_REQUEST'] = (_p: unknown, _name: string, wantReply: boolean) => {
+    if (wantReply) proto.requestFailure();
+  };
 }
