@@ -35,12 +35,15 @@ export interface BatchOutcome {
   remote: Map<string, string>;
 }
 
-/** The remote command: no user text in it but the quoted base folder. */
+/**
+ * The remote command: no user text in it but the quoted base folder. `-B -b 256` has GNU tar
+ * read the pipe in 128 KiB records instead of 10 KiB ones (fewer syscalls on the client).
+ */
 export function batchCommand(base: string, listName: string): string {
   const b = quote(base);
   const l = quote(listName);
   return (
-    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -f - --no-same-owner && ` +
+    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -B -b 256 -f - --no-same-owner && ` +
     `{ xargs -0 -r md5sum -z -- < ${l} 2>/dev/null; rm -f -- ${l}; }`
   );
 }
