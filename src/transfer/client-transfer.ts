@@ -24,11 +24,13 @@ import { trace } from '../trace.js';
 /** Batches in flight on one connection (each holds one exec channel). */
 export const BATCHES_IN_FLIGHT = 3;
 /**
- * A batch closes at this many files or bytes: large enough that one round trip covers many
- * small files, small enough that big files verify while others are still on the wire.
+ * A batch closes at this many files or bytes: large enough that one round trip (and one
+ * set of remote processes: sh, tar, xargs, md5sum) covers many files, small enough that early
+ * batches verify while later ones are still on the wire. 8 MiB batches measured ~5% slower
+ * here than 24 MiB ones (more process spawns on the client side of the link).
  */
 const BATCH_FILES = 256;
-const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_BYTES = 24 * 1024 * 1024;
 /** Local md5s of files that already exist remotely, computed at once. */
 const LOCAL_HASHES_IN_FLIGHT = 8;
 
