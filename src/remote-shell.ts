@@ -26,8 +26,3 @@ export function envPrefix(env: Readonly<Record<string, string>>): string {
     })
     .join(' ');
 }
-
-/** Join fragments that are each already safe shell code (built by this module) with `&&`. */
-export function andThen(...fragments: string[]): string {
-  return fragments.filter((f) => f !== '').join(' && ');
-}

@@ -23,7 +23,7 @@ import {
   runCommand,
   runEnv,
 } from '../run/remote-command.js';
-import { putFile, putText } from '../run/sftp.js';
+import { putFile, putText } from '../ssh/sftp.js';
 import type { StdinSource } from '../run/stdin.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 
@@ -96,8 +96,10 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     // Without a temporary folder runEnv leaves out the folder variables; the command sets them.
     const envOf = (client: Client) =>
       runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, filesList: false });
+    // Each client's DIRECTOR_FILES text, made once.
+    const lists = new Map(deps.fleet.clients.map((c) => [c.name, listFor(c.name)]));
     // Small scripts (the usual case) go inside the command: one channel per client, like ssh.
-    const inline = deps.fleet.clients.every((c) => inlineSize(scriptBytes, manifest ? filesListText(filesOn(manifest, c.name).map((f) => f.path)) : undefined) <= INLINE_LIMIT);
+    const inline = deps.fleet.clients.every((c) => inlineSize(scriptBytes, lists.get(c.name)) <= INLINE_LIMIT);
     const plan: HostPlan = {
       kind: 'run',
       tempDir: true,
@@ -105,7 +107,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
       ...(inline
         ? {
             inline: (client: Client, token: string) => {
-              const filesList = listFor(client.name);
+              const filesList = lists.get(client.name);
               return inlineRunCommand({
                 runId,
                 token,
@@ -126,7 +128,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
         await putFile(sftp, snapshot, remoteIn(tempDir, 'script'), 0o700).catch((e: Error) => {
           throw new HostError('io', `uploading the script: ${e.message}`);
         });
-        const list = listFor(client.name);
+        const list = lists.get(client.name);
         if (list === undefined) return { filesList: false };
         await putText(sftp, remoteIn(tempDir, 'files'), list, 0o600).catch((e: Error) => {
           throw new HostError('io', `uploading the DIRECTOR_FILES list: ${e.message}`);

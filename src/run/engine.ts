@@ -3,7 +3,6 @@
 // it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
 // client's result; summary.json is written even after Ctrl-C.
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../config/client.js';
@@ -62,8 +61,6 @@ const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
 export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptions, events: RunEvents = {}): Promise<RunOutcome> {
   const startedAt = Date.now();
-  // Every running client's command listens for Ctrl-C on the one signal.
-  if (opts.signal) setMaxListeners(fleet.clients.length + 16, opts.signal);
   const records = new Map<number, HostRun>();
   for (const client of fleet.clients) {
     const folder = opts.hostDirs.get(client.index);
@@ -135,17 +132,26 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
     const { filesList } = plan.upload ? await plan.upload(session, client, tempDir) : { filesList: false };
     if (opts.signal?.aborted) throw new HostError('interrupted', 'interrupted before the command started');
     await runCaptured(session, client, r, plan.command(client, tempDir, filesList), opts, events);
-    if (opts.gather && r.dir !== undefined) {
-      try {
-        r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
-      } catch (e) {
-        r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
-      }
-    }
+    await gather(session, r, tempDir, opts);
   } finally {
-    if (opts.keepRemote) r.remoteDir = tempDir;
-    else if (!session.isLost) await session.capture(cleanupCommand(tempDir)).catch(() => undefined);
+    await tidy(session, r, tempDir, opts);
   }
+}
+
+/** Fetch what the command left in DIRECTOR_OUTPUT_DIR into <host>/files. */
+async function gather(session: Session, r: HostRun, tempDir: string, opts: EngineOptions): Promise<void> {
+  if (!opts.gather || r.dir === undefined) return;
+  try {
+    r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
+  } catch (e) {
+    r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
+  }
+}
+
+/** Remove the remote temporary folder, or keep it and say where (--keep-remote). */
+async function tidy(session: Session, r: HostRun, tempDir: string, opts: EngineOptions): Promise<void> {
+  if (opts.keepRemote) r.remoteDir = tempDir;
+  else if (!session.isLost) await session.capture(cleanupCommand(tempDir)).catch(() => undefined);
 }
 
 async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
@@ -154,15 +160,8 @@ async function inlineWork(session: Session, client: Client, r: HostRun, plan: Ho
   const end = await runCaptured(session, client, r, (plan.inline as NonNullable<HostPlan['inline']>)(client, token), opts, events, tail);
   const left = tail.path;
   if (left !== undefined) {
-    if (opts.gather && r.dir !== undefined) {
-      try {
-        r.files = await fetchTree(await session.sftp(), remoteIn(left, 'output'), join(r.dir, 'files'));
-      } catch (e) {
-        r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
-      }
-    }
-    if (opts.keepRemote) r.remoteDir = left;
-    else if (!session.isLost) await session.capture(cleanupCommand(left)).catch(() => undefined);
+    await gather(session, r, left, opts);
+    await tidy(session, r, left, opts);
   } else if (end?.code === null && plan.inlineCleanup && !opts.keepRemote && !session.isLost) {
     // Killed (time limit, Ctrl-C, a signal) before its own tidy-up ran.
     await session.capture(plan.inlineCleanup).catch(() => undefined);

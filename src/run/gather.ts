@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import type { SFTPWrapper } from 'ssh2';
-import { getFile, readdir } from './sftp.js';
+import { getFile, readdir } from '../ssh/sftp.js';
 import type { FilesStats } from './types.js';
 
 /** Files in flight per client on its one SFTP channel. */

@@ -16,7 +16,7 @@ import { localMd5 } from './local-md5.js';
 import { remoteMd5 } from './remote-batch.js';
 import { joinRemote } from './remote-path.js';
 import type { LocalFile } from './scan.js';
-import { errorText, sftpRename, sftpUnlink } from './sftp-ops.js';
+import { rename as sftpRename, unlink as sftpUnlink } from '../ssh/sftp.js';
 import { sendBatch, type BatchItem } from './tar-batch.js';
 import type { FileReader } from './file-reader.js';
 import { trace } from '../trace.js';
@@ -274,4 +274,8 @@ async function finish(
     }
     settle(s);
   }
+}
+
+function errorText(e: unknown): string {
+  return (e as { message?: string } | undefined)?.message ?? String(e);
 }

@@ -4,7 +4,9 @@ import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { nulList, parseMd5sumZ } from './md5sum-output.js';
 
-const MD5SUM = 'xargs -0 -r md5sum -z -- 2>/dev/null';
+/** md5sum of a NUL-separated list of paths on stdin, NUL-terminated records out. */
+export const MD5SUM_LIST = 'xargs -0 -r md5sum -z --';
+const MD5SUM = `${MD5SUM_LIST} 2>/dev/null`;
 
 /** md5 of every path that exists as a readable file; missing ones are simply absent. */
 export async function remoteMd5(session: Session, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {

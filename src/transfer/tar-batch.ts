@@ -3,12 +3,13 @@
 // inside the tar as a NUL-separated list, never through the shell) and prints the sums.
 // So a batch costs one round trip for upload and verification together.
 import { randomBytes } from 'node:crypto';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { nulList, parseMd5sumZ } from './md5sum-output.js';
+import { MD5SUM_LIST } from './remote-batch.js';
 import type { FileJob } from './client-transfer.js';
 import { ReadError, type FileReader, type FileStream } from './file-reader.js';
 import { trace } from '../trace.js';
@@ -44,7 +45,7 @@ export function batchCommand(base: string, listName: string): string {
   const l = quote(listName);
   return (
     `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -B -b 256 -f - --no-same-owner && ` +
-    `{ xargs -0 -r md5sum -z -- < ${l} 2>/dev/null; rm -f -- ${l}; }`
+    `{ ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; }`
   );
 }
 
@@ -59,15 +60,6 @@ export async function sendBatch(
   const pack = tar.pack();
   const sent = new Map<BatchItem, { md5: string; bytes: number }>();
   const unreadable = new Map<BatchItem, string>();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const collect = (into: Buffer[]) =>
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        into.push(chunk);
-        cb();
-      },
-    });
 
   // If the remote command ends first (connection lost, tar died), feeding must stop waiting
   // for a reader that is gone.
@@ -84,10 +76,8 @@ export async function sendBatch(
   // tar-stream's pack is a streamx Readable; its pipe() feeds Node writables.
   const stdin = new Coalesce(COALESCE);
   (pack as unknown as Readable).pipe(stdin);
-  const running = session.exec(batchCommand(base, listName), {
+  const running = session.capture(batchCommand(base, listName), {
     stdin,
-    stdout: collect(out),
-    stderr: collect(err),
     signal: opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal,
   });
   void feeding.then(() => trace(`batch of ${items.length} fed`), () => undefined);
@@ -95,11 +85,11 @@ export async function sendBatch(
   const [fed, ran] = await Promise.allSettled([feeding, running]);
   if (ran.status === 'rejected') throw ran.reason;
   if (fed.status === 'rejected') throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
-  const remote = parseMd5sumZ(Buffer.concat(out));
-  const result = ran.value;
+  const { result, stdout, stderr } = ran.value;
+  const remote = parseMd5sumZ(stdout);
   if (remote.size === 0 && sent.size > 0 && result.code !== 0) {
     if (result.interrupted) throw new HostError('interrupted', 'interrupted');
-    const why = Buffer.concat(err).toString('utf8').trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
+    const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
     throw new HostError('io', `the client could not unpack a batch: ${why}`);
   }
   return { sent, unreadable, remote };

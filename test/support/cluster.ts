@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
+import { atExit } from './at-exit.js';
 
 const live = new Set<Cluster>();
 let hooked = false;
@@ -11,15 +12,9 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
+  atExit(() => {
     for (const c of live) c.stopSync();
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      for (const c of live) c.stopSync();
-      process.exit(130);
-    });
-  }
 }
 
 let nextNet = 2;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, isServiceArgv, readArgv, serviceArgs } from '../../src/local/service-process.js';
 import { readState, stateFileIn, type LocalState } from '../../src/local/state.js';
+import { atExit } from './at-exit.js';
 import { runDirector, type CliResult } from './cli.js';
 
 /** Test ports live here, away from the real config's 15001-15004. */
@@ -44,15 +45,9 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
+  atExit(() => {
     for (const env of live) env.killAll();
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      for (const env of live) env.killAll();
-      process.exit(130);
-    });
-  }
 }
 
 export class LocalEnv {

@@ -3,6 +3,7 @@
 // /30 (with a worse metric than the connected route) makes sure nothing ever leaves the
 // machine even if the connected route went away.
 import { execFileSync } from 'node:child_process';
+import { atExit } from './at-exit.js';
 
 export interface DeadHost {
   address: string;
@@ -58,6 +59,6 @@ export function deadHost(): DeadHost {
     cleanup();
     throw e;
   }
-  process.on('exit', cleanup);
+  atExit(cleanup);
   return { address, cleanup };
 }

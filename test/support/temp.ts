@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { atExit } from './at-exit.js';
 
 const made: string[] = [];
 let hooked = false;
@@ -9,7 +10,7 @@ let hooked = false;
 export function tempDir(prefix: string, base = tmpdir()): string {
   if (!hooked) {
     hooked = true;
-    process.on('exit', () => {
+    atExit(() => {
       for (const d of made) rmSync(d, { recursive: true, force: true });
     });
   }
