@@ -13,7 +13,7 @@ import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
 import { LocalTemp } from '../run/local-temp.js';
 import {
-  cleanupRunCommand,
+  findRunDirCommand,
   filesListText,
   INLINE_LIMIT,
   inlineRunCommand,
@@ -120,7 +120,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
                 keepRemote: opts.keepRemote,
               });
             },
-            inlineCleanup: cleanupRunCommand(runId),
+            inlineFind: findRunDirCommand(runId),
           }
         : {}),
       async upload(session, client, tempDir) {

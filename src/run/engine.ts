@@ -38,8 +38,8 @@ export interface HostPlan {
    * mktemp, upload or cleanup. `token` marks the stderr line that names a folder left behind.
    */
   inline?(client: Client, token: string): string;
-  /** Cleans up after an inline command that was killed before it could (cleanupRunCommand). */
-  inlineCleanup?: string;
+  /** Finds the folder of an inline command killed before its own tidy-up (findRunDirCommand). */
+  inlineFind?: string;
 }
 
 export interface EngineOptions {
@@ -162,9 +162,15 @@ async function inlineWork(session: Session, client: Client, r: HostRun, plan: Ho
   if (left !== undefined) {
     await gather(session, r, left, opts);
     await tidy(session, r, left, opts);
-  } else if (end?.code === null && plan.inlineCleanup && !opts.keepRemote && !session.isLost) {
-    // Killed (time limit, Ctrl-C, a signal) before its own tidy-up ran.
-    await session.capture(plan.inlineCleanup).catch(() => undefined);
+  } else if (end?.code === null && plan.inlineFind && !session.isLost) {
+    // Killed (time limit, Ctrl-C, a signal) before its own tidy-up ran: fetch what it wrote
+    // and tidy up from here, as the uploaded-script path does.
+    const found = await session.capture(plan.inlineFind).catch(() => undefined);
+    const dir = found ? parseTempDir(found.stdout.split('\n')[0] ?? '') : undefined;
+    if (dir !== undefined) {
+      await gather(session, r, dir, opts);
+      await tidy(session, r, dir, opts);
+    }
   }
 }
 

@@ -113,9 +113,9 @@ ${tidy}
 exit $s`;
 }
 
-/** Removes the temporary folders of a run whose command was killed before it could tidy up. */
-export function cleanupRunCommand(runId: string): string {
-  return `rm -rf -- "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*`;
+/** Prints the temporary folder of a run whose command was killed before it could tidy up. */
+export function findRunDirCommand(runId: string): string {
+  return `for d in "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*; do [ -d "$d" ] && printf '%s\\n' "$d"; done; true`;
 }
 
 export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {

@@ -50,14 +50,16 @@ test('run: a script that writes no result files leaves no files folder; --keep-r
   rmSync(join(c.hosts[0]!.tmp, kept[0]!), { recursive: true, force: true });
 });
 
-test('run: a timed-out inline command is killed and its temporary folder removed', async () => {
+test('run: a timed-out inline command is killed, what it wrote is fetched, and its temporary folder removed', async () => {
   const c = await sharedCluster();
   const cwd = workDir('run-kill');
-  writeFileSync(join(cwd, 'slow.sh'), '#!/bin/sh\nsleep 4848.5\n');
+  writeFileSync(join(cwd, 'slow.sh'), '#!/bin/sh\necho "so far $DIRECTOR_HOST_INDEX" > "$DIRECTOR_OUTPUT_DIR/partial.txt"\nsleep 4848.5\n');
   const r = await runDirector([...c.args(), '-t', '1', 'run', 'slow.sh'], { cwd, timeoutMs: 30_000 });
   assert.is(r.code, 3, r.stdout + r.stderr);
   await new Promise((ok) => setTimeout(ok, 300));
+  const { dir } = onlyRun(join(cwd, 'output', 'slow.sh'));
   for (const [i, h] of c.hosts.entries()) {
+    assert.is(readFileSync(join(dir, h.name, 'files', 'partial.txt'), 'utf8'), `so far ${i}\n`, h.name);
     assert.equal(leftovers(h.tmp), [], h.name);
     const cmds = c.cluster.processes(i).map((p) => {
       try {
