@@ -11,5 +11,20 @@ export const EXIT = {
   unreachable: 4,
   /** run/exec: a remote command exited non-zero. */
   remoteExit: 5,
+  /** Ctrl-C (SIGINT): 128 + 2, as a shell reports it. */
   interrupted: 130,
+  /** SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
+
+/** The reason an interrupted command's AbortSignal carries: which signal stopped it. */
+export class Interrupt extends Error {
+  constructor(readonly by: 'SIGINT' | 'SIGTERM') {
+    super(by === 'SIGINT' ? 'interrupted' : 'terminated');
+  }
+}
+
+/** 130 after SIGINT, 143 after SIGTERM: the exit status of a command that was stopped. */
+export function interruptedExit(signal: AbortSignal | undefined): number {
+  return signal?.reason instanceof Interrupt && signal.reason.by === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+}

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
 // Runs one command action: turns configuration and usage errors into exit code 2 with a
-// clear message, Ctrl-C into an abort signal (and exit 130), and anything unexpected into
-// a one-line report instead of a stack trace.
+// clear message, Ctrl-C and SIGTERM into an abort signal (exit 130 or 143, after remote
+// commands are stopped and records written), and anything unexpected into a one-line
+// report instead of a stack trace.
 import { ConfigError, UsageError } from '../config/errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, Interrupt, interruptedExit } from './exit-codes.js';
 
 export interface ActionContext {
   signal: AbortSignal;
@@ -14,16 +15,21 @@ export async function guard(action: (ctx: ActionContext) => Promise<number>): Pr
   // Every remote command of a run listens on this one signal.
   setMaxListeners(0, controller.signal);
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (by: 'SIGINT' | 'SIGTERM') => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\ninterrupted: stopping remote commands (Ctrl-C again to quit at once)\n');
-    controller.abort();
+    // A second signal means "now": leave without the tidy-up.
+    if (interrupts > 1) process.exit(interruptedExit(controller.signal));
+    const what = by === 'SIGINT' ? 'interrupted' : 'terminated';
+    process.stderr.write(`\n${what}: stopping remote commands (${by === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit at once)\n`);
+    controller.abort(new Interrupt(by));
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
     const code = await action({ signal: controller.signal });
-    process.exitCode = controller.signal.aborted ? EXIT.interrupted : code;
+    process.exitCode = controller.signal.aborted ? interruptedExit(controller.signal) : code;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) {
       process.stderr.write(`director: ${e.message}\n`);
@@ -32,9 +38,10 @@ export async function guard(action: (ctx: ActionContext) => Promise<number>): Pr
       const err = e as Error;
       process.stderr.write(`director: ${err?.message ?? String(e)}\n`);
       if (process.env['DIRECTOR_DEBUG']) process.stderr.write(`${err?.stack ?? ''}\n`);
-      process.exitCode = controller.signal.aborted ? EXIT.interrupted : EXIT.failed;
+      process.exitCode = controller.signal.aborted ? interruptedExit(controller.signal) : EXIT.failed;
     }
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }

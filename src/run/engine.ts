@@ -11,6 +11,7 @@ import { HostError } from '../ssh/host-error.js';
 import type { ExecResult, Session } from '../ssh/session.js';
 import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
+import { interruptedExit } from '../cli/exit-codes.js';
 import { exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
@@ -89,7 +90,7 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
     startedAt,
     finishedAt: Date.now(),
     interrupted: opts.signal?.aborted === true,
-    exitCode: exitCodeFor(hosts.map((h) => h.state)),
+    exitCode: opts.signal?.aborted ? interruptedExit(opts.signal) : exitCodeFor(hosts.map((h) => h.state)),
     hosts,
     what: opts.what,
   };

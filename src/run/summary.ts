@@ -2,7 +2,6 @@
 // and how many bytes it produced.
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from '../cli/exit-codes.js';
 import { SUMMARY_FILE } from './layout.js';
 import type { HostRun, RunOutcome } from './types.js';
 
@@ -38,7 +37,7 @@ export function summaryDocument(o: RunOutcome): Record<string, unknown> {
     startedAt: iso(o.startedAt),
     finishedAt: iso(o.finishedAt),
     interrupted: o.interrupted,
-    exitCode: o.interrupted ? EXIT.interrupted : o.exitCode,
+    exitCode: o.exitCode,
     ok: o.hosts.every((h) => h.state === 'success'),
     clients: o.hosts.map(hostDocument),
   };

@@ -6,7 +6,7 @@ import { Printer } from '../../output/printer.js';
 import { DEFAULT_REMOTE_ROOT, manifestPath, STATE_DIR } from '../../transfer/manifest.js';
 import { DEFAULT_EXTENSIONS, parseExtensions } from '../../transfer/scan.js';
 import { buildFleet } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, interruptedExit } from '../exit-codes.js';
 import { parseGlobals, type RawGlobals } from '../globals.js';
 import type { ActionContext } from '../guard.js';
 import { loadClients } from '../../config/load.js';
@@ -64,6 +64,6 @@ export default async function dataAction(raw: RawGlobals, a: DataArgs, ctx: Acti
   const result = await runData(plan, opts, { fleet, onEvent: (e) => progress.event(e) });
   progress.stop();
   renderDataResult(result, p, manifestPath(stateDir, opts.project));
-  if (result.interrupted) return EXIT.interrupted;
+  if (result.interrupted) return interruptedExit(ctx.signal);
   return result.failed === 0 ? EXIT.ok : EXIT.failed;
 }
