@@ -19,7 +19,9 @@ export function buildFleet(
   opts: { signal?: AbortSignal; notice?: (m: string) => void } = {},
 ): FleetContext {
   const clients = loadClients(g.clients, selectionOf(g));
-  const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined);
+  // The passphrase comes from the environment only (never an option: argv is visible to
+  // every user in ps) and goes no further than the key ring.
+  const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined);
   const knownHosts = new KnownHostsStore(g.knownHosts, g.hostKeyChecking);
   const targets: TargetDefaults = { sshConfig: loadSshConfig() };
   if (g.user !== undefined) targets.user = g.user;

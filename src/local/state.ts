@@ -1,8 +1,9 @@
 // The state file (.director/local.json): which local services we started, so that ping,
 // shutdown_local and a later start_local know about them. Written atomically, mode 0600.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { writePrivateFile } from '../private-file.js';
 
 export interface ServiceEntry {
   port: number;
@@ -69,17 +70,14 @@ export function readState(file: string): LocalState {
   return parseState(text, file);
 }
 
-/** Temp file + rename: a reader sees the old state or the new, never half of one. */
+/** Atomic and owner-only: a reader sees the old state or the new, never half of one. */
 export function writeState(file: string, state: LocalState): void {
   if (state.services.length === 0) {
     rmSync(file, { force: true });
     return;
   }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(file), `.local.json.${process.pid}.tmp`);
   const sorted = [...state.services].sort((a, b) => a.port - b.port);
-  writeFileSync(tmp, `${JSON.stringify({ version: 1, services: sorted }, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFile(file, `${JSON.stringify({ version: 1, services: sorted }, null, 2)}\n`);
 }
 
 /**

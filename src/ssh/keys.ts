@@ -19,6 +19,8 @@ export class KeyRing {
     private readonly explicit: string | undefined,
     private readonly agentSocket: string | undefined,
     private readonly home = homedir(),
+    /** DIRECTOR_PASSPHRASE: decrypts encrypted key files. Never printed, logged or sent. */
+    private readonly passphrase?: string,
   ) {
     // A key named with -i must load, or the command stops before contacting anyone.
     if (explicit !== undefined) this.load(explicit, true);
@@ -50,22 +52,30 @@ export class KeyRing {
     if (existsSync(file)) {
       let parsed: ParsedKey | ParsedKey[] | Error;
       try {
-        parsed = utils.parseKey(readFileSync(file)) as ParsedKey | ParsedKey[] | Error;
+        parsed = utils.parseKey(readFileSync(file), this.passphrase) as ParsedKey | ParsedKey[] | Error;
       } catch (e) {
         parsed = e as Error;
       }
       const first = Array.isArray(parsed) ? parsed[0] : parsed;
       if (first instanceof Error || first === undefined) {
-        if (required) {
-          const why = first instanceof Error ? first.message : 'no key found';
-          throw new UsageError(`cannot use identity file ${file}: ${why} (encrypted keys need ssh-agent)`);
-        }
+        if (required) throw new UsageError(`cannot use identity file ${file}: ${this.why(first)}`);
       } else key = withFastSign(first);
     } else if (required) {
       throw new UsageError(`identity file ${file} does not exist`);
     }
     this.cache.set(file, key);
     return key;
+  }
+
+  /** Why a key file did not load, in words that never quote the file or the passphrase. */
+  private why(e: Error | undefined): string {
+    if (e === undefined) return 'no key found in it';
+    if (/passphrase/i.test(e.message)) {
+      return this.passphrase === undefined
+        ? 'it is encrypted; give its passphrase in DIRECTOR_PASSPHRASE, or add the key to ssh-agent'
+        : 'it is encrypted and DIRECTOR_PASSPHRASE does not open it (wrong passphrase?)';
+    }
+    return `not a private key director can read (${e.message.split('\n')[0]})`;
   }
 }
 

@@ -1,8 +1,9 @@
 // The known_hosts file of one command: read once, consulted for every client, appended to
 // for new hosts under accept-new. Appends are synchronous, one line per write, so lines of
 // clients that connect at the same time never interleave.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import {
   blobKeyType,
   fingerprint,
@@ -30,7 +31,6 @@ export class KnownHostsStore {
   /** Hashed, wildcard and @revoked entries: always checked. */
   private others: KnownHostEntry[] = [];
   private lines: number;
-  private needsNewline: boolean;
 
   constructor(
     readonly file: string,
@@ -45,7 +45,6 @@ export class KnownHostsStore {
     this.entries = policy === 'off' ? [] : parseKnownHosts(text);
     for (const e of this.entries) this.index(e);
     this.lines = text === '' ? 0 : text.split(/\r?\n/).length - (text.endsWith('\n') ? 1 : 0);
-    this.needsNewline = text !== '' && !text.endsWith('\n');
   }
 
   private index(e: KnownHostEntry): void {
@@ -104,12 +103,24 @@ export class KnownHostsStore {
     }
   }
 
+  /**
+   * Adds one line by rewriting the file whole (temp file, fsync, rename, via
+   * write-file-atomic): a crash never leaves half a line. The file is re-read first so
+   * lines added meanwhile (by ssh or another run) are kept; a new file is 0600, an existing
+   * one keeps its mode, and a symlinked file is written where the link points.
+   */
   private append(name: string, keyType: string, keyB64: string): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const lead = this.needsNewline ? '\n' : '';
-    appendFileSync(this.file, `${lead}${formatEntry(name, keyType, keyB64)}\n`, { mode: 0o600 });
-    this.needsNewline = false;
-    this.lines += 1;
+    let current = '';
+    try {
+      current = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const lead = current !== '' && !current.endsWith('\n') ? '\n' : '';
+    const next = `${current}${lead}${formatEntry(name, keyType, keyB64)}\n`;
+    writeFileAtomic.sync(this.file, next, current === '' && !existsSync(this.file) ? { mode: 0o600 } : {});
+    this.lines = next.split('\n').length - 1;
     const entry: KnownHostEntry = { line: this.lines, hosts: name, keyType, key: keyB64 };
     this.entries.push(entry);
     this.index(entry);

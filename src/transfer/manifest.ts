@@ -1,9 +1,10 @@
 // The placement record of a project: where every verified file went. Kept on the director
 // under .director/<project>/placement.json, written atomically, read by `data --list` and
 // by `run` (DIRECTOR_FILES) so later work can go where the data is.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../config/errors.js';
+import { PRIVATE_DIR_MODE, writePrivateFile } from '../private-file.js';
 
 export const DEFAULT_REMOTE_ROOT = '~/director/data';
 
@@ -55,14 +56,16 @@ export function readManifest(stateDir: string, project: string): Manifest | unde
   return m;
 }
 
-/** Write the whole record to a temporary file and rename it over the old one. */
+/**
+ * Write the whole record atomically and durably (fsync, then rename): local copies are
+ * deleted right after, so the record must be on disk before they go.
+ */
 export function writeManifest(stateDir: string, m: Manifest): void {
   const file = manifestPath(stateDir, m.project);
-  mkdirSync(join(stateDir, m.project), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // The state folder itself is private too: it lists what went where.
+  mkdirSync(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const sorted = { ...m, files: [...m.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
-  writeFileSync(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
-  renameSync(tmp, file);
+  writePrivateFile(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
 /** Add or replace records by path (a file lives on one client only). */
