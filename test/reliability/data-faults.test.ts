@@ -12,7 +12,7 @@ import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, type Made } from '../support/data-files.js';
 import { fakeBinaryInHost, hostProcessesMatching, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
 import { waitUntil } from '../support/local-env.js';
-import { describe, hostNamespace, inHost, ledger, processesLeft, record, recordMismatches, type RemoteReader } from '../support/reliability.js';
+import { describe, hostNamespace, inHost, ledger, processesLeft, record, recordMismatches, type Ledger, type RemoteReader } from '../support/reliability.js';
 import { esc } from '../support/run-e2e.js';
 import { processesWith, watchDirector } from '../support/run-spawn.js';
 import { tempDir } from '../support/temp.js';
@@ -63,9 +63,10 @@ function assertNothingLost(made: Made, project: string, read?: RemoteReader) {
 }
 
 /** Processes left on each host (namespaces taken before the fault); asserts there are none. */
-async function assertNoProcessesLeft(namespaces: readonly string[]): Promise<number> {
+async function assertNoProcessesLeft(namespaces: readonly string[], except: readonly number[] = []): Promise<number> {
   let total = 0;
   for (const i of hostIndexes()) {
+    if (except.includes(i)) continue;
     const left = await processesLeft(c, i, namespaces[i]);
     assert.equal(describe(left), '', `processes left on host ${i}`);
     total += left.length;
@@ -108,26 +109,34 @@ test('a client killed (sshd and its sessions, SIGKILL) mid-transfer: its unverif
   const unverifiedAtKill = mine.filter((rel) => !recorded(project).some((f) => f.path === rel)).length;
   const killedAt = Date.now();
   c.cluster.killHost(victim);
-  // Non-interactive output has one line per client as it finishes: the victim's says it failed.
-  await w.seen(new RegExp(`^${esc(victimName)}: \\d+ verified, [1-9]\\d* failed .* connection lost`, 'm'));
-  const detectMs = Date.now() - killedAt;
-  const r = await within(30_000, 'director exits after the kill', w.done);
-  const exitMs = Date.now() - killedAt;
-  assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.ok(unverifiedAtKill > 0 && unverifiedAtKill < mine.length, `killed mid-way: ${unverifiedAtKill} of ${mine.length} unverified`);
+  let detectMs: number;
+  let exitMs: number;
+  let l: Ledger;
+  let kept: string[];
+  let processes: number;
+  try {
+    // Non-interactive output has one line per client as it finishes: the victim's says it failed.
+    await w.seen(new RegExp(`^${esc(victimName)}: \\d+ verified, [1-9]\\d* failed .* connection lost`, 'm'));
+    detectMs = Date.now() - killedAt;
+    const r = await within(30_000, 'director exits after the kill', w.done);
+    exitMs = Date.now() - killedAt;
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    assert.ok(unverifiedAtKill > 0 && unverifiedAtKill < mine.length, `killed mid-way: ${unverifiedAtKill} of ${mine.length} unverified`);
 
-  const l = assertNothingLost(made, project);
-  const kept = mine.filter((rel) => l.stillLocal.includes(rel));
-  assert.is(kept.length, unverifiedAtKill, 'exactly the victim\'s unverified files stay local');
-  for (const rel of kept) assert.match(r.stdout, new RegExp(`^  ${esc(rel)} → ${esc(victimName)}: connection lost`, 'm'));
-  for (const rel of paths.filter((p) => !mine.includes(p))) assert.ok(l.verifiedRemote.includes(rel), `${rel}: the other clients finish`);
-  for (const rel of kept) assert.equal(holders(c, project, rel), [], `${rel}: nothing at its final name`);
-  // The dead host's namespace is checked too: nothing of its sessions survived.
-  const processes = await assertNoProcessesLeft(namespaces);
-
-  await c.cluster.startHost(victim);
+    l = assertNothingLost(made, project);
+    kept = mine.filter((rel) => l.stillLocal.includes(rel));
+    assert.is(kept.length, unverifiedAtKill, 'exactly the victim\'s unverified files stay local');
+    for (const rel of kept) assert.match(r.stdout, new RegExp(`^  ${esc(rel)} → ${esc(victimName)}: connection lost`, 'm'));
+    for (const rel of paths.filter((p) => !mine.includes(p))) assert.ok(l.verifiedRemote.includes(rel), `${rel}: the other clients finish`);
+    for (const rel of kept) assert.equal(holders(c, project, rel), [], `${rel}: nothing at its final name`);
+    // The survivors: nothing left of director's sessions. (The dead host's namespace is gone;
+    // its number may already belong to someone else's.)
+    processes = await assertNoProcessesLeft(namespaces, [victim]);
+  } finally {
+    await c.cluster.startHost(victim);
+  }
   await assertRerunCompletes(made, project);
-  await assertNoProcessesLeft(hostIndexes().map((i) => hostNamespace(c, i)));
+  processes += await assertNoProcessesLeft(hostIndexes().map((i) => hostNamespace(c, i)));
   record({
     id: 'data-client-killed',
     area: 'fault',
@@ -181,6 +190,144 @@ test('a client whose disk fills up: the files that do not fit fail with "No spac
   } finally {
     unmount();
   }
+});
+
+test('clients that report wrong checksums (a lying md5sum; a file altered after it was written): those files fail checksum, stay local, nothing at their final names', async () => {
+  const project = 'badsum';
+  const liar = 1;
+  const corrupter = 2;
+  const paths = numbered('sum', 15);
+  const made = makeData(paths);
+  const bad = [...placedOn(paths, liar), ...placedOn(paths, corrupter)];
+  const namespaces = hostIndexes().map((i) => hostNamespace(c, i));
+  // Both sit on the path director uses: the batch command runs `xargs -0 -r md5sum -z --`
+  // over the temporaries it just unpacked. Only files that exist are answered for, as the
+  // real md5sum does (the existence check before sending sees nothing there).
+  const undo = [
+    fakeBinaryInHost(c, liar, '/usr/bin/md5sum', `for a; do case $a in -z|--) ;; *) [ -f "$a" ] && printf '%s  %s\\0' 0123456789abcdef0123456789abcdef "$a";; esac; done; true`),
+    fakeBinaryInHost(c, corrupter, '/usr/bin/md5sum', `for a; do case $a in *.director-tmp) printf X >> "$a";; esac; done; exec "$REAL" "$@"`),
+  ];
+  try {
+    const r = await data(made, project);
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    for (const rel of bad) {
+      const host = placedOn(paths, liar).includes(rel) ? liar : corrupter;
+      assert.match(r.stdout, new RegExp(`^  ${esc(rel)} → ${esc(c.hosts[host]!.name)}: checksum mismatch: sent [0-9a-f]{32}, client has [0-9a-f]{32}$`, 'm'));
+      assert.equal(holders(c, project, rel), [], `${rel}: nothing at its final name`);
+    }
+    assert.match(r.stdout, new RegExp(`^${placedOn(paths, 0).length} of ${paths.length} files verified on their clients, ${bad.length} failed$`, 'm'));
+    const l = assertNothingLost(made, project);
+    assert.equal(l.stillLocal.sort(), [...bad].sort(), 'exactly the files with a bad sum stay local');
+    for (const i of [liar, corrupter]) assert.equal(hostTemporaries(c, i, project), [], `temporaries removed on host ${i}`);
+    assert.ok(recorded(project).every((f) => f.client === c.hosts[0]!.name), 'only the honest client is in the record');
+
+    // --json says the same, file by file.
+    const j = await data(made, project, ['--json']);
+    assert.is(j.code, 1);
+    const doc = JSON.parse(j.stdout) as { verified: number; failed: number; clients: Array<{ files: Array<{ path: string; ok: boolean; kind?: string }> }> };
+    assert.is(doc.failed, bad.length);
+    const kinds = doc.clients.flatMap((x) => x.files).filter((f) => !f.ok);
+    assert.equal(kinds.map((f) => f.path).sort(), [...bad].sort());
+    assert.ok(kinds.every((f) => f.kind === 'checksum'), JSON.stringify(kinds));
+    assertNothingLost(made, project);
+    const processes = await assertNoProcessesLeft(namespaces);
+
+    for (const u of undo) u();
+    await assertRerunCompletes(made, project);
+    record({
+      id: 'data-wrong-checksum',
+      area: 'fault',
+      case: 'A client reports wrong checksums (lying md5sum, or bytes altered after the write)',
+      does: 'Counts those files as failed checksum (text and --json), removes their temporaries, keeps them local; nothing lands at a final name',
+      filesLost: l.lost.length,
+      processesLeft: processes,
+      figure: `exit 1; ${kinds.length}/${bad.length} bad sums caught`,
+      test: TEST,
+    });
+  } finally {
+    for (const u of undo) u();
+  }
+});
+
+/**
+ * Director stopped by a signal while host 1 is mid-batch: at `stage` 'unpack' its tar is
+ * frozen (SIGSTOP) with a temporary half written; at 'verify' its md5sum hangs (a fake that
+ * sleeps) over temporaries written whole. Hosts 0 and 2 run freely meanwhile.
+ */
+async function signalMidTransfer(sig: 'SIGINT' | 'SIGTERM', stage: 'unpack' | 'verify', project: string) {
+  const slow = 1;
+  const paths = numbered(stage, 36);
+  const made = makeData(paths, () => 3 * MB);
+  const mine = placedOn(paths, slow);
+  const namespaces = hostIndexes().map((i) => hostNamespace(c, i));
+  const undo =
+    stage === 'verify' ? fakeBinaryInHost(c, slow, '/usr/bin/md5sum', `for a; do case $a in *.director-tmp) exec sleep 600;; esac; done; exec "$REAL" "$@"`) : () => undefined;
+  try {
+    const w = watchData(made, project);
+    await waitUntil(
+      () => {
+        if (recorded(project).length === 0) return false; // some files done…
+        if (stage === 'verify') return hostProcessesMatching(namespaces[slow]!, /^sleep 600/).length > 0;
+        const tars = hostProcessesMatching(namespaces[slow]!, /^tar -x/);
+        if (tars.length === 0 || !hostTemporaries(c, slow, project).some((n) => n.endsWith('.director-tmp'))) return false;
+        for (const pid of tars) process.kill(pid, 'SIGSTOP'); // …and some half-way
+        return true;
+      },
+      30_000,
+      `host ${slow} mid-${stage} after a first verified file`,
+    );
+    const doneAtSignal = recorded(project).length;
+    const signalledAt = Date.now();
+    w.child.kill(sig);
+    const r = await within(20_000, `director exits after ${sig}`, w.done);
+    const exitMs = Date.now() - signalledAt;
+    assert.is(r.code, sig === 'SIGINT' ? 130 : 143, r.stdout + r.stderr);
+    assert.match(r.stderr, sig === 'SIGINT' ? /interrupted: stopping remote commands/ : /terminated: stopping remote commands/);
+
+    const l = assertNothingLost(made, project);
+    assert.ok(doneAtSignal > 0 && l.verifiedRemote.length < paths.length, `mid-transfer: ${l.verifiedRemote.length} of ${paths.length} verified`);
+    const kept = mine.filter((rel) => l.stillLocal.includes(rel));
+    assert.ok(kept.length > 0, `host ${slow} had files in flight`);
+    for (const rel of l.stillLocal) assert.match(r.stdout, new RegExp(`^  ${esc(rel)} → .*: interrupted$`, 'm'));
+    for (const i of hostIndexes()) assert.equal(hostTemporaries(c, i, project), [], `temporaries removed on host ${i}`);
+    const processes = await assertNoProcessesLeft(namespaces);
+
+    undo();
+    await assertRerunCompletes(made, project);
+    return { lost: l.lost.length, processes, exitMs, verified: l.verifiedRemote.length, total: paths.length };
+  } finally {
+    undo();
+  }
+}
+
+test('SIGINT (Ctrl-C) to director while a client is unpacking: exit 130, nothing half-done, remote processes stopped, a rerun completes', async () => {
+  const m = await signalMidTransfer('SIGINT', 'unpack', 'sigint');
+  record({
+    id: 'data-sigint',
+    area: 'fault',
+    case: 'Ctrl-C (SIGINT) to director in the middle of `data`',
+    does: 'Kills the remote tar/md5sum, removes their temporaries, keeps every unverified file local, writes the record and exits 130; a rerun sends the rest',
+    filesLost: m.lost,
+    processesLeft: m.processes,
+    detectMs: m.exitMs,
+    figure: `exit 130; ${m.verified}/${m.total} files verified before it`,
+    test: TEST,
+  });
+});
+
+test('SIGTERM to director while a client is verifying: exit 143, nothing half-done, remote processes stopped, a rerun completes', async () => {
+  const m = await signalMidTransfer('SIGTERM', 'verify', 'sigterm');
+  record({
+    id: 'data-sigterm',
+    area: 'fault',
+    case: 'SIGTERM to director in the middle of `data`',
+    does: 'The same tidy-up as Ctrl-C, and exit 143',
+    filesLost: m.lost,
+    processesLeft: m.processes,
+    detectMs: m.exitMs,
+    figure: `exit 143; ${m.verified}/${m.total} files verified before it`,
+    test: TEST,
+  });
 });
 
 test.run();

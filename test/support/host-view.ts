@@ -68,7 +68,7 @@ export function tmpfsInHost(c: TestCluster, host: number, path: string, size: st
   assertIsolated(c, host);
   inHost(c, host, ['mkdir', '-p', path]);
   inHost(c, host, ['mount', '-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
-  return () => inHost(c, host, ['umount', path]);
+  return once(() => inHost(c, host, ['umount', path]));
 }
 
 /**
@@ -83,5 +83,15 @@ export function fakeBinaryInHost(c: TestCluster, host: number, target: string, s
   chmodSync(join(tmp, `real-${name}`), 0o755);
   writeFileSync(join(tmp, `fake-${name}`), `#!/bin/sh\nREAL=/tmp/real-${name}\n${script}\n`, { mode: 0o755 });
   inHost(c, host, ['mount', '--bind', `/tmp/fake-${name}`, target]);
-  return () => inHost(c, host, ['umount', target]);
+  return once(() => inHost(c, host, ['umount', target]));
+}
+
+/** An undo that may be called again (in a `finally` after the test's own call). */
+function once(undo: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    undo();
+  };
 }
