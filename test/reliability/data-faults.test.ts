@@ -12,7 +12,7 @@ import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, type Made } from '../support/data-files.js';
 import { fakeBinaryInHost, hostProcessesMatching, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
 import { waitUntil } from '../support/local-env.js';
-import { describe, hostNamespace, inHost, ledger, processesLeft, record, recordMismatches, type Ledger, type RemoteReader } from '../support/reliability.js';
+import { describe, hostNamespace, inHost, ledger, processesLeft, record, recordMismatches, type Figure, type Ledger, type RemoteReader } from '../support/reliability.js';
 import { esc } from '../support/run-e2e.js';
 import { processesWith, watchDirector } from '../support/run-spawn.js';
 import { tempDir } from '../support/temp.js';
@@ -254,7 +254,7 @@ test('clients that report wrong checksums (a lying md5sum; a file altered after 
  * frozen (SIGSTOP) with a temporary half written; at 'verify' its md5sum hangs (a fake that
  * sleeps) over temporaries written whole. Hosts 0 and 2 run freely meanwhile.
  */
-async function signalMidTransfer(sig: 'SIGINT' | 'SIGTERM', stage: 'unpack' | 'verify', project: string) {
+async function signalMidTransfer(sig: 'SIGINT' | 'SIGTERM', stage: 'unpack' | 'verify', project: string): Promise<Pick<Figure, 'filesLost' | 'processesLeft' | 'detectMs' | 'figure'>> {
   const slow = 1;
   const paths = numbered(stage, 36);
   const made = makeData(paths, () => 3 * MB);
@@ -294,40 +294,27 @@ async function signalMidTransfer(sig: 'SIGINT' | 'SIGTERM', stage: 'unpack' | 'v
 
     undo();
     await assertRerunCompletes(made, project);
-    return { lost: l.lost.length, processes, exitMs, verified: l.verifiedRemote.length, total: paths.length };
+    return { filesLost: l.lost.length, processesLeft: processes, detectMs: exitMs, figure: `exit ${r.code}; ${l.verifiedRemote.length}/${paths.length} files verified before it` };
   } finally {
     undo();
   }
 }
 
 test('SIGINT (Ctrl-C) to director while a client is unpacking: exit 130, nothing half-done, remote processes stopped, a rerun completes', async () => {
-  const m = await signalMidTransfer('SIGINT', 'unpack', 'sigint');
+  const figures = await signalMidTransfer('SIGINT', 'unpack', 'sigint');
   record({
     id: 'data-sigint',
     area: 'fault',
     case: 'Ctrl-C (SIGINT) to director in the middle of `data`',
     does: 'Kills the remote tar/md5sum, removes their temporaries, keeps every unverified file local, writes the record and exits 130; a rerun sends the rest',
-    filesLost: m.lost,
-    processesLeft: m.processes,
-    detectMs: m.exitMs,
-    figure: `exit 130; ${m.verified}/${m.total} files verified before it`,
+    ...figures,
     test: TEST,
   });
 });
 
 test('SIGTERM to director while a client is verifying: exit 143, nothing half-done, remote processes stopped, a rerun completes', async () => {
-  const m = await signalMidTransfer('SIGTERM', 'verify', 'sigterm');
-  record({
-    id: 'data-sigterm',
-    area: 'fault',
-    case: 'SIGTERM to director in the middle of `data`',
-    does: 'The same tidy-up as Ctrl-C, and exit 143',
-    filesLost: m.lost,
-    processesLeft: m.processes,
-    detectMs: m.exitMs,
-    figure: `exit 143; ${m.verified}/${m.total} files verified before it`,
-    test: TEST,
-  });
+  const figures = await signalMidTransfer('SIGTERM', 'verify', 'sigterm');
+  record({ id: 'data-sigterm', area: 'fault', case: 'SIGTERM to director in the middle of `data`', does: 'The same tidy-up as Ctrl-C, and exit 143', ...figures, test: TEST });
 });
 
 test.run();
