@@ -3,7 +3,7 @@
 // stopped by SIGINT or SIGTERM. In every case each file ends verified on a client or intact
 // in the source folder, nothing with wrong bytes sits at a final name, the placement record
 // matches the hosts, nothing keeps running on them, and a rerun completes the job.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -95,13 +95,12 @@ test('a client killed (sshd and its sessions, SIGKILL) mid-transfer: its unverif
   // Once the victim has verified a batch and is still unpacking another, freeze that tar
   // (SIGSTOP), so the kill lands mid-batch however fast this machine is.
   const victimName = c.hosts[victim]!.name;
-  let frozen: number[] = [];
   await waitUntil(
     () => {
       if (!recorded(project).some((f) => f.client === victimName)) return false;
-      frozen = hostProcessesMatching(namespaces[victim]!, /^tar -x/);
-      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
-      return frozen.length > 0;
+      const tars = hostProcessesMatching(namespaces[victim]!, /^tar -x/);
+      for (const pid of tars) process.kill(pid, 'SIGSTOP');
+      return tars.length > 0;
     },
     30_000,
     'host 2 verified one batch while unpacking another',
@@ -125,10 +124,13 @@ test('a client killed (sshd and its sessions, SIGKILL) mid-transfer: its unverif
 
     l = assertNothingLost(made, project);
     kept = mine.filter((rel) => l.stillLocal.includes(rel));
-    assert.is(kept.length, unverifiedAtKill, 'exactly the victim\'s unverified files stay local');
+    // A batch already past its md5sum may still have been recorded as the kill landed.
+    assert.ok(kept.length > 0 && kept.length <= unverifiedAtKill, `the victim's unverified files stay local: ${kept.length} of ${unverifiedAtKill}`);
     for (const rel of kept) assert.match(r.stdout, new RegExp(`^  ${esc(rel)} → ${esc(victimName)}: connection lost`, 'm'));
     for (const rel of paths.filter((p) => !mine.includes(p))) assert.ok(l.verifiedRemote.includes(rel), `${rel}: the other clients finish`);
     for (const rel of kept) assert.equal(holders(c, project, rel), [], `${rel}: nothing at its final name`);
+    const crashTemps = readdirSync(join(c.hosts[victim]!.home, 'director/data', project)).filter((n) => n.endsWith('.director-tmp'));
+    assert.ok(crashTemps.length > 0, 'the killed tar left temporaries behind (never counted as files; the rerun replaces them)');
     // The survivors: nothing left of director's sessions. (The dead host's namespace is gone;
     // its number may already belong to someone else's.)
     processes = await assertNoProcessesLeft(namespaces, [victim]);
