@@ -110,7 +110,9 @@ export class DataProgress {
       const ok = e.result.files.filter((f) => f.ok).length;
       const bad = e.result.files.length - ok;
       const bytes = e.result.files.reduce((n, f) => n + (f.ok ? f.bytes : 0), 0);
-      const tail = e.result.error ? ` — ${KIND_LABEL[e.result.error.kind]}: ${e.result.error.message}` : '';
+      const err = e.result.error;
+      // "interrupted: interrupted" says it twice.
+      const tail = err ? ` — ${KIND_LABEL[err.kind]}${err.message === KIND_LABEL[err.kind] ? '' : `: ${err.message}`}` : '';
       const line = `${e.result.client.name}: ${ok} verified, ${bad} failed (${formatBytes(bytes)} in ${formatSeconds(e.result.ms)})${tail}`;
       this.p.line(bad > 0 ? this.p.c.red(line) : line);
     }

@@ -229,9 +229,15 @@ async function oneBatch(
       const sent = outcome.sent.get(it);
       const remote = outcome.remote.get(it.tempRel);
       if (sent === undefined || remote !== sent.md5) {
-        const reason =
-          sent === undefined ? 'not sent' : remote === undefined ? 'the client has no copy after the upload' : `checksum mismatch: sent ${sent.md5}, client has ${remote}`;
-        settle({ job: it.job, ok: false, kind: 'checksum', reason });
+        // When the unpack failed (a full disk), that is why: not a "checksum" failure.
+        const [kind, reason]: [FailKind, string] = outcome.failure
+          ? ['io', `the client could not write it: ${outcome.failure.forFile(it.tempRel)}`]
+          : sent === undefined
+            ? ['io', 'not sent']
+            : remote === undefined
+              ? ['checksum', 'the client has no copy after the upload']
+              : ['checksum', `checksum mismatch: sent ${sent.md5}, client has ${remote}`];
+        settle({ job: it.job, ok: false, kind, reason });
         await sftpUnlink(sftp, tmp).catch(() => undefined);
         return;
       }

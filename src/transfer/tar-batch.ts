@@ -1,8 +1,9 @@
 // A batch of files to one client as one tar stream over one exec channel. The remote side
 // extracts them under temporary names, then md5sums exactly those files (their names travel
 // inside the tar as a NUL-separated list, never through the shell) and prints the sums.
-// So a batch costs one round trip for upload and verification together.
-import { randomBytes } from 'node:crypto';
+// So a batch costs one round trip for upload and verification together. A batch that does
+// not finish (Ctrl-C, a failed send) removes what it wrote, so no temporary is left behind.
+import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -10,6 +11,7 @@ import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { nulList, parseMd5sumZ } from './md5sum-output.js';
 import { MD5SUM_LIST } from './remote-batch.js';
+import { unpackFailure, type UnpackFailure } from './unpack-failure.js';
 import type { FileJob } from './client-transfer.js';
 import { ReadError, type FileReader, type FileStream } from './file-reader.js';
 import { trace } from '../trace.js';
@@ -34,18 +36,25 @@ export interface BatchOutcome {
   unreadable: Map<BatchItem, string>;
   /** md5 the client computed from what it wrote, by tempRel. */
   remote: Map<string, string>;
+  /** Set when the remote unpack failed (a full disk…): why each unverified file is missing. */
+  failure?: UnpackFailure;
 }
+
+/** How long removing a stopped batch's temporaries may take (a client that hangs is left). */
+const CLEANUP_MS = 3000;
 
 /**
  * The remote command: no user text in it but the quoted base folder. `-B -b 256` has GNU tar
  * read the pipe in 128 KiB records instead of 10 KiB ones (fewer syscalls on the client).
+ * The files are summed even when tar fails (a full disk): those written whole still verify,
+ * and tar's status and messages say what happened to the others.
  */
 export function batchCommand(base: string, listName: string): string {
   const b = quote(base);
   const l = quote(listName);
   return (
-    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -B -b 256 -f - --no-same-owner && ` +
-    `{ ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; }`
+    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && ` +
+    `{ tar -x -B -b 256 -f - --no-same-owner; t=$?; [ -f ${l} ] && ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; exit $t; }`
   );
 }
 
@@ -56,7 +65,10 @@ export async function sendBatch(
   reader: FileReader,
   opts: { onBytes?: (n: number) => void; signal?: AbortSignal },
 ): Promise<BatchOutcome> {
-  const listName = `.director-batch-${randomBytes(6).toString('hex')}.list`;
+  // Named after the batch's files: a rerun after a crash sends the same batch again, so its
+  // list replaces (and then removes) the one the crash left instead of adding another.
+  const list = nulList(items.map((it) => it.tempRel));
+  const listName = `.director-batch-${createHash('md5').update(list).digest('hex').slice(0, 16)}.list`;
   const pack = tar.pack();
   const sent = new Map<BatchItem, { md5: string; bytes: number }>();
   const unreadable = new Map<BatchItem, string>();
@@ -68,7 +80,7 @@ export async function sendBatch(
   // would otherwise wait for the rest of a stream that never comes.
   const cancel = new AbortController();
   pack.on('error', () => undefined);
-  const feeding = feed(pack, items, listName, sent, unreadable, reader, opts.onBytes, stop.signal).catch((e: unknown) => {
+  const feeding = feed(pack, items, { name: listName, body: list }, sent, unreadable, reader, opts.onBytes, stop.signal).catch((e: unknown) => {
     cancel.abort();
     pack.destroy(e as Error);
     throw e;
@@ -84,22 +96,35 @@ export async function sendBatch(
   void running.finally(() => stop.abort()).catch(() => undefined);
   const [fed, ran] = await Promise.allSettled([feeding, running]);
   if (ran.status === 'rejected') throw ran.reason;
-  if (fed.status === 'rejected') throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
   const { result, stdout, stderr } = ran.value;
-  const remote = parseMd5sumZ(stdout);
-  if (remote.size === 0 && sent.size > 0 && result.code !== 0) {
-    if (result.interrupted) throw new HostError('interrupted', 'interrupted');
-    const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
-    throw new HostError('io', `the client could not unpack a batch: ${why}`);
+  // Stopped by Ctrl-C/SIGTERM: say so (not "the remote side stopped reading"), and take back
+  // the temporaries the killed tar wrote.
+  if (opts.signal?.aborted && (result.interrupted || fed.status === 'rejected')) {
+    await removeTemporaries(session, base, items, listName);
+    throw new HostError('interrupted', 'interrupted');
   }
-  return { sent, unreadable, remote };
+  const failure = result.code !== 0 ? unpackFailure(stderr, String(result.code ?? result.signal)) : undefined;
+  // Feeding failed first (a file shrank under us; its remote command was then stopped), or
+  // the remote side ended without a word: the batch failed here, not at the client.
+  if (fed.status === 'rejected' && (failure === undefined || result.interrupted)) {
+    await removeTemporaries(session, base, items, listName);
+    throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
+  }
+  return { sent, unreadable, remote: parseMd5sumZ(stdout), ...(failure ? { failure } : {}) };
+}
+
+/** Best effort, on a connection that is still up: `rm -f` the batch's temporaries and list. */
+async function removeTemporaries(session: Session, base: string, items: readonly BatchItem[], listName: string): Promise<void> {
+  if (session.isLost) return;
+  const names = nulList([...items.map((it) => it.tempRel), listName]);
+  await session.capture(`cd -- ${quote(base)} 2>/dev/null && xargs -0 -r rm -f --`, { stdin: names, timeoutMs: CLEANUP_MS }).catch(() => undefined);
 }
 
 /** Write every readable file into the tar; the reader hashes exactly the bytes it hands over. */
 async function feed(
   pack: tar.Pack,
   items: readonly BatchItem[],
-  listName: string,
+  list: { name: string; body: Buffer },
   sent: Map<BatchItem, { md5: string; bytes: number }>,
   unreadable: Map<BatchItem, string>,
   reader: FileReader,
@@ -107,7 +132,9 @@ async function feed(
   stop: AbortSignal,
 ): Promise<void> {
   const until = <T>(p: Promise<T>) => unlessStopped(p, stop);
-  const names: string[] = [];
+  // The list goes first: on a client whose disk fills up mid-batch it is already there, so
+  // the files written whole before that still verify.
+  await until(new Promise<void>((ok, fail) => quiet(pack.entry({ name: list.name, size: list.body.length, mode: 0o600 }, list.body, (e) => (e ? fail(e) : ok())))));
   // Small files are opened ahead, so the reader thread works while the channel sends.
   const ahead = new Map<BatchItem, Promise<FileStream>>();
   let next = 0;
@@ -150,10 +177,7 @@ async function feed(
     (entry as unknown as { end(): void }).end();
     await until(done);
     sent.set(item, await file.result());
-    names.push(item.tempRel);
   }
-  const list = nulList(names);
-  await until(new Promise<void>((ok, fail) => quiet(pack.entry({ name: listName, size: list.length, mode: 0o600 }, list, (e) => (e ? fail(e) : ok())))));
   pack.finalize();
 }
 
