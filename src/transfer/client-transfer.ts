@@ -6,6 +6,7 @@
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
 //      replacing), record them, and only then delete the local copies.
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
+import { randomBytes } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
@@ -64,11 +65,15 @@ export interface ClientTransferResult {
   error?: HostError;
 }
 
-/** `sub/.name.director-tmp` for `sub/name`: same folder, so the rename is atomic. */
-export function tempPath(finalPath: string): string {
+/**
+ * `sub/.<batch>-<n>.director-tmp` for the n-th file of a batch, `sub/<name>`: in the same folder,
+ * so the rename is atomic. The name does not grow with the file's (a 255-byte name keeps a
+ * temporary name the file system accepts) and carries a random batch tag, so no file of the
+ * data folder, whatever its name, can be another file's temporary and be renamed over it.
+ */
+export function tempPath(finalPath: string, batch: string, n: number): string {
   const dir = posix.dirname(finalPath);
-  const base = posix.basename(finalPath);
-  return `${dir === '.' ? '' : `${dir}/`}.${base}.director-tmp`;
+  return `${dir === '.' ? '' : `${dir}/`}.${batch}-${n}.director-tmp`;
 }
 
 /**
@@ -181,13 +186,16 @@ async function pipeline(
     batches(jobs).map((batch) =>
       limit(async () => {
         if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
-        const items: BatchItem[] = batch.map((job) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath)) }));
+        const tag = randomBytes(6).toString('hex');
+        const items: BatchItem[] = batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) }));
         try {
           await oneBatch(session, sftp, base, items, opts, settle);
         } catch (e) {
           // A failed batch fails its own files; a lost connection stops the rest too.
           if (session.isLost || (e instanceof HostError && e.kind === 'interrupted')) fatal ??= e;
           const err = e instanceof HostError ? e : new HostError('io', errorText(e));
+          // What the failed batch unpacked stays at temporary names only; tidy them if we can.
+          if (!session.isLost) await Promise.all(items.map((it) => sftpUnlink(sftp, joinRemote(base, it.tempRel)).catch(() => undefined)));
           for (const it of items) {
             settle({ job: it.job, ok: false, kind: session.isLost ? 'unreachable' : err.kind === 'interrupted' ? 'interrupted' : 'io', reason: session.isLost ? session.lostError().message : err.message });
           }
@@ -229,8 +237,8 @@ async function oneBatch(
       const sent = outcome.sent.get(it);
       const remote = outcome.remote.get(it.tempRel);
       if (sent === undefined || remote !== sent.md5) {
-        const reason =
-          sent === undefined ? 'not sent' : remote === undefined ? 'the client has no copy after the upload' : `checksum mismatch: sent ${sent.md5}, client has ${remote}`;
+        const noCopy = `the client has no copy after the upload${outcome.unpackError ? ` (${outcome.unpackError})` : ''}`;
+        const reason = sent === undefined ? 'not sent' : remote === undefined ? noCopy : `checksum mismatch: sent ${sent.md5}, client has ${remote}`;
         settle({ job: it.job, ok: false, kind: 'checksum', reason });
         await sftpUnlink(sftp, tmp).catch(() => undefined);
         return;

@@ -34,18 +34,23 @@ export interface BatchOutcome {
   unreadable: Map<BatchItem, string>;
   /** md5 the client computed from what it wrote, by tempRel. */
   remote: Map<string, string>;
+  /** tar's last complaint when it could not unpack some of the files (the others verify). */
+  unpackError?: string;
 }
 
 /**
  * The remote command: no user text in it but the quoted base folder. `-B -b 256` has GNU tar
  * read the pipe in 128 KiB records instead of 10 KiB ones (fewer syscalls on the client).
+ * The files tar did unpack are summed even when it failed on another one (a name the client's
+ * file system refuses must not fail the whole batch), and the list goes either way; the
+ * command's status is still tar's.
  */
 export function batchCommand(base: string, listName: string): string {
   const b = quote(base);
   const l = quote(listName);
   return (
-    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && tar -x -B -b 256 -f - --no-same-owner && ` +
-    `{ ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; }`
+    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && ` +
+    `{ tar -x -B -b 256 -f - --no-same-owner; t=$?; ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; exit $t; }`
   );
 }
 
@@ -92,7 +97,12 @@ export async function sendBatch(
     const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
     throw new HostError('io', `the client could not unpack a batch: ${why}`);
   }
-  return { sent, unreadable, remote };
+  const out: BatchOutcome = { sent, unreadable, remote };
+  if (result.code !== 0) {
+    const complaints = stderr.trim().split('\n').filter((l) => l !== '' && !/Exiting with failure status/.test(l));
+    out.unpackError = complaints.pop() ?? `tar exit status ${result.code ?? result.signal}`;
+  }
+  return out;
 }
 
 /** Write every readable file into the tar; the reader hashes exactly the bytes it hands over. */

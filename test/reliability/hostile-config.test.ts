@@ -2,7 +2,6 @@
 // of 100 000 hosts, a file whose lines add up past the limit, duplicates. Every command stops
 // with exit 2 and `file:line: reason`, before any client is contacted (a listening server
 // counts who came) and before anything is written.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -10,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { runDirector, type CliResult } from '../support/cli.js';
 import { makeData } from '../support/data-files.js';
 import { LocalEnv } from '../support/local-env.js';
+import { loginArgs } from '../support/login-args.js';
 import { record } from '../support/reliability.js';
 import { silentServer, type SilentServer } from '../support/silent-server.js';
 import { tempDir } from '../support/temp.js';
@@ -42,10 +42,8 @@ function commandsIn(cwd: string): string[][] {
   return [['status', '--ssh'], ['mkdir', '~', 'x'], ['exec', '--', 'true'], ['run', 's.sh'], ['data', data.dir, 'p']];
 }
 
-/** A key and a known_hosts file, so a command that got past clients.conf would really connect. */
-const key = join(dir, 'id_ed25519');
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-const sshArgs = (file: string) => ['-c', file, '-i', key, '--known-hosts', join(dir, 'known_hosts'), '--connect-timeout', '1'];
+/** With a key and a known_hosts file, a command that got past clients.conf would really connect. */
+const sshArgs = (file: string) => loginArgs(file, dir);
 
 interface Refusal {
   slowestMs: number;

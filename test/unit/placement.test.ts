@@ -70,9 +70,10 @@ test('extensions: default list, --ext parsing, case-insensitive', () => {
   assert.ok(eligible('anything', undefined));
 });
 
-test('temporary names sit next to the final name', () => {
-  assert.is(tempPath('a/b/c_1.txt'), 'a/b/.c_1.txt.director-tmp');
-  assert.is(tempPath('c.txt'), '.c.txt.director-tmp');
+test('temporary names sit next to the final name, short whatever its length, tagged by batch', () => {
+  assert.is(tempPath('a/b/c_1.txt', 'f00d', 3), 'a/b/.f00d-3.director-tmp');
+  assert.is(tempPath('c.txt', 'f00d', 0), '.f00d-0.director-tmp');
+  assert.is(tempPath(`${'L'.repeat(251)}.txt`, 'f00d', 12), '.f00d-12.director-tmp');
 });
 
 test('batches close by count and by bytes, keeping order', () => {
