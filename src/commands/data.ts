@@ -11,7 +11,7 @@ import { FileReader } from '../transfer/file-reader.js';
 import { checkProject, mergeFiles, readManifest, writeManifest, type Manifest, type PlacedFile } from '../transfer/manifest.js';
 import { place, type PlacementRule } from '../transfer/placement.js';
 import { seededRng } from '../transfer/random.js';
-import { joinRemote, remotePath } from '../transfer/remote-path.js';
+import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { scan, type ScanResult } from '../transfer/scan.js';
 
 export interface DataOptions {
@@ -47,6 +47,7 @@ export interface DataPlan {
 
 export async function planData(opts: DataOptions, clients: readonly Client[]): Promise<DataPlan> {
   checkProject(opts.project);
+  checkRemoteRoot(opts.remoteRoot);
   const dir = resolve(opts.dir);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError(`data folder ${opts.dir} does not exist or is not a folder`);

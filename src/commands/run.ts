@@ -8,7 +8,7 @@ import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
 import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readManifest, type Manifest } from '../transfer/manifest.js';
-import { joinRemote, remotePath } from '../transfer/remote-path.js';
+import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
 import { LocalTemp } from '../run/local-temp.js';
@@ -58,6 +58,7 @@ export function checkRun(opts: RunOptions): { interpreter: string | undefined; m
   } catch (e) {
     throw new UsageError(`run: script ${opts.script}: ${(e as Error).message}`);
   }
+  if (opts.remoteRoot !== undefined) checkRemoteRoot(opts.remoteRoot);
   const head = Buffer.alloc(Math.min(4, size));
   const fd = openSync(opts.script, 'r');
   try {

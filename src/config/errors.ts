@@ -1,4 +1,6 @@
 // A configuration error always names where it came from, so a person can fix the file.
+const QUOTE_MAX = 120;
+
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -12,7 +14,10 @@ export class ConfigError extends Error {
 
   private static format(message: string, file?: string, line?: number, text?: string): string {
     const where = file === undefined ? '' : line === undefined ? `${file}: ` : `${file}:${line}: `;
-    const what = text === undefined ? '' : `: ${JSON.stringify(text)}`;
+    // A garbage line may be a megabyte long: quote enough of it to find it, not all of it.
+    const shown = text !== undefined && text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text;
+    const more = shown === text ? '' : ` (${text?.length} characters)`;
+    const what = shown === undefined ? '' : `: ${JSON.stringify(shown)}${more}`;
     return `${where}${message}${what}`;
   }
 }

@@ -3,6 +3,12 @@ import { ConfigError } from './errors.js';
 import { meaningfulLines } from './lines.js';
 import { parsePort } from './clients.js';
 
+/**
+ * Each port is a service process of its own (start_local), so a port.conf of thousands of
+ * lines would start thousands of processes: more than this is refused as a mistake.
+ */
+export const MAX_PORTS = 64;
+
 export interface PortEntry {
   port: number;
   line: number;
@@ -17,6 +23,7 @@ export function parsePorts(source: string, file: string): PortEntry[] {
     });
     const earlier = seen.get(port);
     if (earlier !== undefined) throw new ConfigError(`duplicate port ${port} (also on line ${earlier})`, file, line, text);
+    if (out.length === MAX_PORTS) throw new ConfigError(`more than ${MAX_PORTS} ports (each is a process)`, file, line, text);
     seen.set(port, line);
     out.push({ port, line });
   }

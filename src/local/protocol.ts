@@ -86,6 +86,8 @@ export function unknownReply(text: string): string {
 export const EMPTY_REPLY = 'ERR empty request';
 export const TOO_LONG_REPLY = `ERR line too long (over ${MAX_LINE} bytes)`;
 export const IDLE_REPLY = 'ERR idle timeout';
+/** A line begun but not finished within the idle timeout (a client trickling bytes to hold on). */
+export const SLOW_REPLY = 'ERR line not finished within the idle timeout';
 
 const ECHO_LIMIT = 80;
 

@@ -6,6 +6,7 @@ import {
   HOST,
   IDLE_REPLY,
   LineFramer,
+  SLOW_REPLY,
   TOO_LONG_REPLY,
   echoReply,
   parseRequest,
@@ -68,9 +69,21 @@ export function createService(opts: ServiceOptions): Service {
     };
     socket.setTimeout(opts.idleMs);
     socket.on('timeout', () => finish(IDLE_REPLY));
+    // The idle timeout restarts with every byte, so a client sending one byte now and then would
+    // hold its connection for ever: a line once begun must also end within the idle timeout.
+    let lineDeadline: NodeJS.Timeout | undefined;
+    const watchLine = () => {
+      if (framer.buffered === 0) {
+        clearTimeout(lineDeadline);
+        lineDeadline = undefined;
+      } else lineDeadline ??= setTimeout(() => finish(SLOW_REPLY), opts.idleMs);
+    };
     // A peer that resets or vanishes mid-line is no error of ours.
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearTimeout(lineDeadline);
+    });
     socket.on('drain', () => socket.resume());
 
     const answer = (text: string) => {
@@ -96,6 +109,7 @@ export function createService(opts: ServiceOptions): Service {
         requests++;
         finish(TOO_LONG_REPLY);
       }
+      watchLine();
     });
   });
 

@@ -120,8 +120,9 @@ export function findRunDirCommand(runId: string): string {
 
 export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {
   if (v.words.length === 0) throw new Error('empty command');
-  // A newline, not `&&`: the user's code is parsed as lines of its own.
-  return `export ${envPrefix(v.env)}\n${v.words.join(' ')}`;
+  // `;`, not `&&`: nothing of ours depends on the user's code. On the same line, not a line of
+  // its own: the user's first line is line 1, as with `ssh host words…`.
+  return `export ${envPrefix(v.env)}; ${v.words.join(' ')}`;
 }
 
 export function cleanupCommand(tempDir: string): string {

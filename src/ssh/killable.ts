@@ -1,17 +1,19 @@
 // Making a remote command killable as a whole. sshd starts each command in a session of its
 // own (setsid), so the login shell's pid is the process group of everything the command
 // starts. The wrapper prints that pid on stderr behind a marker and then runs the command
-// in the same shell (eval), so `kill -KILL -- -<pgid>` on a second channel stops it all.
+// in the same shell, so `kill -KILL -- -<pgid>` on a second channel stops it all. The command
+// follows on the same line, not through `eval`: exec's words are the user's shell code and
+// must mean what they mean to `ssh host words…`, down to $LINENO and the line numbers in the
+// shell's error messages (under eval, bash said "line 3" where ssh says "line 1").
 // (The SSH "signal" request would do the same, but sshd refuses it for root logins.)
 import { Transform, type TransformCallback } from 'node:stream';
-import { quote } from '../remote-shell.js';
 
 const MARKER = '__director_pgid__';
 /** Give up looking for the marker after this much stderr (a noisy .bashrc, a non-POSIX shell). */
 const SNIFF_LIMIT = 64 * 1024;
 
 export function killableCommand(command: string): string {
-  return `printf '${MARKER} %s\\n' "$$" >&2; eval ${quote(command)}`;
+  return `printf '${MARKER} %s\\n' "$$" >&2; ${command}`;
 }
 
 export function killGroupCommand(pgid: number): string {

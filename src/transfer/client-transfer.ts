@@ -6,6 +6,7 @@
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
 //      replacing), record them, and only then delete the local copies.
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
+import { createHash } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
@@ -64,11 +65,21 @@ export interface ClientTransferResult {
   error?: HostError;
 }
 
-/** `sub/.name.director-tmp` for `sub/name`: same folder, so the rename is atomic. */
-export function tempPath(finalPath: string): string {
+/**
+ * `sub/.<batch>-<n>.director-tmp` for the n-th file of a batch, `sub/<name>`: in the same folder,
+ * so the rename is atomic. The name does not grow with the file's (a 255-byte name keeps a
+ * temporary name the file system accepts). The batch tag is 64 bits of a hash of the batch's
+ * final paths: no file of the data folder can know its own batch's tag to pose as another
+ * file's temporary, and a rerun of the same batch after a crash reuses (and so replaces) the
+ * crash's temporaries instead of leaving them behind.
+ */
+export function tempPath(finalPath: string, batch: string, n: number): string {
   const dir = posix.dirname(finalPath);
-  const base = posix.basename(finalPath);
-  return `${dir === '.' ? '' : `${dir}/`}.${base}.director-tmp`;
+  return `${dir === '.' ? '' : `${dir}/`}.${batch}-${n}.director-tmp`;
+}
+
+export function batchTag(finalPaths: readonly string[]): string {
+  return createHash('sha256').update(finalPaths.join('\0')).digest('hex').slice(0, 16);
 }
 
 /**
@@ -181,7 +192,8 @@ async function pipeline(
     batches(jobs).map((batch) =>
       limit(async () => {
         if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
-        const items: BatchItem[] = batch.map((job) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath)) }));
+        const tag = batchTag(batch.map((job) => job.remotePath));
+        const items: BatchItem[] = batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) }));
         try {
           await oneBatch(session, sftp, base, items, opts, settle);
         } catch (e) {

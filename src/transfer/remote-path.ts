@@ -15,3 +15,16 @@ export function joinRemote(...parts: string[]): string {
   const joined = parts.filter((p) => p !== '' && p !== '.').join('/').replace(/\/{2,}/g, '/');
   return joined === '' ? '.' : joined;
 }
+
+/**
+ * A remote root given by the user (--remote-root): any folder, but not one reached through
+ * `..`, which would put a project somewhere its name does not say. Checked before any client
+ * is contacted.
+ */
+export function checkRemoteRoot(path: string): string {
+  if (path.split('/').includes('..')) {
+    throw new UsageError(`--remote-root ${JSON.stringify(path)}: ".." is not allowed; name the folder itself`);
+  }
+  remotePath(path); // `~user/…` is refused there
+  return path;
+}

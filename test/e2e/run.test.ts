@@ -76,18 +76,18 @@ test('run: DIRECTOR_* values are right on each client; host index follows client
   });
 });
 
-test('run: arguments with spaces and quotes arrive whole; a script without shebang runs by /bin/sh', async () => {
+test('run: a script without shebang runs by /bin/sh with its arguments', async () => {
+  // (Hostile arguments, byte for byte: test/reliability/hostile-args.test.ts.)
   const c = await sharedCluster();
   const cwd = workDir('run-args');
   writeFileSync(join(cwd, 'noshebang'), 'printf "[%s]\\n" "$@"\necho "shell=$(readlink /proc/$$/exe) sh=$(readlink -f /bin/sh)" >&2\n');
-  const args = ['a b', "it's", '"dq"', '$(touch PWNED)', '', '--', '-x', 'tab\there'];
+  const args = ['a b', '-x'];
   const r = await runDirector([...c.args(), '-H', c.hosts[0]!.name, 'run', 'noshebang', '--', ...args], { cwd });
   assert.is(r.code, 0, r.stderr);
   const { dir } = onlyRun(join(cwd, 'output', 'noshebang'));
   const h = c.hosts[0]!;
   assert.is(readFileSync(join(dir, h.name, 'stdout'), 'utf8'), args.map((a) => `[${a}]\n`).join(''));
   assert.match(readFileSync(join(dir, h.name, 'stderr'), 'utf8'), /^shell=(\S+) sh=\1$/m);
-  assert.not.ok(existsSync(join(h.home, 'PWNED')));
 });
 
 test('run: a shebang picks the interpreter; the script sent is the current one, mode 0700, in a fresh folder', async () => {

@@ -2,7 +2,7 @@
 // lands there), a port.conf of free high ports, and cleanup of every process a test started,
 // also when the test fails or the run is interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,10 +87,15 @@ export class LocalEnv {
     return readState(this.stateFile);
   }
 
-  /** A service process started by the test itself (not through start_local). */
-  spawnService(port: number, extra: string[] = []): ChildProcess {
+  /**
+   * A service process started by the test itself (not through start_local); `maxFiles` caps its
+   * open files (prlimit execs the service, so the pid is the service's).
+   */
+  spawnService(port: number, extra: string[] = [], maxFiles?: number): ChildProcess {
     const [module, ...rest] = serviceArgs(port);
-    const child = spawn(process.execPath, [module ?? '', ...rest, ...extra], { stdio: 'ignore' });
+    const argv = [process.execPath, module ?? '', ...rest, ...extra];
+    const [cmd, ...args] = maxFiles === undefined ? argv : ['prlimit', `--nofile=${maxFiles}:${maxFiles}`, ...argv];
+    const child = spawn(cmd!, args, { stdio: 'ignore' });
     this.helpers.add(child);
     return child;
   }
@@ -153,4 +158,11 @@ export async function withEnv(count: number, body: (env: LocalEnv) => Promise<vo
   } finally {
     await env.cleanup();
   }
+}
+
+/** A process's peak resident memory so far (VmHWM), in MB. */
+export function peakRssMB(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error(`no VmHWM for ${pid}`);
+  return Math.round(Number(kb) / 102.4) / 10;
 }

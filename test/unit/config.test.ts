@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { parseClients } from '../../src/config/clients.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parsePorts } from '../../src/config/ports.js';
-import { expandRanges } from '../../src/config/ranges.js';
+import { expandRanges, MAX_EXPANSION } from '../../src/config/ranges.js';
 import { selectClients } from '../../src/config/select.js';
 
 const names = (text: string) => parseClients(text, 'clients.conf').map((c) => c.name);
@@ -37,11 +37,14 @@ test('ranges expand in order, zero padding from the lower bound', () => {
   assert.equal(expandRanges('plain'), ['plain']);
 });
 
-test('IPv6: bracketed with and without port, bare', () => {
-  const [a, b, c] = parseClients('[::1]:2222\n[fe80::1]\n::2\n', 'f');
+test('IPv6: bracketed with and without port, bare, with a user, a zone or an embedded IPv4', () => {
+  const [a, b, c, d, e, f] = parseClients('[::1]:2222\n[fe80::1]\n::2\nalice@[::3]:2200\n[fe80::4%eth0]:22\n::ffff:127.0.0.1\n', 'f');
   assert.equal([a?.host, a?.port, a?.name], ['::1', 2222, '[::1]:2222']);
   assert.equal([b?.host, b?.port, b?.name], ['fe80::1', undefined, '[fe80::1]']);
   assert.equal([c?.host, c?.name], ['::2', '[::2]']);
+  assert.equal([d?.user, d?.host, d?.port, d?.name], ['alice', '::3', 2200, 'alice@[::3]:2200']);
+  assert.equal([e?.host, e?.port], ['fe80::4%eth0', 22]);
+  assert.equal([f?.host, f?.port], ['::ffff:127.0.0.1', undefined]);
 });
 
 test('groups: clients before any header have none; -g selects', () => {
@@ -77,6 +80,26 @@ const BAD: Array<[string, number, RegExp]> = [
   ['bad$host', 1, /bad host name/],
   ['[::1]x', 1, /unexpected text/],
   ['node[1-100000]', 1, /more than/],
+  // Hostile input: bad IPv6 forms, NUL bytes, garbage, oversize lines and expansions.
+  ['[:::]', 1, /bad IPv6 address/],
+  ['1:2:3', 1, /bad IPv6 address \(write \[addr\]:port/],
+  ['[1:2:3:4:5:6:7:8:9]', 1, /bad IPv6 address/],
+  ['[::1]:', 1, /bad port/],
+  ['[::1]:0', 1, /bad port/],
+  ['alice@[::1]:70000', 1, /bad port/],
+  ['[::1', 1, /bad IPv6 address/],
+  ['::1]', 1, /bad IPv6 address/],
+  ['[::1]]', 1, /unexpected text/],
+  ['[::1]:22:22', 1, /bad port/],
+  ['ok\nno\0de', 2, /bad host name: "no\\u0000de"/],
+  ['ok\n\x1b[2J\x7f', 2, /bad host name/],
+  ['ok\n\u00e9t\u00e9', 2, /bad host name/],
+  ['-oProxyCommand=x', 1, /bad host name/],
+  ['h'.repeat(254), 1, /host name longer than 253/],
+  ['x'.repeat(1 << 20), 1, /line longer than 1024 characters/],
+  ['n[1-60000,1-60000]', 1, /range expands to more than 10000 names/],
+  ['r[1-100]c[1-101]', 1, /range expands to more than 10000 names/],
+  ['ok\na[1-6000]\nb[1-6000]', 3, /more than 10000 clients in the file \(6001 before this line\)/],
 ];
 
 for (const [text, line, why] of BAD) {
@@ -97,6 +120,33 @@ test('duplicates name both lines, also through ranges and default port', () => {
   assert.equal(names('alice@h\nbob@h'), ['alice@h', 'bob@h']);
 });
 
+test('the limits: 10 000 clients pass, one more fails at the line that adds it; a 1 MB line is quoted short', () => {
+  assert.is(MAX_EXPANSION, 10_000);
+  assert.is(names('a[1-5000]\nb[1-5000]').length, 10_000);
+  assert.match(configError('a[1-5000]\nb[1-5000]\nc').message, /clients\.conf:3: more than 10000 clients in the file \(10000 before this line\)/);
+  const e = configError(`ok\n${'z'.repeat(1 << 20)}\n`);
+  assert.is(e.text?.length, 1 << 20, 'the error keeps the whole line');
+  assert.ok(e.message.length < 300, `message of ${e.message.length} characters`);
+  assert.match(e.message, /clients\.conf:2: line longer than 1024 characters: "z+…" \(1048576 characters\)$/);
+});
+
+test('an expansion over the limit is refused before any name is made (6 million implied names)', () => {
+  const body = Array.from({ length: 100 }, () => '1-60000').join(',');
+  const heap = process.memoryUsage().heapUsed;
+  const t0 = Date.now();
+  assert.throws(() => expandRanges(`n[${body}]`), /more than 10000 names/);
+  assert.throws(() => expandRanges('a[1-9][1-9][1-9][1-9][1-9][1-9][1-9][1-9][1-9]'), /more than 10000 names/);
+  // Making 6 million names takes seconds and hundreds of MB; counting them takes nothing.
+  assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  assert.ok(process.memoryUsage().heapUsed - heap < 50 * 1024 * 1024, 'memory was spent on the names');
+});
+
+test('duplicates are caught across spellings: case, default port, IPv6 brackets', () => {
+  assert.match(configError('NODE1\nnode1').message, /clients\.conf:2: duplicate client node1 \(also on line 1\)/);
+  assert.match(configError('::1\n[::1]:22').message, /clients\.conf:2: duplicate client \[::1\]:22 \(also on line 1\)/);
+  assert.match(configError('n[1-3]\nn[3-4]').message, /clients\.conf:2: duplicate client n3/);
+});
+
 test('an empty list is an error naming the file', () => {
   const e = configError('# nothing\n\n');
   assert.match(e.message, /clients\.conf: no clients listed/);
@@ -108,6 +158,17 @@ test('port.conf: one port per line, same rules', () => {
   assert.throws(() => parsePorts('15001\n15001\n', 'port.conf'), /port\.conf:2: duplicate port 15001 \(also on line 1\)/);
   assert.throws(() => parsePorts('\n', 'port.conf'), /no ports listed/);
   assert.throws(() => parsePorts('abc', 'port.conf'), /port\.conf:1: bad port/);
+});
+
+test('port.conf: garbage, NUL, IPv6-looking and oversize lines, and more than 64 ports', () => {
+  assert.throws(() => parsePorts('15001\n15\x0002\n', 'port.conf'), /port\.conf:2: bad port/);
+  assert.throws(() => parsePorts('15001 15002', 'port.conf'), /port\.conf:1: bad port/);
+  assert.throws(() => parsePorts('[::1]:15001', 'port.conf'), /port\.conf:1: bad port/);
+  assert.throws(() => parsePorts('-1', 'port.conf'), /port\.conf:1: bad port/);
+  assert.throws(() => parsePorts('1'.repeat(1 << 20), 'port.conf'), /port\.conf:1: bad port \(want 1-65535\): "1+…" \(1048576 characters\)$/);
+  const ports = (n: number) => Array.from({ length: n }, (_, i) => 20000 + i).join('\n');
+  assert.is(parsePorts(ports(64), 'port.conf').length, 64);
+  assert.throws(() => parsePorts(ports(65), 'port.conf'), /port\.conf:65: more than 64 ports/);
 });
 
 test.run();

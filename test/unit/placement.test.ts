@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { fileNumber, modIndex, place } from '../../src/transfer/placement.js';
 import { seededRng } from '../../src/transfer/random.js';
 import { eligible, parseExtensions } from '../../src/transfer/scan.js';
-import { batches, tempPath } from '../../src/transfer/client-transfer.js';
+import { batches, batchTag, tempPath } from '../../src/transfer/client-transfer.js';
 import { parseMd5sumZ } from '../../src/transfer/md5sum-output.js';
 import { batchCommand } from '../../src/transfer/tar-batch.js';
 
@@ -70,9 +70,15 @@ test('extensions: default list, --ext parsing, case-insensitive', () => {
   assert.ok(eligible('anything', undefined));
 });
 
-test('temporary names sit next to the final name', () => {
-  assert.is(tempPath('a/b/c_1.txt'), 'a/b/.c_1.txt.director-tmp');
-  assert.is(tempPath('c.txt'), '.c.txt.director-tmp');
+test('temporary names sit next to the final name, short whatever its length, tagged by batch', () => {
+  assert.is(tempPath('a/b/c_1.txt', 'f00d', 3), 'a/b/.f00d-3.director-tmp');
+  assert.is(tempPath('c.txt', 'f00d', 0), '.f00d-0.director-tmp');
+  assert.is(tempPath(`${'L'.repeat(251)}.txt`, 'f00d', 12), '.f00d-12.director-tmp');
+  // The same batch gets the same tag on a rerun (it replaces a crash's temporaries); another batch does not.
+  const tag = batchTag(['d/a_1.txt', 'd/b_2.txt']);
+  assert.match(tag, /^[0-9a-f]{16}$/);
+  assert.is(batchTag(['d/a_1.txt', 'd/b_2.txt']), tag);
+  assert.is.not(batchTag(['d/a_1.txt']), tag);
 });
 
 test('batches close by count and by bytes, keeping order', () => {
