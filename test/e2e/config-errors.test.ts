@@ -52,6 +52,13 @@ test('a missing clients file and bad option values exit 2 with a clear message',
   assert.is(u.code, 2);
   const i = await runDirector(['-i', join(dir, 'no-key'), '-c', join(dir, 'bad-port.conf'), 'status']);
   assert.is(i.code, 2);
+  const good = join(dir, 'one.conf');
+  writeFileSync(good, `127.0.0.79:${watch.port}\n`);
+  const before = watch.connections();
+  const f = await runDirector(['-c', good, '-F', join(dir, 'no-ssh-config'), '--connect-timeout', '1', 'status', '--ssh']);
+  assert.is(f.code, 2, f.stdout + f.stderr);
+  assert.match(f.stderr, /no-ssh-config: cannot read ssh_config file \(no such file\)/);
+  assert.is(watch.connections(), before, 'nothing sent with a missing -F file');
 });
 
 test('--help lists every command; --version prints the version', async () => {
