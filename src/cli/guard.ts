@@ -20,7 +20,7 @@ export async function guard(action: (ctx: ActionContext) => Promise<number>): Pr
     // A second signal means "now": leave without the tidy-up.
     if (interrupts > 1) process.exit(interruptedExit(controller.signal));
     const what = by === 'SIGINT' ? 'interrupted' : 'terminated';
-    process.stderr.write(`\n${what}: stopping remote commands (${by === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit at once)\n`);
+    process.stderr.write(`\n${what}: stopping remote commands (${by === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once)\n`);
     controller.abort(new Interrupt(by));
   };
   const onSigint = () => onSignal('SIGINT');

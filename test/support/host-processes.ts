@@ -6,7 +6,10 @@ import type { TestCluster } from './cluster.js';
 import { describe, hostNamespace, processesIn, processesLeft } from './reliability.js';
 
 export interface Sighting {
-  /** When the earliest matching process started (epoch ms, from /proc; 10 ms resolution). */
+  /**
+   * When the remote command of the earliest matching process started (epoch ms, from /proc,
+   * 10 ms resolution): its process group's leader, the shell sshd started for the channel.
+   */
   startedAt?: number;
   /** The first poll that found none left after some were seen (epoch ms). */
   goneAt?: number;
@@ -25,14 +28,25 @@ export interface HostWatch {
 const TICKS_PER_S = 100;
 const bootedAt = Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
 
-export function startedAtMs(pid: number): number | undefined {
+/** A process's /proc/<pid>/stat fields after its name: state, ppid, pgrp, … */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isFinite(ticks) ? bootedAt + (ticks / TICKS_PER_S) * 1000 : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function startedAtMs(pid: number): number | undefined {
+  const ticks = Number(statFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? bootedAt + (ticks / TICKS_PER_S) * 1000 : undefined;
+}
+
+/** When a process's group leader started, else the process itself. */
+function groupStartedAtMs(pid: number): number | undefined {
+  const pgrp = Number(statFields(pid)?.[2]);
+  return (Number.isInteger(pgrp) && pgrp > 0 ? startedAtMs(pgrp) : undefined) ?? startedAtMs(pid);
 }
 
 function cmdline(pid: number): string {
@@ -52,7 +66,7 @@ export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean
       const found = processesIn(ns).filter((pid) => matches(cmdline(pid)));
       const s = hosts[i]!;
       for (const pid of found) {
-        const at = startedAtMs(pid);
+        const at = groupStartedAtMs(pid);
         if (at !== undefined && (s.startedAt === undefined || at < s.startedAt)) s.startedAt = at;
       }
       if (found.length > 0) delete s.goneAt;
