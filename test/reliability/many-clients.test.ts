@@ -1,7 +1,8 @@
 // Many clients at once against one sshd with OpenSSH's default MaxStartups (10:30:100): 64
 // names in clients.conf that an ssh_config (-F) points at the same server, worked on 64 at
 // once. sshd drops handshakes beyond its limit; director retries those and must give every
-// client a result of its own, never crash or hang, and leave nothing running on the host.
+// client a result of its own, never crash or hang, and leave nothing running on the host,
+// also when Ctrl-C comes while some clients are still connecting.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { processesWorkingIn } from '../support/host-processes.js';
 import { describe, hostNamespace, processesLeft, record } from '../support/reliability.js';
+import { onlyRun } from '../support/run-e2e.js';
+import { watchDirector } from '../support/run-spawn.js';
 import { SSHD } from '../../src/sandbox/cluster.js';
 import { tempDir } from '../support/temp.js';
 
@@ -157,6 +161,42 @@ test('mkdir on 64 clients of one sshd at once: a result per client, failures nam
 
 test('status --ssh on 64 clients of one sshd at once: a result per client, failures named', async () => {
   await allAtOnce(STATUS);
+});
+
+test('SIGINT while 64 clients of one sshd are connecting and starting: exit 130 at once, nothing left', async () => {
+  const c = await setUp();
+  const ns = hostNamespace(c, 0);
+  const cwd = tempDir('director-many-sigint-');
+  const w = watchDirector([...args, 'exec', '-o', 'out', '--', 'echo ready; sleep 1000'], { cwd });
+  // Mid-way: some clients run their command, others are in their handshake or opening a channel.
+  const started = 16;
+  await w.seen(new RegExp(`(?:: ready\n[^]*?){${started}}`));
+  const signalledAt = Date.now();
+  w.child.kill('SIGINT');
+  const r = await w.done;
+  const exitMs = Date.now() - signalledAt;
+  assert.is(r.code, 130, r.stdout + r.stderr);
+  assert.not.match(r.stderr, /TypeError|RangeError|Unhandled|at .+\.js:\d+/, `no crash: ${r.stderr}`);
+  // Generous for a busy 2-core machine; before a fix it waited for the commands (1000 s).
+  assert.ok(exitMs < 10_000, `director exited ${exitMs} ms after SIGINT`);
+  const { summary } = onlyRun(join(cwd, 'out', 'exec'));
+  assert.is(summary.exitCode, 130);
+  assert.equal(summary.clients.map((x) => x.client).sort(), [...names].sort(), 'one result per client');
+  for (const x of summary.clients) assert.ok(x.state !== 'success' && x.error !== null, `${x.client} reported: ${x.state}`);
+  const interrupted = summary.clients.filter((x) => x.state === 'interrupted').length;
+  const left = await processesLeft(c, 0, ns);
+  assert.equal(left, [], `nothing left on the server: ${describe(left)}`);
+  assert.equal(processesWorkingIn(cwd), [], 'no director process left');
+  record({
+    id: 'many-clients-sigint',
+    area: 'fault',
+    case: `SIGINT while ${CLIENTS} clients of one sshd connect and start a command`,
+    does: 'drops pending handshakes, kills the started commands, reports every client and exits 130',
+    processesLeft: left.length,
+    detectMs: exitMs,
+    figure: `exit 130 ${(exitMs / 1000).toFixed(1)} s after the signal; ${interrupted}/${CLIENTS} reported interrupted`,
+    test: TEST,
+  });
 });
 
 test.after(async () => {

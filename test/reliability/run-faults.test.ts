@@ -24,6 +24,12 @@ async function nothingLeft(c: TestCluster, cwd: string): Promise<number> {
   return left.count;
 }
 
+/** Global options for a clients.conf of `names`, written in `cwd`, with the cluster's key and known_hosts. */
+function clientsArgs(c: TestCluster, cwd: string, names: string[]): string[] {
+  writeFileSync(join(cwd, 'clients.conf'), `${names.join('\n')}\n`);
+  return ['-c', join(cwd, 'clients.conf'), '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts];
+}
+
 const seconds = (ms: number) => (Math.abs(ms) < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 // ---- a client that accepts TCP but never speaks SSH ------------------------------------------
@@ -52,8 +58,7 @@ async function silentClient(k: SilentCase): Promise<void> {
     const cwd = workDir('silent');
     const name = `127.0.0.77:${silent.port}`;
     const served = [c.hosts[0]!.name, c.hosts[1]!.name];
-    writeFileSync(join(cwd, 'clients.conf'), `${served[0]}\n${name}\n${served[1]}\n`);
-    const args = ['-c', join(cwd, 'clients.conf'), '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts];
+    const args = clientsArgs(c, cwd, [served[0]!, name, served[1]!]);
     const started = Date.now();
     const r = await runDirector([...args, '--connect-timeout', String(CONNECT_TIMEOUT_S), ...k.argv], { cwd, timeoutMs: 30_000 });
     const wallMs = Date.now() - started;
@@ -270,5 +275,44 @@ test('SIGINT (Ctrl-C) during exec: remote commands stopped, output and summary.j
 
 test('SIGTERM during run: the script\'s whole tree stopped, output and summary.json written, exit 143', () =>
   signalled('SIGTERM', { id: 'sigterm-run', ...RUN_TREE, shown: 'run of a script with a background child and a loop' }));
+
+test('SIGINT while a client is still in its SSH handshake: director stops at once, not at the connect timeout', async () => {
+  const c = await sharedCluster();
+  const silent = await silentServer('127.0.0.77');
+  try {
+    const cwd = workDir('sigint-handshake');
+    const name = `127.0.0.77:${silent.port}`;
+    const args = clientsArgs(c, cwd, [...c.hosts.map((h) => h.name), name]);
+    const watch = watchHosts(c, (cmd) => cmd === FOREVER);
+    const connectTimeoutS = 60;
+    const w = watchDirector([...args, '--connect-timeout', String(connectTimeoutS), 'exec', '-o', 'out', '--', `echo ready; ${FOREVER}`], { cwd });
+    for (const h of c.hosts) await w.seen(`${h.name}: ready\n`);
+    await watch.allSeen();
+    const signalledAt = Date.now();
+    w.child.kill('SIGINT');
+    const r = await w.done;
+    const exitMs = Date.now() - signalledAt;
+    assert.is(r.code, 130, r.stdout + r.stderr);
+    assert.ok(exitMs < 8000, `director exited ${exitMs} ms after SIGINT (connect timeout ${connectTimeoutS} s)`);
+    assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(name)} interrupted: not connected: interrupted`));
+    assert.equal(silent.heldMs().length, 1, 'director hung up on the silent client');
+    const { stopMs, processesLeft } = await stoppedEverywhere(c, cwd, watch, () => signalledAt);
+    const { summary } = onlyRun(join(cwd, 'out', 'exec'));
+    assert.is(summary.exitCode, 130);
+    assert.equal(summary.clients.map((x) => x.state), ['interrupted', 'interrupted', 'interrupted', 'interrupted', 'interrupted']);
+    record({
+      id: 'sigint-during-handshake',
+      area: 'fault',
+      case: 'SIGINT while one client is stuck in its SSH handshake (--connect-timeout 60)',
+      does: 'drops that handshake at once, stops the others\' commands and exits 130',
+      processesLeft,
+      detectMs: exitMs,
+      figure: `exit 130 ${seconds(exitMs)} after the signal; remote commands gone after ${seconds(Math.max(...stopMs))}`,
+      test: TEST,
+    });
+  } finally {
+    await silent.close();
+  }
+});
 
 test.run();

@@ -73,7 +73,8 @@ export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean
       else if (s.startedAt !== undefined) s.goneAt ??= Date.now();
     });
   };
-  const timer = setInterval(poll, everyMs);
+  // unref: a test that fails before stop() must not keep the test process alive.
+  const timer = setInterval(poll, everyMs).unref();
   const until = async (ok: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, everyMs));
