@@ -5,7 +5,7 @@ import { loadClients } from '../config/load.js';
 import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsStore } from '../ssh/known-hosts-store.js';
-import { loadSshConfig, type TargetDefaults } from '../ssh/target.js';
+import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
 import type { GlobalOptions } from './globals.js';
 
 export interface FleetContext {
@@ -23,7 +23,7 @@ export function buildFleet(
   // every user in ps) and goes no further than the key ring.
   const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined);
   const knownHosts = new KnownHostsStore(g.knownHosts, g.hostKeyChecking);
-  const targets: TargetDefaults = { sshConfig: loadSshConfig() };
+  const targets: TargetDefaults = { sshConfig: g.sshConfig === undefined ? loadSshConfig() : loadSshConfigFile(g.sshConfig) };
   if (g.user !== undefined) targets.user = g.user;
   const session = { knownHosts, keys, connectTimeoutMs: g.connectTimeout * 1000, ...(opts.notice ? { notice: opts.notice } : {}) };
   const fleet = new Fleet(clients, {

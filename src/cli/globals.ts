@@ -9,6 +9,8 @@ export interface GlobalOptions {
   ports: string;
   user?: string;
   identity?: string;
+  /** -F: an ssh_config file instead of ~/.ssh/config. */
+  sshConfig?: string;
   parallel: number;
   connectTimeout: number;
   timeout?: number;
@@ -27,6 +29,7 @@ export interface RawGlobals {
   ports?: string;
   user?: string;
   identity?: string;
+  sshConfig?: string;
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
@@ -57,6 +60,7 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   };
   const identity = raw.identity ?? env['DIRECTOR_IDENTITY'];
   if (identity !== undefined) g.identity = expandHome(identity, cwd);
+  if (raw.sshConfig !== undefined) g.sshConfig = expandHome(raw.sshConfig, cwd);
   if (raw.user !== undefined) {
     if (raw.user === '' || /[\s@]/.test(raw.user)) throw new UsageError(`-l, --user: bad user name "${raw.user}"`);
     g.user = raw.user;

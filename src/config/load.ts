@@ -6,7 +6,7 @@ import { ConfigError } from './errors.js';
 import { parsePorts, type PortEntry } from './ports.js';
 import { selectClients, type Selection } from './select.js';
 
-function readConfig(file: string, what: string): string {
+export function readConfig(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {

@@ -44,7 +44,7 @@ export interface ClusterSpec {
   net?: number;
   /** First port to try (default 2201); each host takes the next free one. */
   basePort?: number;
-  /** Extra sshd_config lines. */
+  /** Extra sshd_config lines; a keyword set here replaces the harness's own line for it. */
   sshdConfig?: string[];
   /** Start hosts with per-host home and /tmp (needs root; default: when root). */
   isolate?: boolean;
@@ -287,7 +287,11 @@ export function ed25519Pair(comment: string): { private: string; public: string 
 }
 
 function sshdConfig(h: SandboxHost, authorizedKeys: string, extra: string[]): string {
-  return [
+  // sshd takes the first value of most keywords but the last of some (MaxStartups), so a
+  // keyword the spec sets is not written twice.
+  const keyword = (line: string) => line.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const overridden = new Set(extra.map(keyword));
+  const defaults = [
     `ListenAddress ${h.address}:${h.port}`,
     `HostKey ${join(h.etc, 'ssh_host_ed25519_key')}`,
     `PidFile ${h.pidFile}`,
@@ -303,9 +307,8 @@ function sshdConfig(h: SandboxHost, authorizedKeys: string, extra: string[]): st
     'UseDNS no',
     'PrintMotd no',
     'LogLevel ERROR',
-    ...extra,
-    '',
-  ].join('\n');
+  ];
+  return [...defaults.filter((line) => !overridden.has(keyword(line))), ...extra, ''].join('\n');
 }
 
 async function freePort(address: string, from: number): Promise<number> {

@@ -88,7 +88,7 @@ export class Fleet {
     const target = resolveTarget(client, this.opts.targets);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await Session.open(target, this.opts.session);
+        return await Session.open(target, this.opts.session, this.opts.signal);
       } catch (err) {
         const e = classifyConnectError(err, this.opts.session.connectTimeoutMs / 1000);
         const retriable = e.kind === 'unreachable' && /handshake/.test(e.message);

@@ -78,7 +78,8 @@ export class Session {
     });
   }
 
-  static async open(target: ConnectTarget, ctx: SessionContext): Promise<Session> {
+  /** `signal` (Ctrl-C) ends a handshake in progress at once instead of at the connect timeout. */
+  static async open(target: ConnectTarget, ctx: SessionContext, signal?: AbortSignal): Promise<Session> {
     const conn = new SshClient();
     // Listeners for the connection's whole life are attached before it starts.
     const session = new Session(conn, target);
@@ -111,14 +112,24 @@ export class Session {
         conn.destroy();
         reject(new HostError('connect-timeout', `no SSH handshake within ${ctx.connectTimeoutMs / 1000}s`));
       }, ctx.connectTimeoutMs + 2000);
+      // A server that never answers would otherwise hold Ctrl-C up for the whole connect timeout.
+      const onAbort = () => {
+        clearTimeout(guard);
+        conn.destroy();
+        reject(new HostError('interrupted', 'not connected: interrupted'));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: unknown) => {
         clearTimeout(guard);
+        signal?.removeEventListener('abort', onAbort);
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
         else reject(classifyConnectError(err, ctx.connectTimeoutMs / 1000));
       };
       conn.once('ready', () => {
         clearTimeout(guard);
+        signal?.removeEventListener('abort', onAbort);
         conn.removeListener('error', fail);
         conn.removeListener('close', onEarlyClose);
         resolve();
@@ -197,6 +208,8 @@ export class Session {
           }, opts.timeoutMs);
         }
         opts.signal?.addEventListener('abort', onAbort, { once: true });
+        // Ctrl-C while the channel was opening: the listener came too late to hear it.
+        if (opts.signal?.aborted) onAbort();
         stream.on('exit', (c: number | null, s?: string) => {
           if (typeof c === 'number') code = c;
           else if (typeof s === 'string') signal = s.replace(/^SIG/, '');

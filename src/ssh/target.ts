@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import SSHConfig from 'ssh-config';
 import type { Client } from '../config/client.js';
+import { readConfig } from '../config/load.js';
 
 export interface ConnectTarget {
   /** What to open a TCP connection to. */
@@ -54,6 +55,11 @@ export function resolveTarget(client: Client, defaults: TargetDefaults): Connect
     tokens(f.replace(/^~(?=\/|$)/, homedir())),
   );
   return { hostname, port, username, identityFiles };
+}
+
+/** -F: a file the user named must be there (as with ssh -F); a missing ~/.ssh/config is fine. */
+export function loadSshConfigFile(file: string): SSHConfig {
+  return SSHConfig.parse(readConfig(file, 'ssh_config file'));
 }
 
 function safeLocalUser(): string {

@@ -5,9 +5,19 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
+import { silentServer, type SilentServer } from '../support/silent-server.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir('director-conf-');
+// Counts connections: a usage error must send nothing.
+let watch: SilentServer;
+
+test.before(async () => {
+  watch = await silentServer('127.0.0.79');
+});
+test.after(async () => {
+  await watch.close();
+});
 
 test('a missing clients file and bad option values exit 2 with a clear message', async () => {
   const r = await runDirector(['-c', join(dir, 'nope.conf'), 'status']);
@@ -21,6 +31,13 @@ test('a missing clients file and bad option values exit 2 with a clear message',
   writeFileSync(join(dir, 'bad-port.conf'), 'node1:99999\n');
   const i = await runDirector(['-i', join(dir, 'no-key'), '-c', join(dir, 'bad-port.conf'), 'status']);
   assert.is(i.code, 2);
+  const good = join(dir, 'one.conf');
+  writeFileSync(good, `127.0.0.79:${watch.port}\n`);
+  const before = watch.connections();
+  const f = await runDirector(['-c', good, '-F', join(dir, 'no-ssh-config'), '--connect-timeout', '1', 'status', '--ssh']);
+  assert.is(f.code, 2, f.stdout + f.stderr);
+  assert.match(f.stderr, /no-ssh-config: cannot read ssh_config file \(no such file\)/);
+  assert.is(watch.connections(), before, 'nothing sent with a missing -F file');
 });
 
 test('--help lists every command; --version prints the version', async () => {

@@ -1,5 +1,5 @@
-// director status against real sshd hosts, an unanswering host in a network namespace,
-// a silent TCP port, and a wrong key.
+// director status against real sshd hosts, an unanswering host in a network namespace
+// and a wrong key (a silent TCP port: test/reliability/run-faults.test.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -8,7 +8,6 @@ import { ed25519Pair } from '../../src/sandbox/cluster.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { deadHost, netnsSupported } from '../support/netns.js';
-import { silentServer } from '../support/silent-server.js';
 import { tempDir } from '../support/temp.js';
 
 const tmp = tempDir('director-status-');
@@ -60,25 +59,6 @@ test('status: a host that does not answer is OFF within seconds, the rest ON, ex
     assert.match(s.stdout, new RegExp(`Client: ${dead.address.replace(/\./g, '\\.')} OFF SSH connect-timeout`));
   } finally {
     dead.cleanup();
-  }
-});
-
-test('status --ssh: a port that accepts TCP but never speaks SSH is a connect timeout', async () => {
-  const c = await sharedCluster();
-  const silent = await silentServer('127.0.0.77');
-  try {
-    const conf = join(tmp, 'silent.conf');
-    writeFileSync(conf, `${c.hosts[0]!.name}\n127.0.0.77:${silent.port}\n`);
-    const started = Date.now();
-    const r = await runDirector(['-c', conf, '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts, '--connect-timeout', '1', 'status', '--ssh']);
-    assert.is(r.code, 1);
-    assert.match(r.stdout, /Client: 127\.0\.0\.77:\d+ ON \([\d.]+ ms\) SSH connect-timeout: no SSH handshake within 1s/);
-    assert.match(r.stdout, /SSH OK/);
-    assert.match(r.stdout, /1 ok, 1 failed: 127\.0\.0\.77:\d+ \(connect timeout\)/);
-    assert.ok(Date.now() - started < 6000);
-    assert.ok(silent.connections() >= 1);
-  } finally {
-    await silent.close();
   }
 });
 

@@ -1,22 +1,38 @@
 // A TCP server that accepts connections and never says a word (for connect timeouts),
-// and counts who came (to prove nothing was sent).
+// counts who came (to prove nothing was sent) and times how long each caller waited
+// before hanging up (a connect timeout measured from the server's side).
 import { createServer, type Server, type Socket } from 'node:net';
 
 export interface SilentServer {
   address: string;
   port: number;
   connections(): number;
+  /** Per connection that the caller closed, ms from accept to the caller's hang-up. */
+  heldMs(): number[];
   close(): Promise<void>;
 }
 
 export async function silentServer(address: string): Promise<SilentServer> {
   const sockets = new Set<Socket>();
   let count = 0;
+  const held: number[] = [];
   const server: Server = createServer((s) => {
     count++;
+    const accepted = performance.now();
     sockets.add(s);
     s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
+    s.resume(); // read and drop what the caller says, or its hang-up ('end') is never seen
+    // 'end' is the caller's FIN; a reset shows up as 'close' alone.
+    let ended = false;
+    const hungUp = () => {
+      if (ended) return;
+      ended = true;
+      held.push(Math.round(performance.now() - accepted));
+    };
+    s.on('end', hungUp);
+    s.on('close', () => {
+      if (sockets.delete(s)) hungUp();
+    });
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -28,9 +44,13 @@ export async function silentServer(address: string): Promise<SilentServer> {
     address,
     port,
     connections: () => count,
+    heldMs: () => [...held],
     close: () =>
       new Promise<void>((ok) => {
-        for (const s of sockets) s.destroy();
+        for (const s of sockets) {
+          sockets.delete(s);
+          s.destroy();
+        }
         server.close(() => ok());
       }),
   };
