@@ -93,6 +93,8 @@ function parseBody(body: string, prefix: string): Group {
     if (!m) throw new RangeError_(`bad range "[${body}]"`);
     const lo = m[1] as string;
     const hi = m[2];
+    // Bounds past 9 digits would lose precision (or become Infinity) and never end a loop.
+    if (lo.length > 9 || (hi !== undefined && hi.length > 9)) throw new RangeError_(`range bound over 9 digits in "[${body.slice(0, 60)}]"`);
     if (hi !== undefined && Number(lo) > Number(hi)) throw new RangeError_(`reversed range "[${body}]"`);
     count += hi === undefined ? 1 : Number(hi) - Number(lo) + 1;
     parts.push(hi === undefined ? { lo } : { lo, hi });

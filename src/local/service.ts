@@ -72,11 +72,14 @@ export function createService(opts: ServiceOptions): Service {
     // The idle timeout restarts with every byte, so a client sending one byte now and then would
     // hold its connection for ever: a line once begun must also end within the idle timeout.
     let lineDeadline: NodeJS.Timeout | undefined;
-    const watchLine = () => {
-      if (framer.buffered === 0) {
+    // `ended`: a line was finished by this chunk, so what is buffered now is a new line with a
+    // clock of its own (a busy client whose chunks end mid-line is not cut off).
+    const watchLine = (ended: boolean) => {
+      if (framer.buffered === 0 || ended) {
         clearTimeout(lineDeadline);
         lineDeadline = undefined;
-      } else lineDeadline ??= setTimeout(() => finish(SLOW_REPLY), opts.idleMs);
+      }
+      if (framer.buffered > 0) lineDeadline ??= setTimeout(() => finish(SLOW_REPLY), opts.idleMs);
     };
     // A peer that resets or vanishes mid-line is no error of ours.
     socket.on('error', () => socket.destroy());
@@ -109,7 +112,7 @@ export function createService(opts: ServiceOptions): Service {
         requests++;
         finish(TOO_LONG_REPLY);
       }
-      watchLine();
+      watchLine(lines.length > 0);
     });
   });
 

@@ -29,6 +29,8 @@ export async function launch(port: number, opts: LaunchOptions): Promise<Launche
     detached: true,
     stdio: opts.log ? ['ignore', 'pipe', 'ignore'] : 'ignore',
     cwd: '/',
+    // A long-lived service has no use for the key passphrase: keep it out of its environ.
+    env: { ...process.env, DIRECTOR_PASSPHRASE: undefined },
   });
   const startedAt = new Date().toISOString();
   const ended: { failure?: Failure } = {};

@@ -1,7 +1,7 @@
 // The known_hosts file of one command: read once, consulted for every client, appended to
 // for new hosts under accept-new. Appends are synchronous, one line per write, so lines of
 // clients that connect at the same time never interleave.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import {
@@ -107,10 +107,17 @@ export class KnownHostsStore {
    * Adds one line by rewriting the file whole (temp file, fsync, rename, via
    * write-file-atomic): a crash never leaves half a line. The file is re-read first so
    * lines added meanwhile (by ssh or another run) are kept; a new file is 0600, an existing
-   * one keeps its mode, and a symlinked file is written where the link points.
+   * one keeps its mode, and a symlinked file is written where the link points. Anything but
+   * a regular file (`--known-hosts /dev/null`, a FIFO) is only appended to: a rename would
+   * replace the device itself.
    */
   private append(name: string, keyType: string, keyB64: string): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const special = existsSync(this.file) && !statSync(this.file).isFile();
+    if (special) {
+      appendFileSync(this.file, `${formatEntry(name, keyType, keyB64)}\n`);
+      return;
+    }
     let current = '';
     try {
       current = readFileSync(this.file, 'utf8');

@@ -69,9 +69,9 @@ export interface ClientTransferResult {
  * `sub/.<batch>-<n>.director-tmp` for the n-th file of a batch, `sub/<name>`: in the same folder,
  * so the rename is atomic. The name does not grow with the file's (a 255-byte name keeps a
  * temporary name the file system accepts). The batch tag is 64 bits of a hash of the batch's
- * final paths: no file of the data folder can know its own batch's tag to pose as another
- * file's temporary, and a rerun of the same batch after a crash reuses (and so replaces) the
- * crash's temporaries instead of leaving them behind.
+ * final paths, so a rerun of the same batch after a crash reuses (and so replaces) the crash's
+ * temporaries. Anyone can compute a tag, so scan never sends a file named like a temporary
+ * (TEMPORARY_NAME): no data file can be overwritten by another's unpack.
  */
 export function tempPath(finalPath: string, batch: string, n: number): string {
   const dir = posix.dirname(finalPath);
@@ -241,9 +241,11 @@ async function oneBatch(
       const sent = outcome.sent.get(it);
       const remote = outcome.remote.get(it.tempRel);
       if (sent === undefined || remote !== sent.md5) {
-        // When the unpack failed (a full disk), that is why: not a "checksum" failure.
-        const [kind, reason]: [FailKind, string] = outcome.failure
-          ? ['io', `the client could not write it: ${outcome.failure.forFile(it.tempRel)}`]
+        // When the unpack failed (a full disk) and this file is missing or tar named it, that is
+        // why; a file written whole whose sum differs is still a checksum failure.
+        const unpack = outcome.failure !== undefined && (remote === undefined || outcome.failure.names(it.tempRel)) ? outcome.failure : undefined;
+        const [kind, reason]: [FailKind, string] = unpack
+          ? ['io', `the client could not write it: ${unpack.forFile(it.tempRel)}`]
           : sent === undefined
             ? ['io', 'not sent']
             : remote === undefined

@@ -14,7 +14,7 @@ export interface LocalFile {
 
 export interface Skipped {
   rel: string;
-  why: 'extension' | 'symlink' | 'not a regular file';
+  why: 'extension' | 'symlink' | 'not a regular file' | 'named like a director temporary';
 }
 
 export interface ScanResult {
@@ -43,6 +43,13 @@ export function eligible(name: string, extensions: readonly string[] | undefined
 }
 
 /**
+ * The exact names director gives its temporaries on a client (`.<16 hex>-<n>.director-tmp`,
+ * `.director-batch-<16 hex>.list`). A data file of that name could be overwritten by a batch
+ * whose tag it matches (tags are a hash of paths, so anyone can compute one): never sent.
+ */
+export const TEMPORARY_NAME = /^\.(?:[0-9a-f]{16}-\d+\.director-tmp|director-batch-[0-9a-f]{16}\.list)$/;
+
+/**
  * Synchronous on purpose: it runs before any connection is open, when nothing else waits on
  * the event loop, and a thousand lstat calls cost a fraction of their promise forms.
  */
@@ -58,6 +65,7 @@ export async function scan(root: string, opts: ScanOptions): Promise<ScanResult>
       if (e.isSymbolicLink()) skipped.push({ rel, why: 'symlink' });
       else if (e.isDirectory()) walk(abs, rel);
       else if (!e.isFile()) skipped.push({ rel, why: 'not a regular file' });
+      else if (TEMPORARY_NAME.test(e.name)) skipped.push({ rel, why: 'named like a director temporary' });
       else if (!eligible(e.name, opts.extensions)) skipped.push({ rel, why: 'extension' });
       else {
         const st = lstatSync(abs);

@@ -6,6 +6,8 @@
 export interface UnpackFailure {
   /** Why the file with this temporary name is not on the client. */
   forFile(tempRel: string): string;
+  /** Did tar complain about this very file? */
+  names(tempRel: string): boolean;
 }
 
 const TAR_LINE = /^tar: ([\s\S]+?): ((?:Cannot [a-z]+|Wrote only|Read|Skipping)[\s\S]*)$/;
@@ -28,6 +30,7 @@ export function unpackFailure(stderr: string, status: string): UnpackFailure {
   }
   const general = lines[0] ?? `exit status ${status}`;
   return {
+    names: (tempRel) => byName.has(tarEscape(tempRel)),
     forFile(tempRel: string): string {
       const own = byName.get(tarEscape(tempRel));
       if (own !== undefined && ERRNO.test(own)) return own;

@@ -141,20 +141,26 @@ const IDLE_MS = 700;
 
 test('half-open: a silent client, a partial line never finished, a client trickling bytes: all closed after the idle timeout', async () => {
   const s = await freshService(IDLE_MS);
-  const silent = await rawClient(s.port);
-  const partial = await rawClient(s.port);
+  // Each client is timed from before its own connect: the service's clock starts at accept,
+  // so a time measured this way can only be longer than the service's, never shorter.
+  const connectedAt: number[] = [];
+  const timed = async () => {
+    connectedAt.push(Date.now());
+    return rawClient(s.port);
+  };
+  const silent = await timed();
+  const partial = await timed();
   partial.write('pin');
-  const trickle = await rawClient(s.port);
+  const trickle = await timed();
   // One byte every 200 ms: never idle for 700 ms, but the line never ends.
   const drip = setInterval(() => trickle.write('p'), 200);
-  const t0 = Date.now();
   try {
     // Meanwhile everyone else is served.
     await stillServing(s);
     const times = await Promise.all(
-      [silent, partial, trickle].map(async (c) => {
+      [silent, partial, trickle].map(async (c, i) => {
         await c.closed(IDLE_MS * 6);
-        return Date.now() - t0;
+        return Date.now() - connectedAt[i]!;
       }),
     );
     assert.is(silent.received(), 'ERR idle timeout\n');
@@ -175,6 +181,31 @@ test('half-open: a silent client, a partial line never finished, a client trickl
     clearInterval(drip);
     for (const c of [silent, partial, trickle]) c.destroy();
   }
+});
+
+test('a busy client whose writes end mid-line is not cut off: each finished line restarts the line clock', async () => {
+  const s = await freshService(500);
+  const c = await rawClient(s.port);
+  c.write('pi');
+  // 15 writes 100 ms apart, each finishing one request and starting the next: 1.5 s in all,
+  // three times the line deadline, yet no line is ever slow.
+  for (let i = 0; i < 15; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    c.write('ng\npi');
+  }
+  c.write('ng\n');
+  const replies = await c.lines(16);
+  assert.is(replies.filter((l) => l.startsWith('ERR')).length, 0, replies.join('\n'));
+  assert.is(replies.length, 16);
+  c.destroy();
+  record({
+    id: 'local-busy-mid-line',
+    area: 'hostile',
+    case: 'local service: a busy client whose writes always end mid-line (line deadline 0.5 s, 1.5 s of traffic)',
+    does: 'Serves it: the deadline is for one line, and restarts with every line finished',
+    figure: `${replies.length}/16 answered, 0 cut off`,
+    test: TEST,
+  });
 });
 
 test('a client that shuts its write side (mid-line, or after a request) is answered and closed at once', async () => {

@@ -118,13 +118,22 @@ test('files named like director\'s own temporaries cannot take another file\'s p
   // The look-alikes carry the `_<n>` of the file they imitate, so they go to the same client.
   for (const rel of paths.slice(0, 4)) assert.equal(holders(c, 'lookalike', rel), [hostFor(rel)], rel);
   assert.is(l.verifiedRemote.length, paths.length);
+  // Names exactly like a temporary of today's scheme (whose batch tag anyone can compute from
+  // the paths) are never sent: skipped, said so, and left where they are.
+  const exact = makeData(['.0123456789abcdef-0.director-tmp', '.director-batch-0123456789abcdef.list', 'c_1.txt']);
+  const x = await data([exact.dir, 'lookalike2', '--all']);
+  assert.is(x.code, 0, x.stdout + x.stderr);
+  assert.match(x.stdout, /2 named like a director temporary/);
+  const lx = ledger(exact, c, 'lookalike2');
+  assert.equal(lx.stillLocal.sort(), ['.0123456789abcdef-0.director-tmp', '.director-batch-0123456789abcdef.list']);
+  assert.equal(lx.verifiedRemote, ['c_1.txt']);
   record({
     id: 'data-temp-lookalikes',
     area: 'hostile',
     case: 'data: files named like director\'s temporaries (.a_1.txt.director-tmp next to a_1.txt)',
-    does: 'Temporary names are short and tagged per batch, so no data file can be renamed over another; both land intact',
+    does: 'Temporary names are short and tagged per batch, so no data file can be renamed over another; a file named exactly like a temporary is skipped and kept',
     filesLost: l.lost.length + l.partial.length,
-    figure: `${l.verifiedRemote.length}/${paths.length} verified, ${l.partial.length} with wrong bytes`,
+    figure: `${l.verifiedRemote.length}/${paths.length} old-style look-alikes verified, ${l.partial.length} with wrong bytes; ${lx.stillLocal.length}/2 exact look-alikes skipped and kept`,
     test: TEST,
   });
 });

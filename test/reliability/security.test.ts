@@ -3,9 +3,9 @@
 // never shown, director's own files written atomically and owner-only, local services on
 // 127.0.0.1 only. Each case records its figures for the README's Reliability table.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector, type CliResult } from '../support/cli.js';
@@ -58,12 +58,20 @@ test('accept-new records unknown hosts in OpenSSH format, atomically, 0600; ssh 
   assert.is.not(statSync(kh2).ino, before, 'rewritten by rename, not in place');
   assert.is(mode(kh2), 0o644, 'an existing mode is kept, never widened');
   assert.equal(readdirSync(dir), ['known_hosts']);
+  // `--known-hosts /dev/null` (here a null device of our own) is appended to, never replaced:
+  // a rename would put a regular file where the device was.
+  const nullDev = join(dir, 'null');
+  execFileSync('mknod', ['-m', '666', nullDev, 'c', '1', '3']);
+  const r3 = await runDirector([...c.argsWithKnownHosts(nullDev), 'status', '--ssh']);
+  assert.is(r3.code, 0, r3.stdout + r3.stderr);
+  assert.ok(statSync(nullDev).isCharacterDevice(), 'still a device');
+  rmSync(nullDev);
   record({
     id: 'sec-accept-new',
     area: 'security',
     case: 'Unknown host under the default policy (accept-new)',
     does: 'Records its key in OpenSSH format through a temporary file and a rename; a new known_hosts is 0600, an existing one keeps its mode',
-    figure: `${lines.length} hosts added, new file ${octal(mode(kh))}, 0 temporaries left`,
+    figure: `${lines.length} hosts added, new file ${octal(mode(kh))}, ${readdirSync(dir).length - 1} temporaries left; a device as known_hosts stays a device`,
     test: FILE,
   });
 });
@@ -127,10 +135,11 @@ function leaks(texts: readonly string[], secrets: readonly string[]): string[] {
 }
 
 /** Everything a run left on the director: printed output and every file under `dir`. */
-function everything(r: CliResult, dir: string): string[] {
+function everything(r: CliResult, dir: string, keyFiles: readonly string[]): string[] {
   const out = [r.stdout, r.stderr];
   for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (f.isFile()) out.push(readFileSync(join(f.parentPath, f.name), 'latin1'));
+    const file = join(f.parentPath, f.name);
+    if (f.isFile() && !keyFiles.includes(file)) out.push(readFileSync(file, 'latin1'));
   }
   return out;
 }
@@ -172,8 +181,7 @@ test('an encrypted key with DIRECTOR_PASSPHRASE works; neither the passphrase no
   assert.is(bad.code, 2);
   assert.match(bad.stderr, `cannot use identity file ${damaged}`);
 
-  const seen = [...everything(ok, dir), ran.stdout, ran.stderr, none.stdout, none.stderr, wrong.stdout, wrong.stderr, bad.stdout, bad.stderr]
-    .filter((t) => !t.includes('-----BEGIN')); // the key files themselves, read back from dir
+  const seen = [...everything(ok, dir, [key, damaged]), ran.stdout, ran.stderr, none.stdout, none.stderr, wrong.stdout, wrong.stderr, bad.stdout, bad.stderr];
   const leaked = leaks(seen, secrets);
   assert.equal(leaked, [], 'no secret in any output, log or file');
   record({
@@ -188,7 +196,7 @@ test('an encrypted key with DIRECTOR_PASSPHRASE works; neither the passphrase no
 
 // ---- director's own files -----------------------------------------------------------------
 
-test('placement records are written by rename, 0600 in a 0700 folder, fsynced before local copies go', async () => {
+test('placement records and local state are written by rename, 0600 in a 0700 folder, no temporaries left', async () => {
   const cwd = tempDir('director-sec-cwd-');
   const first = makeData(['s_1.txt', 's_2.txt']);
   const r1 = await runDirector([...c.args(), 'data', first.dir, 'secp'], { cwd });
@@ -210,6 +218,8 @@ test('placement records are written by rename, 0600 in a 0700 folder, fsynced be
     assert.is(start.code, 0, start.stdout + start.stderr);
     const stateMode = mode(env.stateFile);
     assert.is(stateMode, 0o600);
+    const stateTemps = readdirSync(dirname(env.stateFile)).filter((n) => n !== 'local.json');
+    assert.equal(stateTemps, [], 'no temporary beside the state file');
     // Listening on 127.0.0.1 only: another loopback address of the same machine is refused.
     const port = env.ports[0]!;
     const listeners = listening(port);
@@ -232,7 +242,7 @@ test('placement records are written by rename, 0600 in a 0700 folder, fsynced be
       area: 'security',
       case: "director's own files: placement records, local-mode state, known_hosts additions",
       does: 'Written whole to a temporary file, fsynced and renamed; records and state 0600 in a 0700 .director folder',
-      figure: `placement.json ${octal(mode(record1))}, .director ${octal(mode(join(cwd, '.director')))}, local.json ${octal(stateMode)}, 0 temporaries left`,
+      figure: `placement.json ${octal(mode(record1))}, .director ${octal(mode(join(cwd, '.director')))}, local.json ${octal(stateMode)}, ${readdirSync(join(cwd, '.director', 'secp')).length - 1 + stateTemps.length} temporaries left`,
       test: FILE,
     });
   });

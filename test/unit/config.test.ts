@@ -74,6 +74,8 @@ const BAD: Array<[string, number, RegExp]> = [
   ['node[1-3', 1, /unbalanced "\["/],
   ['node1-3]', 1, /unbalanced "\]"/],
   ['node[5-2]', 1, /reversed range/],
+  ['n[9007199254740992-9007199254740992]', 1, /range bound over 9 digits/],
+  [`n[1-${'9'.repeat(310)}]`, 1, /range bound over 9 digits/],
   ['node[a-c]', 1, /bad range/],
   ['node[]', 1, /empty range/],
   ['two words', 1, /unexpected space/],
