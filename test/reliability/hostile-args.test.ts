@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster, type TestCluster } from '../support/cluster.js';
-import { record } from '../support/reliability.js';
+import { canaries, record } from '../support/reliability.js';
 import { leftovers, onlyRun, workDir, type Summary } from '../support/run-e2e.js';
 
 const TEST = 'test/reliability/hostile-args.test.ts';
@@ -49,19 +49,6 @@ const HOSTILE = [
   '%s%n',
   'ünï ✓ 日本',
 ];
-
-/** Canary files anywhere a host can write. */
-function canaries(c: TestCluster): string[] {
-  const found: string[] = [];
-  for (const h of c.hosts) {
-    for (const root of [h.home, h.tmp]) {
-      for (const rel of readdirSync(root, { recursive: true }) as string[]) {
-        if ((rel.split('/').pop() ?? '').startsWith('CANARY')) found.push(`${h.name}:${rel}`);
-      }
-    }
-  }
-  return found;
-}
 
 test('mkdir: names with every shell metacharacter, newline, tab, leading -, globs that match files: created literally', async () => {
   const c = await sharedCluster();

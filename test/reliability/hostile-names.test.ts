@@ -11,7 +11,7 @@ import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, md5, type Made } from '../support/data-files.js';
 import { loginArgs } from '../support/login-args.js';
-import { ledger, record, recordMismatches } from '../support/reliability.js';
+import { canaries, ledger, record, recordMismatches } from '../support/reliability.js';
 import { silentServer, type SilentServer } from '../support/silent-server.js';
 import { tempDir } from '../support/temp.js';
 
@@ -33,11 +33,6 @@ const data = (args: string[]) => runDirector([...c.args(), 'data', ...args], { c
 function namesUnder(dir: string, pattern: RegExp): string[] {
   if (!existsSync(dir)) return [];
   return (readdirSync(dir, { recursive: true }) as string[]).filter((rel) => pattern.test(rel.split('/').pop() ?? ''));
-}
-
-/** Files a canary command would have made, anywhere a host can write. */
-function canaries(): string[] {
-  return c.hosts.flatMap((h) => [...namesUnder(h.home, /^CANARY/), ...namesUnder(h.tmp, /^CANARY/)].map((p) => `${h.name}:${p}`));
 }
 
 /** The client (n-1) mod N that mod placement gives a file named `…_<n>.<ext>`. */
@@ -89,7 +84,7 @@ test('hostile names land literally with their bytes: newlines, .., leading -, $(
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, `${paths.length} of ${paths.length} files verified on their clients, 0 failed`);
   const landed = assertLanded(made, 'hostile');
-  assert.equal(canaries(), [], 'a name ran as a command');
+  assert.equal(canaries(c), [], 'a name ran as a command');
   assert.equal(ledger(made, c, 'hostile').stillLocal, [], 'local copies left after verification');
   const temps = c.hosts.flatMap((h) => namesUnder(join(h.home, 'director/data/hostile'), /director-tmp|^\.director-batch-/));
   assert.equal(temps, [], 'temporaries left on a host');
@@ -100,7 +95,7 @@ test('hostile names land literally with their bytes: newlines, .., leading -, $(
     case: 'data: file names with newlines, .., leading -, $(…), backticks, quotes, globs, unicode, 255 bytes, 2 KB deep paths',
     does: 'Each lands literally at its place with its bytes (names never pass through a shell); the local copy goes after verification',
     filesLost: lost,
-    figure: `${landed}/${paths.length} verified at their literal names, ${canaries().length} canaries, ${temps.length} temporaries left`,
+    figure: `${landed}/${paths.length} verified at their literal names, ${canaries(c).length} canaries, ${temps.length} temporaries left`,
     test: TEST,
   });
 });

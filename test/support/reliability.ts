@@ -113,6 +113,22 @@ export function inHost(c: TestCluster, host: number, args: string[], input?: str
   return execFileSync('nsenter', ['-t', String(pid), '-m', '--', ...args], { input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/**
+ * Files named CANARY… anywhere a host can write (its home and /tmp): hostile input carries
+ * `touch CANARY…` so that any of it run by a shell leaves a trace. Must be empty.
+ */
+export function canaries(c: TestCluster): string[] {
+  const found: string[] = [];
+  for (const h of c.hosts) {
+    for (const root of [h.home, h.tmp]) {
+      for (const rel of readdirSync(root, { recursive: true }) as string[]) {
+        if ((rel.split('/').pop() ?? '').startsWith('CANARY')) found.push(`${h.name}:${rel}`);
+      }
+    }
+  }
+  return found;
+}
+
 // ---- files lost ---------------------------------------------------------------------------
 
 export interface Ledger {
