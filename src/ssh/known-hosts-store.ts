@@ -1,5 +1,5 @@
-// The known_hosts file of one command: read once, consulted for every client, appended to
-// for new hosts under accept-new. Appends are synchronous, one line per write, so lines of
+// The known_hosts file of one command: read once, consulted for every client, added to for
+// new hosts under accept-new. Additions are synchronous, one host at a time, so lines of
 // clients that connect at the same time never interleave.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -113,21 +113,21 @@ export class KnownHostsStore {
    */
   private append(name: string, keyType: string, keyB64: string): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const special = existsSync(this.file) && !statSync(this.file).isFile();
-    if (special) {
-      appendFileSync(this.file, `${formatEntry(name, keyType, keyB64)}\n`);
-      return;
+    const line = `${formatEntry(name, keyType, keyB64)}\n`;
+    if (existsSync(this.file) && !statSync(this.file).isFile()) {
+      appendFileSync(this.file, line);
+      this.lines += 1;
+    } else {
+      let current = '';
+      try {
+        current = readFileSync(this.file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      const next = `${current}${current !== '' && !current.endsWith('\n') ? '\n' : ''}${line}`;
+      writeFileAtomic.sync(this.file, next, current === '' && !existsSync(this.file) ? { mode: 0o600 } : {});
+      this.lines = next.split('\n').length - 1;
     }
-    let current = '';
-    try {
-      current = readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    const lead = current !== '' && !current.endsWith('\n') ? '\n' : '';
-    const next = `${current}${lead}${formatEntry(name, keyType, keyB64)}\n`;
-    writeFileAtomic.sync(this.file, next, current === '' && !existsSync(this.file) ? { mode: 0o600 } : {});
-    this.lines = next.split('\n').length - 1;
     const entry: KnownHostEntry = { line: this.lines, hosts: name, keyType, key: keyB64 };
     this.entries.push(entry);
     this.index(entry);

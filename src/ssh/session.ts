@@ -107,29 +107,33 @@ export class Session {
       throw new HostError('auth', 'no identity to offer: give -i <key>, start ssh-agent, or create ~/.ssh/id_ed25519');
     }
     await new Promise<void>((resolve, reject) => {
+      // One way out, whichever comes first: the timers and the abort listener go with it.
+      const settle = () => {
+        clearTimeout(guard);
+        signal?.removeEventListener('abort', onAbort);
+      };
       // A hard stop in case the socket hangs outside ssh2's own readyTimeout.
       const guard = setTimeout(() => {
+        settle();
         conn.destroy();
         reject(new HostError('connect-timeout', `no SSH handshake within ${ctx.connectTimeoutMs / 1000}s`));
       }, ctx.connectTimeoutMs + 2000);
       // A server that never answers would otherwise hold Ctrl-C up for the whole connect timeout.
       const onAbort = () => {
-        clearTimeout(guard);
+        settle();
         conn.destroy();
         reject(new HostError('interrupted', 'not connected: interrupted'));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: unknown) => {
-        clearTimeout(guard);
-        signal?.removeEventListener('abort', onAbort);
+        settle();
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
         else reject(classifyConnectError(err, ctx.connectTimeoutMs / 1000));
       };
       conn.once('ready', () => {
-        clearTimeout(guard);
-        signal?.removeEventListener('abort', onAbort);
+        settle();
         conn.removeListener('error', fail);
         conn.removeListener('close', onEarlyClose);
         resolve();

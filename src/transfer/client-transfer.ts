@@ -195,7 +195,7 @@ async function pipeline(
         const tag = batchTag(batch.map((job) => job.remotePath));
         const items: BatchItem[] = batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) }));
         try {
-          await oneBatch(session, sftp, base, items, opts, settle);
+          await oneBatch(session, sftp, base, { tag, items }, opts, settle);
         } catch (e) {
           // A failed batch fails its own files; a lost connection stops the rest too.
           if (session.isLost || (e instanceof HostError && e.kind === 'interrupted')) fatal ??= e;
@@ -218,13 +218,14 @@ async function oneBatch(
   session: Session,
   sftp: SFTPWrapper,
   base: string,
-  items: BatchItem[],
+  batch: { tag: string; items: BatchItem[] },
   opts: ClientTransferOptions,
   settle: (s: FileStatus) => void,
 ): Promise<void> {
+  const { items } = batch;
   const who = `${session.target.hostname}:${session.target.port}`;
   trace(`${who} batch of ${items.length} starts`);
-  const outcome = await sendBatch(session, base, items, opts.reader, {
+  const outcome = await sendBatch(session, base, batch, opts.reader, {
     ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -3,7 +3,6 @@
 // inside the tar as a NUL-separated list, never through the shell) and prints the sums.
 // So a batch costs one round trip for upload and verification together. A batch that does
 // not finish (Ctrl-C, a failed send) removes what it wrote, so no temporary is left behind.
-import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -61,14 +60,15 @@ export function batchCommand(base: string, listName: string): string {
 export async function sendBatch(
   session: Session,
   base: string,
-  items: readonly BatchItem[],
+  batch: { tag: string; items: readonly BatchItem[] },
   reader: FileReader,
   opts: { onBytes?: (n: number) => void; signal?: AbortSignal },
 ): Promise<BatchOutcome> {
-  // Named after the batch's files: a rerun after a crash sends the same batch again, so its
-  // list replaces (and then removes) the one the crash left instead of adding another.
+  const { items } = batch;
+  // Named by the batch's tag, as its temporaries are: a rerun after a crash sends the same
+  // batch again, so its list replaces (and then removes) the one the crash left.
   const list = nulList(items.map((it) => it.tempRel));
-  const listName = `.director-batch-${createHash('md5').update(list).digest('hex').slice(0, 16)}.list`;
+  const listName = `.director-batch-${batch.tag}.list`;
   const pack = tar.pack();
   const sent = new Map<BatchItem, { md5: string; bytes: number }>();
   const unreadable = new Map<BatchItem, string>();

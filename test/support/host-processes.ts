@@ -3,7 +3,7 @@
 // director says about it), and what is left afterwards on the hosts and on the director.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TestCluster } from './cluster.js';
-import { describe, hostNamespace, processesIn, processesLeft } from './reliability.js';
+import { commandLine, describe, hostNamespace, processesIn, processesLeft } from './reliability.js';
 
 export interface Sighting {
   /**
@@ -49,13 +49,6 @@ function groupStartedAtMs(pid: number): number | undefined {
   return (Number.isInteger(pgrp) && pgrp > 0 ? startedAtMs(pgrp) : undefined) ?? startedAtMs(pid);
 }
 
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-  } catch {
-    return '';
-  }
-}
 
 /** Polls every host of `c` for processes whose command line `matches`. */
 export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean, everyMs = 25): HostWatch {
@@ -63,7 +56,7 @@ export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean
   const hosts: Sighting[] = namespaces.map(() => ({}));
   const poll = () => {
     namespaces.forEach((ns, i) => {
-      const found = processesIn(ns).filter((pid) => matches(cmdline(pid)));
+      const found = processesIn(ns).filter((pid) => matches(commandLine(pid) ?? ''));
       const s = hosts[i]!;
       for (const pid of found) {
         const at = groupStartedAtMs(pid);

@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, readlin
 import { userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { TestCluster } from './cluster.js';
-import { inHost, processesIn, type RemoteReader } from './reliability.js';
+import { commandLine, inHost, processesIn, type RemoteReader } from './reliability.js';
 
 /** The login home as the hosts see it (their own home is bound over it). */
 const LOGIN_HOME = userInfo().homedir;
@@ -36,7 +36,7 @@ export function hostViewReader(c: TestCluster, project: string): RemoteReader {
   };
 }
 
-/** director's temporaries (`.name.director-tmp`, `.director-batch-*.list`) in a host's project folder. */
+/** director's temporaries (`.<tag>-<n>.director-tmp`, `.director-batch-<tag>.list`) in a host's project folder. */
 export function hostTemporaries(c: TestCluster, host: number, project: string): string[] {
   const dir = hostProjectDir(c, host, project);
   if (!existsSync(dir)) return [];
@@ -45,13 +45,7 @@ export function hostTemporaries(c: TestCluster, host: number, project: string): 
 
 /** Pids in a host's namespace whose command line (words joined by spaces) matches. */
 export function hostProcessesMatching(ns: string, pattern: RegExp): number[] {
-  return processesIn(ns).filter((pid) => {
-    try {
-      return pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      return false;
-    }
-  });
+  return processesIn(ns).filter((pid) => pattern.test(commandLine(pid) ?? ''));
 }
 
 /** Refuse to mount anything unless the host really has a namespace of its own. */

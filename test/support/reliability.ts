@@ -93,17 +93,18 @@ export async function processesLeft(c: TestCluster, host: number, ns = hostNames
   }
 }
 
+/** A process's command line, its words joined by spaces; undefined once it is gone. */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a list of pids is, for an assertion message. */
 export function describe(pids: readonly number[]): string {
-  return pids
-    .map((pid) => {
-      try {
-        return `${pid}:${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
-      } catch {
-        return `${pid}:?`;
-      }
-    })
-    .join(', ');
+  return pids.map((pid) => `${pid}:${commandLine(pid) ?? '?'}`).join(', ');
 }
 
 /** Run a command inside a host's mount namespace (to see or change what only it sees). */

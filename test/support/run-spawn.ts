@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { DIRECTOR_BIN } from './cli.js';
+import { commandLine } from './reliability.js';
 import { within } from './timeout.js';
 
 export interface Watched {
@@ -79,15 +80,7 @@ export function watchDirector(args: string[], opts: WatchOptions): Watched {
 
 /** The command lines of every process of host i (its sshd and all under it). */
 export function hostCommandLines(processes: number[]): string[] {
-  const out: string[] = [];
-  for (const pid of processes) {
-    try {
-      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
+  return processes.map(commandLine).filter((line): line is string => line !== undefined);
 }
 
 /** A `sleep` no other process on this machine runs, to find it afterwards (GNU sleep takes fractions). */
