@@ -4,8 +4,8 @@
 // TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
-import { guard, type ActionContext } from '../src/cli/guard.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -41,14 +41,16 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-type Action<A> = (raw: RawGlobals, args: A, ctx: ActionContext) => Promise<number>;
+type Action<A> = (args: A, ctx: ActionContext) => Promise<number>;
 
 function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command, positional: string[]) => A) {
   return async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
     const positional = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
     const raw = cmd.optsWithGlobals() as RawGlobals;
-    await guard(async (ctx) => (await load()).default(raw, args(cmd, positional), ctx));
+    // Loaded here, not at the top: `director --help` never pays for ssh2.
+    const { guard } = await import('../src/cli/guard.js');
+    await guard(raw, async (ctx) => (await load()).default(args(cmd, positional), ctx));
   };
 }
 
@@ -101,7 +103,7 @@ program
   .action(
     act(
       () => import('../src/cli/actions/data.js'),
-      (cmd, [dir, project]) => ({ ...cmd.opts(), ...(dir !== undefined ? { dir } : {}), ...(project !== undefined ? { project } : {}) }),
+      (cmd, [dir, project]) => ({ ...cmd.opts(), dir, project }),
     ),
   );
 

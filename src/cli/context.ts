@@ -1,44 +1,57 @@
-// Builds what a command needs from the global options: the selected clients and a Fleet
-// with its known_hosts, keys and ssh_config. All of it is checked before any client is contacted.
+// What every action gets: the parsed global options, the printer, the abort signal of
+// Ctrl-C/SIGTERM, and the selected clients and their Fleet, built on first use. Building
+// checks clients.conf, keys, known_hosts and ssh_config before any client is contacted.
 import type { Client } from '../config/client.js';
 import { loadClients } from '../config/load.js';
+import type { Selection } from '../config/select.js';
+import { Printer } from '../output/printer.js';
 import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsStore } from '../ssh/known-hosts-store.js';
 import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
-import type { GlobalOptions } from './globals.js';
+import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
-export interface FleetContext {
-  clients: Client[];
-  fleet: Fleet;
-  targets: TargetDefaults;
+export class ActionContext {
+  readonly g: GlobalOptions;
+  readonly p: Printer;
+  private selected: Client[] | undefined;
+  private built: Fleet | undefined;
+
+  constructor(
+    raw: RawGlobals,
+    readonly signal: AbortSignal,
+  ) {
+    this.g = parseGlobals(raw);
+    this.p = new Printer(this.g);
+  }
+
+  /** The clients of clients.conf that -g/-H/-x select. */
+  clients(): Client[] {
+    this.selected ??= loadClients(this.g.clients, selectionOf(this.g));
+    return this.selected;
+  }
+
+  /** One Fleet for the action, with its known_hosts, keys and ssh_config. */
+  fleet(): Fleet {
+    this.built ??= buildFleet(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
+    return this.built;
+  }
 }
 
-export function buildFleet(
-  g: GlobalOptions,
-  opts: { signal?: AbortSignal; notice?: (m: string) => void } = {},
-): FleetContext {
-  const clients = loadClients(g.clients, selectionOf(g));
+function buildFleet(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void): Fleet {
   // The passphrase comes from the environment only (never an option: argv is visible to
   // every user in ps) and goes no further than the key ring.
   const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined);
   const knownHosts = new KnownHostsStore(g.knownHosts, g.hostKeyChecking);
-  const targets: TargetDefaults = { sshConfig: g.sshConfig === undefined ? loadSshConfig() : loadSshConfigFile(g.sshConfig) };
-  if (g.user !== undefined) targets.user = g.user;
-  const session = { knownHosts, keys, connectTimeoutMs: g.connectTimeout * 1000, ...(opts.notice ? { notice: opts.notice } : {}) };
-  const fleet = new Fleet(clients, {
+  const targets: TargetDefaults = { sshConfig: g.sshConfig === undefined ? loadSshConfig() : loadSshConfigFile(g.sshConfig), user: g.user };
+  return new Fleet(clients, {
     parallel: g.parallel,
-    session,
+    session: { knownHosts, keys, connectTimeoutMs: g.connectTimeout * 1000, notice },
     targets,
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal,
   });
-  return { clients, fleet, targets };
 }
 
-export function selectionOf(g: GlobalOptions) {
-  return {
-    ...(g.group !== undefined ? { group: g.group } : {}),
-    ...(g.hosts !== undefined ? { hosts: g.hosts } : {}),
-    ...(g.exclude !== undefined ? { exclude: g.exclude } : {}),
-  };
+export function selectionOf(g: GlobalOptions): Selection {
+  return { group: g.group, hosts: g.hosts, exclude: g.exclude };
 }

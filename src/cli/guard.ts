@@ -4,13 +4,11 @@ import { setMaxListeners } from 'node:events';
 // commands are stopped and records written), and anything unexpected into a one-line
 // report instead of a stack trace.
 import { ConfigError, UsageError } from '../config/errors.js';
-import { EXIT, Interrupt, interruptedExit } from './exit-codes.js';
+import { EXIT, Interrupt, interruptedExit } from '../exit-codes.js';
+import { ActionContext } from './context.js';
+import type { RawGlobals } from './globals.js';
 
-export interface ActionContext {
-  signal: AbortSignal;
-}
-
-export async function guard(action: (ctx: ActionContext) => Promise<number>): Promise<void> {
+export async function guard(raw: RawGlobals, action: (ctx: ActionContext) => Promise<number>): Promise<void> {
   const controller = new AbortController();
   // Every remote command of a run listens on this one signal.
   setMaxListeners(0, controller.signal);
@@ -28,7 +26,7 @@ export async function guard(action: (ctx: ActionContext) => Promise<number>): Pr
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   try {
-    const code = await action({ signal: controller.signal });
+    const code = await action(new ActionContext(raw, controller.signal));
     process.exitCode = controller.signal.aborted ? interruptedExit(controller.signal) : code;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Client } from '../config/client.js';
 import { UsageError } from '../config/errors.js';
+import { EXIT, interruptedExit } from '../exit-codes.js';
 import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';
 import { transferToClient, type FileJob, type FileStatus } from '../transfer/client-transfer.js';
@@ -95,6 +96,8 @@ export interface DataResult {
   verified: number;
   failed: number;
   interrupted: boolean;
+  /** 0 when every file verified; 1 when some failed (kept locally); 130/143 after Ctrl-C/SIGTERM. */
+  exitCode: number;
 }
 
 export async function runData(
@@ -122,9 +125,8 @@ export async function runData(
         record: (verified) => recorder(client, verified),
       });
     },
-    {},
     // Clients with nothing to receive are not contacted.
-    (client) => wanted.has(client.name),
+    { only: (client) => wanted.has(client.name) },
   );
   await reader.close();
   const outcomes: ClientOutcome[] = [];
@@ -143,12 +145,15 @@ export async function runData(
     outcomes.push(outcome);
   }
   const all = outcomes.flatMap((o) => o.files);
+  const failed = all.filter((f) => !f.ok).length;
+  const interrupted = signal?.aborted === true;
   return {
     plan,
     clients: outcomes,
-    verified: all.filter((f) => f.ok).length,
-    failed: all.filter((f) => !f.ok).length,
-    interrupted: signal?.aborted === true,
+    verified: all.length - failed,
+    failed,
+    interrupted,
+    exitCode: interrupted ? interruptedExit(signal) : failed === 0 ? EXIT.ok : EXIT.failed,
   };
 }
 

@@ -18,7 +18,6 @@ export interface ExecOptions {
   keepRemote: boolean;
   timeoutMs?: number;
   stdin?: StdinSource;
-  signal?: AbortSignal;
 }
 
 export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: RunEvents }): Promise<RunOutcome> {
@@ -33,19 +32,18 @@ export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: Run
       tempDir: gather,
       command: (client, tempDir) =>
         execCommand({
-          env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, ...(tempDir !== undefined ? { tempDir } : {}), filesList: false }),
+          env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }),
           words: opts.words,
         }),
     },
     {
       runId: folder.runId,
-      ...(folder.dir !== undefined ? { outputDir: folder.dir } : {}),
+      outputDir: folder.dir,
       hostDirs: hostFolderNames(deps.fleet.clients),
       gather,
       keepRemote: opts.keepRemote,
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.stdin ? { stdin: opts.stdin } : {}),
+      timeoutMs: opts.timeoutMs,
+      stdin: opts.stdin,
       what: { args: opts.words },
     },
     deps.events,

@@ -1,5 +1,6 @@
 // director mkdir <path> <dirName>: create <path>/<dirName> (parents included) on every client.
 import { UsageError } from '../config/errors.js';
+import { EXIT } from '../exit-codes.js';
 import { quote } from '../remote-shell.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
@@ -15,6 +16,14 @@ export interface MkdirOutcome {
   created: boolean;
 }
 
+export interface MkdirResult {
+  /** The folder as the user named it: `<path>/<dirName>`. */
+  target: string;
+  results: HostResult<MkdirOutcome>[];
+  /** 0 when every client has the folder, else 1. */
+  exitCode: number;
+}
+
 export function mkdirTarget(opts: MkdirOptions): string {
   const { path, dirName } = opts;
   if (dirName === '' || dirName === '.' || dirName === '..' || dirName.includes('/')) {
@@ -25,12 +34,12 @@ export function mkdirTarget(opts: MkdirOptions): string {
   return `${path.replace(/\/+$/, '') || '/'}/${dirName}`.replace(/^\/\//, '/');
 }
 
-export async function mkdir(opts: MkdirOptions, deps: { fleet: Fleet }): Promise<HostResult<MkdirOutcome>[]> {
+export async function mkdir(opts: MkdirOptions, deps: { fleet: Fleet }): Promise<MkdirResult> {
   const shown = mkdirTarget(opts);
   const target = quote(remotePath(shown));
   // One round trip: say whether it was there, create it otherwise. `--` keeps a leading `-` a name.
   const command = `if [ -d ${target} ]; then echo exists; else mkdir -p -- ${target} && echo created; fi`;
-  return deps.fleet.run(async (session) => {
+  const results = await deps.fleet.run(async (session) => {
     const { result, stdout, stderr } = await session.capture(command);
     if (result.code !== 0) {
       const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
@@ -38,4 +47,5 @@ export async function mkdir(opts: MkdirOptions, deps: { fleet: Fleet }): Promise
     }
     return { path: shown, created: stdout.trim() === 'created' };
   });
+  return { target: shown, results, exitCode: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed };
 }

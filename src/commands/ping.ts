@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import { LineConnection, LocalError } from '../local/line-client.js';
 import { echoReply, printable } from '../local/protocol.js';
+import { EXIT } from '../exit-codes.js';
 
 export interface PingOptions {
   ports: readonly number[];
@@ -20,16 +21,29 @@ export type PingResult =
   | { port: number; ok: true; reply: string; times: number[] }
   | { port: number; ok: false; error: string; times: number[] };
 
+export interface PingOutcome {
+  count: number;
+  /** In port.conf order. */
+  ports: PingResult[];
+  /** 0 when every port answered, else 1. */
+  exitCode: number;
+}
+
 /** Sockets open at once; far above any real port.conf, well below the file limit. */
 const PARALLEL = 256;
 
-export async function ping(opts: PingOptions, deps: PingDeps = {}): Promise<PingResult[]> {
+export async function ping(opts: PingOptions, deps: PingDeps = {}): Promise<PingOutcome> {
   const limit = pLimit(PARALLEL);
-  return Promise.all(opts.ports.map((port) => limit(() => pingOne(port, opts, deps))));
+  const ports = await Promise.all(opts.ports.map((port) => limit(() => pingOne(port, opts, deps))));
+  return { count: opts.count, ports, exitCode: allAnswered(ports) ? EXIT.ok : EXIT.failed };
+}
+
+export function allAnswered(results: readonly PingResult[]): boolean {
+  return results.every((r) => r.ok);
 }
 
 async function pingOne(port: number, opts: PingOptions, deps: PingDeps): Promise<PingResult> {
-  const bound = { timeoutMs: opts.timeoutMs, ...(deps.signal ? { signal: deps.signal } : {}) };
+  const bound = { timeoutMs: opts.timeoutMs, signal: deps.signal };
   const times: number[] = [];
   let conn: LineConnection | undefined;
   try {

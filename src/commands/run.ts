@@ -40,7 +40,6 @@ export interface RunOptions {
   keepRemote: boolean;
   timeoutMs?: number;
   stdin?: StdinSource;
-  signal?: AbortSignal;
 }
 
 export interface RunDeps {
@@ -155,10 +154,9 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
         hostDirs: hostFolderNames(deps.fleet.clients),
         gather: true,
         keepRemote: opts.keepRemote,
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.stdin ? { stdin: opts.stdin } : {}),
-        what: { script: resolve(opts.script), ...(opts.project !== undefined ? { project: opts.project } : {}), args: opts.args },
+        timeoutMs: opts.timeoutMs,
+        stdin: opts.stdin,
+        what: { script: resolve(opts.script), project: opts.project, args: opts.args },
       },
       deps.events,
     );

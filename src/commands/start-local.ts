@@ -1,6 +1,7 @@
 // director start_local: an echo service on each port of port.conf, in the background (or, with
 // --foreground, attached until Ctrl-C), recorded in the state file.
 import pLimit from 'p-limit';
+import { EXIT } from '../exit-codes.js';
 import type { ChildProcess } from 'node:child_process';
 import { isOurService } from '../local/service-process.js';
 import { entryKey, readState, updateState, type ServiceEntry } from '../local/state.js';
@@ -35,6 +36,12 @@ export interface StartLocalResult {
   stale: ServiceEntry[];
   /** --foreground: how each service was stopped at the end. */
   stopped?: StopOutcome[];
+  /** 0 when every port got a service started now, else 1. */
+  exitCode: number;
+}
+
+export function allStarted(services: readonly StartOutcome[]): boolean {
+  return services.every((s) => s.outcome === 'started');
 }
 
 /** Node processes starting at once: each costs tens of ms of CPU. */
@@ -69,7 +76,7 @@ export async function startLocal(opts: StartLocalOptions, deps: StartLocalDeps):
 
   const staleKeys = new Set(stale.map(entryKey));
   updateState(opts.stateFile, (all) => [...all.filter((e) => !staleKeys.has(entryKey(e)) && !children.has(e.port)), ...fresh]);
-  const result: StartLocalResult = { services, stale };
+  const result: StartLocalResult = { services, stale, exitCode: allStarted(services) ? EXIT.ok : EXIT.failed };
   deps.onStarted?.(result);
   if (opts.foreground && fresh.length > 0) result.stopped = await serveForeground(fresh, children, opts, deps);
   return result;

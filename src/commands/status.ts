@@ -1,20 +1,19 @@
 // director status: ICMP ping every client (two packets); with --ssh, log in to each as well.
 import pLimit from 'p-limit';
 import ping from 'ping';
+import { EXIT } from '../exit-codes.js';
 import type { Client } from '../config/client.js';
 import type { Fleet } from '../ssh/fleet.js';
-import { HostError } from '../ssh/host-error.js';
-import { resolveTarget, type TargetDefaults } from '../ssh/target.js';
+import type { HostError } from '../ssh/host-error.js';
 
 export interface StatusOptions {
   ssh: boolean;
 }
 
-export interface StatusDeps {
-  clients: readonly Client[];
-  fleet: Fleet;
-  targets: TargetDefaults;
-  onResult?: (s: ClientStatus) => void;
+export interface StatusResult {
+  clients: ClientStatus[];
+  /** 0 when every client is ON (and, with --ssh, logged in to), else 1. */
+  exitCode: number;
 }
 
 export interface ClientStatus {
@@ -33,20 +32,26 @@ const PACKETS = 2;
 /** Ping runs as a process per client; keep the number at once modest. */
 const PING_PARALLEL = 64;
 
-export async function status(opts: StatusOptions, deps: StatusDeps): Promise<ClientStatus[]> {
+export async function status(opts: StatusOptions, deps: { fleet: Fleet }): Promise<StatusResult> {
+  const { fleet } = deps;
   const limit = pLimit(PING_PARALLEL);
-  const pings = deps.clients.map((client) => limit(() => probe(client, deps.targets)));
-  const logins = opts.ssh ? deps.fleet.run(async () => undefined) : undefined;
+  const pings = fleet.clients.map((client) => limit(() => probe(client, fleet.target(client).hostname)));
+  const logins = opts.ssh ? fleet.run(async () => undefined) : undefined;
   const [pinged, logged] = await Promise.all([Promise.all(pings), logins]);
-  return pinged.map((s, i) => {
+  const clients = pinged.map((s, i) => {
     const login = logged?.[i];
     if (login) s.ssh = login.ok ? { ok: true, ms: login.ms } : { ok: false, error: login.error, ms: login.ms };
     return s;
   });
+  return { clients, exitCode: clients.every(isUp) ? EXIT.ok : EXIT.failed };
 }
 
-async function probe(client: Client, targets: TargetDefaults): Promise<ClientStatus> {
-  const host = resolveTarget(client, targets).hostname;
+/** ON, and logged in to when --ssh asked for it. */
+export function isUp(s: ClientStatus): boolean {
+  return s.on && (s.ssh?.ok ?? true);
+}
+
+async function probe(client: Client, host: string): Promise<ClientStatus> {
   try {
     const r = await ping.promise.probe(host, {
       timeout: 1,

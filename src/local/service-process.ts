@@ -2,7 +2,7 @@
 // (/proc/<pid>/cmdline), so that we never signal a process that is not ours.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isAlive } from '../sandbox/process-tree.js';
+import { isAlive } from '../process-tree.js';
 
 export const SERVICE_MODULE = fileURLToPath(new URL('./service-main.js', import.meta.url));
 const MODULE_SUFFIX = '/local/service-main.js';

@@ -1,5 +1,5 @@
 // Rendering of local mode: start_local, ping, shutdown_local.
-import type { PingResult } from '../commands/ping.js';
+import type { PingOutcome, PingResult } from '../commands/ping.js';
 import type { ShutdownLocalResult } from '../commands/shutdown-local.js';
 import type { StartLocalResult, StartOutcome } from '../commands/start-local.js';
 import { HOST } from '../local/protocol.js';
@@ -21,12 +21,8 @@ export function startLine(s: StartOutcome, p: Printer): string {
   }
 }
 
-export function startOk(services: readonly StartOutcome[]): boolean {
-  return services.every((s) => s.outcome === 'started');
-}
-
-export function renderStartLocal({ services, stale }: StartLocalResult, p: Printer): void {
-  p.document({ command: 'start_local', services, forgotten: stale, ok: startOk(services) });
+export function renderStartLocal({ services, stale, exitCode }: StartLocalResult, p: Printer): void {
+  p.document({ command: 'start_local', services, forgotten: stale, ok: exitCode === 0 });
   if (stale.length > 0) {
     const list = stale.map((e) => `${e.port} (pid ${e.pid})`).join(', ');
     p.note(`forgot services recorded in ${STATE_PATH} that are no longer running: ${list}`);
@@ -54,11 +50,7 @@ export function pingLine(r: PingResult, count: number, p: Printer): string {
   return head + p.c.green(r.reply) + ` (${time})`;
 }
 
-export function pingOk(results: readonly PingResult[]): boolean {
-  return results.every((r) => r.ok);
-}
-
-export function renderPing(results: readonly PingResult[], count: number, p: Printer): void {
+export function renderPing({ ports: results, count, exitCode }: PingOutcome, p: Printer): void {
   p.document({
     command: 'ping',
     count,
@@ -70,7 +62,7 @@ export function renderPing(results: readonly PingResult[], count: number, p: Pri
       timesMs: r.times.map(round3),
       ...rttJson(r.times),
     })),
-    ok: pingOk(results),
+    ok: exitCode === 0,
   });
   for (const r of results) p.line(pingLine(r, count, p));
 }
@@ -98,11 +90,7 @@ export function renderStops(stops: readonly StopOutcome[], p: Printer): void {
 }
 
 export function renderShutdownLocal(r: ShutdownLocalResult, p: Printer): void {
-  p.document({ command: 'shutdown_local', services: r.services, ok: shutdownOk(r) });
+  p.document({ command: 'shutdown_local', services: r.services, ok: r.exitCode === 0 });
   if (r.services.length === 0) p.line('No local services running.');
   renderStops(r.services, p);
-}
-
-export function shutdownOk(r: ShutdownLocalResult): boolean {
-  return r.services.every((s) => s.outcome !== 'failed');
 }

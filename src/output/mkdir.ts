@@ -1,12 +1,11 @@
 // Rendering of `director mkdir`.
-import type { MkdirOutcome } from '../commands/mkdir.js';
-import type { HostResult } from '../ssh/fleet.js';
+import type { MkdirResult } from '../commands/mkdir.js';
 import type { Printer } from './printer.js';
 import { failureText, resultJson, summaryLine } from './results.js';
 
-export function renderMkdir(results: HostResult<MkdirOutcome>[], target: string, p: Printer): void {
+export function renderMkdir({ target, results, exitCode }: MkdirResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'mkdir', path: target, results: results.map((r) => resultJson(r)), ok: results.every((r) => r.ok) });
+    p.document({ command: 'mkdir', path: target, results: results.map((r) => resultJson(r)), ok: exitCode === 0 });
     return;
   }
   for (const r of results) {

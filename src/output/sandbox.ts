@@ -20,7 +20,7 @@ export function renderSandboxUp({ state }: SandboxUpResult, p: Printer): void {
 
 export function renderSandboxDown(r: SandboxDownResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'sandbox down', ...r });
+    p.document({ command: 'sandbox down', dir: r.dir, stopped: r.stopped, found: r.found });
     return;
   }
   p.line(r.found ? `sandbox: stopped ${r.stopped} hosts` : `sandbox: nothing running in ${r.dir}`);

@@ -1,5 +1,5 @@
 // Rendering of `director status`.
-import type { ClientStatus } from '../commands/status.js';
+import { isUp, type ClientStatus, type StatusResult } from '../commands/status.js';
 import type { Printer } from './printer.js';
 import { errorJson, summaryLine } from './results.js';
 
@@ -7,7 +7,7 @@ export function statusHeader(p: Printer): void {
   p.line('Determining online status of clients...');
 }
 
-export function statusLine(s: ClientStatus, p: Printer): string {
+export function onOffLine(s: ClientStatus, p: Printer): string {
   const rtt = s.rttMs !== undefined ? ` (${s.rttMs.toFixed(2)} ms)` : '';
   const state = s.on
     ? p.c.green(`ON${rtt}`)
@@ -17,7 +17,8 @@ export function statusLine(s: ClientStatus, p: Printer): string {
   return `Client: ${s.client.name} ${state}${ssh}`;
 }
 
-export function renderStatus(all: ClientStatus[], p: Printer): void {
+export function renderStatus(r: StatusResult, p: Printer): void {
+  const all = r.clients;
   if (p.json) {
     p.document({
       command: 'status',
@@ -28,20 +29,16 @@ export function renderStatus(all: ClientStatus[], p: Printer): void {
         ...(s.rttMs !== undefined ? { rttMs: s.rttMs } : {}),
         ...(s.ssh ? { ssh: s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) } } : {}),
       })),
-      ok: statusOk(all),
+      ok: r.exitCode === 0,
     });
     return;
   }
   statusHeader(p);
-  for (const s of all) p.line(statusLine(s, p));
+  for (const s of all) p.line(onOffLine(s, p));
   p.line(
     summaryLine(
-      all.map((s) => ({ client: s.client, ok: s.on && (s.ssh?.ok ?? true), ...(s.ssh && !s.ssh.ok ? { error: s.ssh.error } : {}) })),
+      all.map((s) => ({ client: s.client, ok: isUp(s), error: s.ssh?.ok === false ? s.ssh.error : undefined })),
       p,
     ),
   );
-}
-
-export function statusOk(all: ClientStatus[]): boolean {
-  return all.every((s) => s.on && (s.ssh?.ok ?? true));
 }

@@ -11,7 +11,7 @@ import { HostError } from '../ssh/host-error.js';
 import type { ExecResult, Session } from '../ssh/session.js';
 import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
-import { interruptedExit } from '../cli/exit-codes.js';
+import { interruptedExit } from '../exit-codes.js';
 import { exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
@@ -53,10 +53,12 @@ export interface EngineOptions {
   gather: boolean;
   keepRemote: boolean;
   timeoutMs?: number;
-  signal?: AbortSignal;
   stdin?: StdinSource;
   what: RunOutcome['what'];
 }
+
+/** The options as the steps at one client see them, with the Fleet's abort signal. */
+type Running = EngineOptions & { signal: AbortSignal | undefined };
 
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -72,7 +74,10 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
   const rec = (c: Client) => records.get(c.index) as HostRun;
   let finishedCount = 0;
 
-  const results = await fleet.run<void>((session, client) => hostWork(session, client, rec(client), plan, opts, events), {
+  // Ctrl-C reaches every step through the Fleet's one signal.
+  const signal = fleet.signal;
+  const running: Running = { ...opts, signal };
+  const results = await fleet.run<void>((session, client) => hostWork(session, client, rec(client), plan, running, events), {
     onStart: (client) => (rec(client).startedAt = Date.now()),
     onDone: (result) => {
       const r = rec(result.client);
@@ -89,8 +94,8 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
     ...(opts.outputDir !== undefined ? { outputDir: opts.outputDir } : {}),
     startedAt,
     finishedAt: Date.now(),
-    interrupted: opts.signal?.aborted === true,
-    exitCode: opts.signal?.aborted ? interruptedExit(opts.signal) : exitCodeFor(hosts.map((h) => h.state)),
+    interrupted: signal?.aborted === true,
+    exitCode: signal?.aborted ? interruptedExit(signal) : exitCodeFor(hosts.map((h) => h.state)),
     hosts,
     what: opts.what,
   };
@@ -116,7 +121,7 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
   };
 }
 
-async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
+async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<void> {
   if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
   if (plan.inline) return inlineWork(session, client, r, plan, opts, events);
   if (!plan.tempDir) {
@@ -140,7 +145,7 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
 }
 
 /** Fetch what the command left in DIRECTOR_OUTPUT_DIR into <host>/files. */
-async function gather(session: Session, r: HostRun, tempDir: string, opts: EngineOptions): Promise<void> {
+async function gather(session: Session, r: HostRun, tempDir: string, opts: Running): Promise<void> {
   if (!opts.gather || r.dir === undefined) return;
   try {
     r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
@@ -150,12 +155,12 @@ async function gather(session: Session, r: HostRun, tempDir: string, opts: Engin
 }
 
 /** Remove the remote temporary folder, or keep it and say where (--keep-remote). */
-async function tidy(session: Session, r: HostRun, tempDir: string, opts: EngineOptions): Promise<void> {
+async function tidy(session: Session, r: HostRun, tempDir: string, opts: Running): Promise<void> {
   if (opts.keepRemote) r.remoteDir = tempDir;
   else if (!session.isLost) await session.capture(cleanupCommand(tempDir)).catch(() => undefined);
 }
 
-async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: EngineOptions, events: RunEvents): Promise<void> {
+async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<void> {
   const token = randomBytes(8).toString('hex');
   const tail = new TailMarker(token);
   const end = await runCaptured(session, client, r, (plan.inline as NonNullable<HostPlan['inline']>)(client, token), opts, events, tail);
@@ -180,7 +185,7 @@ async function runCaptured(
   client: Client,
   r: HostRun,
   command: string,
-  opts: EngineOptions,
+  opts: Running,
   events: RunEvents,
   /** Sits between the channel's stderr and its capture (inline runs). */
   stderrFilter?: TailMarker,
@@ -198,8 +203,8 @@ async function runCaptured(
       stdout: out,
       stderr: stderrFilter ?? err,
       ...(input ? { stdin: input } : {}),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
     });
     result = end;
     r.code = end.code;

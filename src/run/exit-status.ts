@@ -1,6 +1,6 @@
 // Classifies each client's end and picks the command's exit status, following pssh:
 // 4 unreachable > 3 timed out or killed by a signal > 5 non-zero exit > 1 other failure.
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import type { HostErrorKind } from '../ssh/host-error.js';
 import type { HostState } from './types.js';
 

@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
-import { isAlive, killTreeSync, processTree, stopTree } from './process-tree.js';
+import { isAlive, killTreeSync, processTree, stopTree } from '../process-tree.js';
 
 const { utils } = ssh2;
 

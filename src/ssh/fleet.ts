@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { Client } from '../config/client.js';
 import { classifyConnectError, HostError } from './host-error.js';
 import { Session, type SessionContext } from './session.js';
-import { resolveTarget, type TargetDefaults } from './target.js';
+import { resolveTarget, type ConnectTarget, type TargetDefaults } from './target.js';
 import { trace } from '../trace.js';
 
 export type HostResult<T> =
@@ -20,7 +20,9 @@ export interface FleetOptions {
   signal?: AbortSignal;
 }
 
-export interface RunHooks<T> {
+export interface FleetRunOptions<T> {
+  /** Which clients are contacted at all (default: every one). */
+  only?: (client: Client) => boolean;
   onStart?(client: Client): void;
   onConnected?(client: Client): void;
   onDone?(result: HostResult<T>): void;
@@ -35,17 +37,20 @@ export class Fleet {
     private readonly opts: FleetOptions,
   ) {}
 
+  /** Ctrl-C/SIGTERM: the one signal every step of a command listens on. */
   get signal(): AbortSignal | undefined {
     return this.opts.signal;
   }
 
-  /** Results come in clients.conf order; `only` narrows which clients are contacted at all. */
-  run<T>(
-    work: (session: Session, client: Client) => Promise<T>,
-    hooks: RunHooks<T> = {},
-    only: (client: Client) => boolean = () => true,
-  ): Promise<HostResult<T>[]> {
+  /** Where and as whom a client is reached (clients.conf, -l, ssh_config). */
+  target(client: Client): ConnectTarget {
+    return resolveTarget(client, this.opts.targets);
+  }
+
+  /** Results come in clients.conf order. */
+  run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
     const limit = pLimit(Math.max(1, this.opts.parallel));
+    const only = hooks.only ?? (() => true);
     return Promise.all(
       this.clients.filter(only).map((client) =>
         limit(async (): Promise<HostResult<T>> => {
@@ -61,7 +66,7 @@ export class Fleet {
   private async one<T>(
     client: Client,
     work: (session: Session, client: Client) => Promise<T>,
-    hooks: RunHooks<T>,
+    hooks: FleetRunOptions<T>,
     started: number,
   ): Promise<HostResult<T>> {
     const ms = () => Math.round(performance.now() - started);
@@ -85,14 +90,13 @@ export class Fleet {
   }
 
   private async connect(client: Client): Promise<Session> {
-    const target = resolveTarget(client, this.opts.targets);
+    const target = this.target(client);
     for (let attempt = 0; ; attempt++) {
       try {
         return await Session.open(target, this.opts.session, this.opts.signal);
       } catch (err) {
         const e = classifyConnectError(err, this.opts.session.connectTimeoutMs / 1000);
-        const retriable = e.kind === 'unreachable' && /handshake/.test(e.message);
-        if (!retriable || attempt >= HANDSHAKE_RETRIES || this.opts.signal?.aborted) throw e;
+        if (!e.droppedInHandshake || attempt >= HANDSHAKE_RETRIES || this.opts.signal?.aborted) throw e;
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt + Math.random() * 100));
       }
     }

@@ -14,6 +14,8 @@ export class HostError extends Error {
   constructor(
     readonly kind: HostErrorKind,
     message: string,
+    /** The server closed the connection mid-handshake (sshd's MaxStartups drops): worth a retry. */
+    readonly droppedInHandshake = false,
   ) {
     super(message);
     this.name = 'HostError';
@@ -58,7 +60,7 @@ export function classifyConnectError(err: unknown, connectTimeoutS: number): Hos
     return new HostError('auth', 'authentication failed (no key was accepted)');
   }
   if (code === 'ECONNRESET' || /before handshake|Connection lost/i.test(msg)) {
-    return new HostError('unreachable', `connection closed during handshake (${msg})`);
+    return new HostError('unreachable', `connection closed during handshake (${msg})`, true);
   }
   return new HostError('unreachable', msg);
 }

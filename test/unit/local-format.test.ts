@@ -1,7 +1,9 @@
 // How local-mode results read (pure): ping lines, min/avg/max, start and stop lines.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pingLine, pingOk, startLine, startOk, stopLine } from '../../src/output/local.js';
+import { allAnswered } from '../../src/commands/ping.js';
+import { allStarted } from '../../src/commands/start-local.js';
+import { pingLine, startLine, stopLine } from '../../src/output/local.js';
 import { Printer } from '../../src/output/printer.js';
 import { summarize } from '../../src/local/stats.js';
 
@@ -30,16 +32,16 @@ test('ping line: DOWN with the reason, and how far it got', () => {
 });
 
 test('ping ok only when every port answered', () => {
-  assert.ok(pingOk([{ port: 1, ok: true, reply: echo, times: [1] }]));
-  assert.not.ok(pingOk([{ port: 1, ok: true, reply: echo, times: [1] }, { port: 2, ok: false, error: 'timeout', times: [] }]));
+  assert.ok(allAnswered([{ port: 1, ok: true, reply: echo, times: [1] }]));
+  assert.not.ok(allAnswered([{ port: 1, ok: true, reply: echo, times: [1] }, { port: 2, ok: false, error: 'timeout', times: [] }]));
 });
 
 test('start lines and what counts as success', () => {
   assert.is(startLine({ port: 15001, outcome: 'started', pid: 7 }, p), 'Service started @ 127.0.0.1:15001');
   assert.is(startLine({ port: 15001, outcome: 'in-use', message: 'port 15001 in use' }, p), 'Service 127.0.0.1:15001 not started: port 15001 in use');
   assert.is(startLine({ port: 15001, outcome: 'already-running', pid: 7, recorded: true }, p), 'Service 127.0.0.1:15001 already running (pid 7)');
-  assert.not.ok(startOk([{ port: 1, outcome: 'started', pid: 2 }, { port: 3, outcome: 'already-running', pid: 4, recorded: true }]));
-  assert.ok(startOk([{ port: 1, outcome: 'started', pid: 2 }]));
+  assert.not.ok(allStarted([{ port: 1, outcome: 'started', pid: 2 }, { port: 3, outcome: 'already-running', pid: 4, recorded: true }]));
+  assert.ok(allStarted([{ port: 1, outcome: 'started', pid: 2 }]));
 });
 
 test('stop lines say how, when it took more than asking', () => {

@@ -1,7 +1,7 @@
 // Status lines after a run, block labels, and the exit status that stands for them all.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { EXIT } from '../../src/exit-codes.js';
 import { byFinish, clockTime, endWords, statusLine } from '../../src/output/run-status.js';
 import { exitCodeFor, stateOfError, stateOfExec } from '../../src/run/exit-status.js';
 import { endOfExec } from '../../src/run/host-status.js';

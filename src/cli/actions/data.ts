@@ -2,16 +2,11 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../config/errors.js';
 import { listPlacement, planData, runData, type DataOptions } from '../../commands/data.js';
 import { DataProgress, renderDataResult, renderFound, renderPlacementList, renderPlan } from '../../output/data.js';
-import { Printer } from '../../output/printer.js';
 import { DEFAULT_REMOTE_ROOT, manifestPath, STATE_DIR } from '../../transfer/manifest.js';
+import type { PlacementRule } from '../../transfer/placement.js';
 import { DEFAULT_EXTENSIONS, parseExtensions } from '../../transfer/scan.js';
-import { buildFleet } from '../context.js';
-import { EXIT, interruptedExit } from '../exit-codes.js';
-import { parseGlobals, type RawGlobals } from '../globals.js';
-import type { ActionContext } from '../guard.js';
-import { loadClients } from '../../config/load.js';
-import { selectionOf } from '../context.js';
-
+import { EXIT } from '../../exit-codes.js';
+import type { ActionContext } from '../context.js';
 export interface DataArgs {
   dir?: string;
   project?: string;
@@ -26,9 +21,8 @@ export interface DataArgs {
   list?: string;
 }
 
-export default async function dataAction(raw: RawGlobals, a: DataArgs, ctx: ActionContext): Promise<number> {
-  const g = parseGlobals(raw);
-  const p = new Printer(g);
+export default async function dataAction(a: DataArgs, ctx: ActionContext): Promise<number> {
+  const p = ctx.p;
   const stateDir = resolve(STATE_DIR);
   if (a.list !== undefined) {
     renderPlacementList(listPlacement(stateDir, a.list), p);
@@ -43,27 +37,27 @@ export default async function dataAction(raw: RawGlobals, a: DataArgs, ctx: Acti
     dir: a.dir,
     project: a.project,
     remoteRoot: a.remoteRoot ?? DEFAULT_REMOTE_ROOT,
-    placement: (a.placement as 'mod' | 'random' | undefined) ?? 'mod',
+    placement: (a.placement as PlacementRule | undefined) ?? 'mod',
     keep: a.keep === true,
     force: a.force === true,
     stateDir,
-    ...(a.seed !== undefined ? { seed: a.seed } : {}),
-    ...(a.all ? {} : { extensions: a.ext !== undefined ? parseExtensions(a.ext) : DEFAULT_EXTENSIONS }),
+    seed: a.seed,
+    // undefined: every regular file (--all)
+    extensions: a.all ? undefined : a.ext !== undefined ? parseExtensions(a.ext) : DEFAULT_EXTENSIONS,
   };
   if (opts.extensions?.length === 0) throw new UsageError('--ext: no extensions given');
 
-  if (a.dryRun) {
-    const clients = loadClients(g.clients, selectionOf(g));
-    renderPlan(await planData(opts, clients), p);
+  // A dry run needs no keys or known_hosts: it contacts no client.
+  const fleet = a.dryRun ? undefined : ctx.fleet();
+  const plan = await planData(opts, ctx.clients());
+  if (fleet === undefined) {
+    renderPlan(plan, p);
     return EXIT.ok;
   }
-  const { clients, fleet } = buildFleet(g, { signal: ctx.signal, notice: (m) => p.noteOnce(m) });
-  const plan = await planData(opts, clients);
   if (!p.json) renderFound(plan, p);
   const progress = new DataProgress(plan, p);
   const result = await runData(plan, opts, { fleet, onEvent: (e) => progress.event(e) });
   progress.stop();
   renderDataResult(result, p, manifestPath(stateDir, opts.project));
-  if (result.interrupted) return interruptedExit(ctx.signal);
-  return result.failed === 0 ? EXIT.ok : EXIT.failed;
+  return result.exitCode;
 }

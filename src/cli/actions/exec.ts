@@ -1,23 +1,20 @@
 import { exec } from '../../commands/exec.js';
-import type { ActionContext } from '../guard.js';
-import type { RawGlobals } from '../globals.js';
-import { withRunContext, type RunCliArgs } from './run.js';
+import type { ActionContext } from '../context.js';
+import { secondsToMs, withRunContext, type RunCliArgs } from './run.js';
 
-export default async function execAction(raw: RawGlobals, args: RunCliArgs, ctx: ActionContext): Promise<number> {
+export default async function execAction(args: RunCliArgs, ctx: ActionContext): Promise<number> {
   const o = args.opts;
-  return withRunContext(raw, o, ctx, async ({ g, view, renderer, temp, stdin, fleet }) => {
+  return withRunContext(o, ctx, async ({ view, renderer, temp, stdin, fleet }) => {
     // Blocks and --json are read back from files: without -o they go to a spool removed afterwards.
-    const spool = o.output === undefined && (view === 'inline' || view === 'fold' || g.json) ? temp.path('output') : undefined;
-    const outputRoot = o.output ?? spool;
+    const spool = o.output === undefined && (view === 'inline' || view === 'fold' || ctx.p.json) ? temp.path('output') : undefined;
     const outcome = await exec(
       {
         words: args.operands,
-        ...(outputRoot !== undefined ? { outputRoot } : {}),
+        outputRoot: o.output ?? spool,
         gather: o.output !== undefined,
         keepRemote: o.keepRemote === true,
-        ...(g.timeout !== undefined ? { timeoutMs: g.timeout * 1000 } : {}),
-        ...(stdin ? { stdin } : {}),
-        signal: ctx.signal,
+        timeoutMs: secondsToMs(ctx.g.timeout),
+        stdin,
       },
       { fleet, events: renderer.events },
     );

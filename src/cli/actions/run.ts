@@ -1,16 +1,13 @@
 import { resolve } from 'node:path';
 import { checkRun, run } from '../../commands/run.js';
 import { UsageError } from '../../config/errors.js';
-import { Printer } from '../../output/printer.js';
 import type { Fleet } from '../../ssh/fleet.js';
 import { RunRenderer, type RunView } from '../../output/run.js';
 import { splitRunOperands } from '../../run/argv.js';
 import { LocalTemp } from '../../run/local-temp.js';
 import { prepareStdin, type StdinSource } from '../../run/stdin.js';
 import { STATE_DIR } from '../../transfer/manifest.js';
-import { buildFleet } from '../context.js';
-import { parseGlobals, type GlobalOptions, type RawGlobals } from '../globals.js';
-import type { ActionContext } from '../guard.js';
+import type { ActionContext } from '../context.js';
 
 /** The options run and exec share, as commander parsed them. */
 export interface RunCliOptions {
@@ -31,51 +28,49 @@ export interface RunCliArgs {
   argv: string[];
 }
 
+export function secondsToMs(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : s * 1000;
+}
+
 export function viewOf(o: RunCliOptions): RunView {
   const chosen = (['inline', 'fold', 'quiet'] as const).filter((k) => o[k] === true);
   if (chosen.length > 1) throw new UsageError(`choose one of --inline, --fold and -q (got ${chosen.map((k) => `--${k}`).join(', ')})`);
   return chosen[0] ?? 'live';
 }
 
-/** Everything around a run/exec command: printer, renderer, stdin spool, exit status. */
+/** Everything around a run/exec command: renderer, stdin spool, the Fleet. */
 export async function withRunContext(
-  raw: RawGlobals,
   o: RunCliOptions,
   ctx: ActionContext,
-  body: (c: { g: GlobalOptions; p: Printer; view: RunView; renderer: RunRenderer; temp: LocalTemp; stdin?: StdinSource; fleet: Fleet }) => Promise<number>,
+  body: (c: { view: RunView; renderer: RunRenderer; temp: LocalTemp; stdin: StdinSource | undefined; fleet: Fleet }) => Promise<number>,
 ): Promise<number> {
-  const g = parseGlobals(raw);
-  const p = new Printer(g);
   const view = viewOf(o);
-  const { fleet } = buildFleet(g, { signal: ctx.signal, notice: (m) => p.noteOnce(m) });
+  const fleet = ctx.fleet();
   const temp = new LocalTemp();
   try {
     const stdin = await prepareStdin({ option: o.stdin, input: process.stdin, temp, signal: ctx.signal });
-    const renderer = new RunRenderer(p, view);
-    return await body({ g, p, view, renderer, temp, fleet, ...(stdin ? { stdin } : {}) });
+    return await body({ view, renderer: new RunRenderer(ctx.p, view), temp, fleet, stdin });
   } finally {
     temp.remove();
   }
 }
 
-export default async function runAction(raw: RawGlobals, args: RunCliArgs, ctx: ActionContext): Promise<number> {
+export default async function runAction(args: RunCliArgs, ctx: ActionContext): Promise<number> {
   const { script, project, args: scriptArgs } = splitRunOperands(args.operands, args.argv);
   const o = args.opts;
   const base = {
     script,
-    ...(project !== undefined ? { project } : {}),
+    project,
     args: scriptArgs,
     outputRoot: o.output ?? 'output',
-    ...(o.remoteRoot !== undefined ? { remoteRoot: o.remoteRoot } : {}),
+    remoteRoot: o.remoteRoot,
     stateDir: resolve(STATE_DIR),
     keepRemote: o.keepRemote === true,
+    timeoutMs: secondsToMs(ctx.g.timeout),
   };
   checkRun(base); // a missing script or bad project fails before stdin is read or a client contacted
-  return withRunContext(raw, o, ctx, async ({ g, renderer, stdin, fleet }) => {
-    const outcome = await run(
-      { ...base, ...(g.timeout !== undefined ? { timeoutMs: g.timeout * 1000 } : {}), ...(stdin ? { stdin } : {}), signal: ctx.signal },
-      { fleet, events: renderer.events },
-    );
+  return withRunContext(o, ctx, async ({ renderer, stdin, fleet }) => {
+    const outcome = await run({ ...base, stdin }, { fleet, events: renderer.events });
     await renderer.finish(outcome, true);
     return outcome.exitCode;
   });

@@ -1,16 +1,12 @@
 import { startLocal } from '../../commands/start-local.js';
 import { loadPorts } from '../../config/load.js';
 import { stateFileIn } from '../../local/state.js';
-import { renderLocalLog, renderStartLocal, renderStops, startOk } from '../../output/local.js';
-import { Printer } from '../../output/printer.js';
-import { EXIT } from '../exit-codes.js';
-import { parseGlobals, type RawGlobals } from '../globals.js';
-import type { ActionContext } from '../guard.js';
+import { renderLocalLog, renderStartLocal, renderStops } from '../../output/local.js';
+import type { ActionContext } from '../context.js';
 
-export default async function startLocalAction(raw: RawGlobals, opts: { foreground?: boolean }, ctx: ActionContext): Promise<number> {
-  const g = parseGlobals(raw);
-  const p = new Printer(g);
-  const ports = loadPorts(g.ports).map((e) => e.port);
+export default async function startLocalAction(opts: { foreground?: boolean }, ctx: ActionContext): Promise<number> {
+  const p = ctx.p;
+  const ports = loadPorts(ctx.g.ports).map((e) => e.port);
   const foreground = opts.foreground === true;
   // Under --foreground, SIGTERM stops the services in order too, as Ctrl-C does.
   const stop = new AbortController();
@@ -30,7 +26,7 @@ export default async function startLocalAction(raw: RawGlobals, opts: { foregrou
       },
     );
     if (result.stopped) renderStops(result.stopped, p);
-    return startOk(result.services) ? EXIT.ok : EXIT.failed;
+    return result.exitCode;
   } finally {
     process.off('SIGTERM', onTerm);
     ctx.signal.removeEventListener('abort', onTerm);
