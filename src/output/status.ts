@@ -26,8 +26,8 @@ export function renderStatus(r: StatusResult, p: Printer): void {
         client: s.client.name,
         on: s.on,
         received: s.received,
-        ...(s.rttMs !== undefined ? { rttMs: s.rttMs } : {}),
-        ...(s.ssh ? { ssh: s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) } } : {}),
+        rttMs: s.rttMs,
+        ssh: s.ssh && (s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) }),
       })),
       ok: r.exitCode === 0,
     });

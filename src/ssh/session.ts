@@ -108,32 +108,32 @@ export class Session {
     }
     await new Promise<void>((resolve, reject) => {
       // One way out, whichever comes first: the timers and the abort listener go with it.
-      const settle = () => {
+      const stopWaiting = () => {
         clearTimeout(guard);
         signal?.removeEventListener('abort', onAbort);
       };
       // A hard stop in case the socket hangs outside ssh2's own readyTimeout.
       const guard = setTimeout(() => {
-        settle();
+        stopWaiting();
         conn.destroy();
         reject(new HostError('connect-timeout', `no SSH handshake within ${ctx.connectTimeoutMs / 1000}s`));
       }, ctx.connectTimeoutMs + 2000);
       // A server that never answers would otherwise hold Ctrl-C up for the whole connect timeout.
       const onAbort = () => {
-        settle();
+        stopWaiting();
         conn.destroy();
         reject(new HostError('interrupted', 'not connected: interrupted'));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: unknown) => {
-        settle();
+        stopWaiting();
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
         else reject(classifyConnectError(err, ctx.connectTimeoutMs / 1000));
       };
       conn.once('ready', () => {
-        settle();
+        stopWaiting();
         conn.removeListener('error', fail);
         conn.removeListener('close', onEarlyClose);
         resolve();

@@ -3,18 +3,18 @@
 import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
 
 type Done = (err?: Error | null) => void;
-const settle = (ok: () => void, fail: (e: Error) => void): Done => (err) => (err ? fail(err) : ok());
+const callback = (ok: () => void, fail: (e: Error) => void): Done => (err) => (err ? fail(err) : ok());
 
 export function putFile(sftp: SFTPWrapper, local: string, remote: string, mode: number): Promise<void> {
-  return new Promise((ok, fail) => sftp.fastPut(local, remote, { mode }, settle(ok, fail)));
+  return new Promise((ok, fail) => sftp.fastPut(local, remote, { mode }, callback(ok, fail)));
 }
 
 export function putText(sftp: SFTPWrapper, remote: string, text: string, mode: number): Promise<void> {
-  return new Promise((ok, fail) => sftp.writeFile(remote, text, { mode }, settle(ok, fail)));
+  return new Promise((ok, fail) => sftp.writeFile(remote, text, { mode }, callback(ok, fail)));
 }
 
 export function getFile(sftp: SFTPWrapper, remote: string, local: string): Promise<void> {
-  return new Promise((ok, fail) => sftp.fastGet(remote, local, settle(ok, fail)));
+  return new Promise((ok, fail) => sftp.fastGet(remote, local, callback(ok, fail)));
 }
 
 export function readdir(sftp: SFTPWrapper, path: string): Promise<FileEntryWithStats[]> {
@@ -22,10 +22,10 @@ export function readdir(sftp: SFTPWrapper, path: string): Promise<FileEntryWithS
 }
 
 export function unlink(sftp: SFTPWrapper, path: string): Promise<void> {
-  return new Promise((ok, fail) => sftp.unlink(path, settle(ok, fail)));
+  return new Promise((ok, fail) => sftp.unlink(path, callback(ok, fail)));
 }
 
 /** Atomic rename that replaces an existing target (OpenSSH's posix-rename extension). */
 export function rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
-  return new Promise((ok, fail) => sftp.ext_openssh_rename(from, to, settle(ok, fail)));
+  return new Promise((ok, fail) => sftp.ext_openssh_rename(from, to, callback(ok, fail)));
 }
