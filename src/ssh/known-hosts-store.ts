@@ -3,7 +3,7 @@
 // clients that connect at the same time never interleave.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { replaceFileDurably } from '../private-file.js';
 import {
   blobKeyType,
   fingerprint,
@@ -104,8 +104,8 @@ export class KnownHostsStore {
   }
 
   /**
-   * Adds one line by rewriting the file whole (temp file, fsync, rename, via
-   * write-file-atomic): a crash never leaves half a line. The file is re-read first so
+   * Adds one line by rewriting the file whole (replaceFileDurably: temp file, every byte
+   * checked, fsync, rename): a crash or a full disk never leaves half a line. The file is re-read first so
    * lines added meanwhile (by ssh or another run) are kept; a new file is 0600, an existing
    * one keeps its mode, and a symlinked file is written where the link points. Anything but
    * a regular file (`--known-hosts /dev/null`, a FIFO) is only appended to: a rename would
@@ -125,7 +125,7 @@ export class KnownHostsStore {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       const next = `${current}${current !== '' && !current.endsWith('\n') ? '\n' : ''}${line}`;
-      writeFileAtomic.sync(this.file, next, current === '' && !existsSync(this.file) ? { mode: 0o600 } : {});
+      replaceFileDurably(this.file, next);
       this.lines = next.split('\n').length - 1;
     }
     const entry: KnownHostEntry = { line: this.lines, hosts: name, keyType, key: keyB64 };

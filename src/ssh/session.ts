@@ -302,8 +302,14 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.conn.end();
-    // If the server does not answer our close, do not keep the process alive for it.
-    setTimeout(() => this.conn.destroy(), 2000).unref();
+    // If the server does not answer our close, do not keep the process alive for it. ssh2's
+    // destroy() does nothing once its socket stopped being writable (as after end()), so a
+    // stalled peer would hold the socket open for minutes: destroy the socket itself.
+    const sock = (this.conn as unknown as { _sock?: { destroy(): void } })._sock;
+    setTimeout(() => {
+      this.conn.destroy();
+      sock?.destroy();
+    }, 2000).unref();
   }
 }
 
