@@ -7,13 +7,14 @@ import { UsageError } from '../config/errors.js';
 import { EXIT, interruptedExit } from '../exit-codes.js';
 import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';
-import { transferToClient, type FileJob, type FileStatus } from '../transfer/client-transfer.js';
+import { transferToClient } from '../transfer/client-transfer.js';
 import { FileReader } from '../transfer/file-reader.js';
-import { checkProject, mergeFiles, readManifest, writeManifest, type Manifest, type PlacedFile } from '../transfer/manifest.js';
+import { checkProject, mergeFiles, readPlacementRecord, writePlacementRecord, type PlacementRecord, type PlacedFile } from '../transfer/placement-record.js';
 import { place, type PlacementRule } from '../transfer/placement.js';
 import { seededRng } from '../transfer/random.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { scan, type ScanResult } from '../transfer/scan.js';
+import type { FileJob, FileStatus, VerifiedFile } from '../transfer/types.js';
 
 export interface DataOptions {
   dir: string;
@@ -52,9 +53,9 @@ export async function planData(opts: DataOptions, clients: readonly Client[]): P
   const dir = resolve(opts.dir);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError(`data folder ${opts.dir} does not exist or is not a folder`);
-  const found = await scan(dir, opts.extensions === undefined ? {} : { extensions: opts.extensions });
-  const manifest = readManifest(opts.stateDir, opts.project);
-  const where = new Map(manifest?.files.map((f) => [f.path, f.client]) ?? []);
+  const found = await scan(dir, { extensions: opts.extensions });
+  const record = readPlacementRecord(opts.stateDir, opts.project);
+  const where = new Map(record?.files.map((f) => [f.path, f.client]) ?? []);
   const slot = new Map(clients.map((c, i) => [c.name, i]));
   const rng = seededRng(opts.seed ?? `${Date.now()}-${Math.random()}`);
   const placed = place(found.files, clients.length, opts.placement, rng, (rel) => {
@@ -106,7 +107,7 @@ export async function runData(
   deps: { fleet: Fleet; onEvent?: (e: DataEvent) => void },
 ): Promise<DataResult> {
   const emit = deps.onEvent ?? (() => undefined);
-  const recorder = manifestRecorder(opts);
+  const recorder = placementRecorder(opts);
   const work = plan.clients.filter((p) => p.jobs.length > 0);
   const wanted = new Set(work.map((p) => p.client.name));
   const fleet = deps.fleet;
@@ -119,7 +120,7 @@ export async function runData(
         reader,
         keep: opts.keep,
         force: opts.force,
-        ...(signal ? { signal } : {}),
+        signal,
         onBytes: (n) => emit({ type: 'bytes', n }),
         onFile: (status) => emit({ type: 'file', client, status }),
         record: (verified) => recorder(client, verified),
@@ -134,7 +135,7 @@ export async function runData(
     const p = plan.clients[r.client.index] as ClientPlan;
     let outcome: ClientOutcome;
     if (r.ok) {
-      outcome = { client: r.client, files: r.value.files, ms: r.ms, ...(r.value.error ? { error: r.value.error } : {}) };
+      outcome = { client: r.client, files: r.value.files, error: r.value.error, ms: r.ms };
     } else {
       // The client failed before any file was tried (unreachable, auth…): every file failed, kept locally.
       const files: FileStatus[] = p.jobs.map((job) => ({ job, ok: false, kind: r.error.kind === 'interrupted' ? 'interrupted' : 'unreachable', reason: r.error.message }));
@@ -158,27 +159,27 @@ export async function runData(
 }
 
 /**
- * Atomic updates of the placement record as clients verify files. Records that arrive while a
+ * Atomic updates of the placement record as clients verify files. Entries that arrive while a
  * write is under way are written together by the next one (group commit), and each caller
- * resumes only once its records are on disk, so no local copy goes before its record.
+ * resumes only once its entries are on disk, so no local copy goes before its entry.
  */
-function manifestRecorder(opts: DataOptions) {
-  let m: Manifest | undefined;
+function placementRecorder(opts: DataOptions) {
+  let record: PlacementRecord | undefined;
   let pending: PlacedFile[] = [];
   let waiters: Array<{ ok: () => void; fail: (e: unknown) => void }> = [];
   let writing = false;
   const drain = () => {
     if (writing || pending.length === 0) return;
     writing = true;
-    const batch = pending;
+    const placed = pending;
     const mine = waiters;
     pending = [];
     waiters = [];
     setImmediate(() => {
       try {
-        m ??= readManifest(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
-        m = { ...mergeFiles(m, batch), remoteRoot: opts.remoteRoot };
-        writeManifest(opts.stateDir, m);
+        record ??= readPlacementRecord(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
+        record = { ...mergeFiles(record, placed), remoteRoot: opts.remoteRoot };
+        writePlacementRecord(opts.stateDir, record);
         for (const w of mine) w.ok();
       } catch (e) {
         for (const w of mine) w.fail(e);
@@ -188,7 +189,7 @@ function manifestRecorder(opts: DataOptions) {
       }
     });
   };
-  return (client: Client, verified: Extract<FileStatus, { ok: true }>[]): Promise<void> =>
+  return (client: Client, verified: VerifiedFile[]): Promise<void> =>
     new Promise<void>((ok, fail) => {
       for (const s of verified) {
         pending.push({ path: s.job.file.rel, client: client.name, remotePath: s.job.remotePath, size: s.bytes, md5: s.md5, time: s.time });
@@ -198,8 +199,8 @@ function manifestRecorder(opts: DataOptions) {
     });
 }
 
-export function listPlacement(stateDir: string, project: string): Manifest {
-  const m = readManifest(stateDir, project);
-  if (!m) throw new UsageError(`no placement record for project "${project}" in ${resolve(stateDir, project)}`);
-  return m;
+export function listPlacement(stateDir: string, project: string): PlacementRecord {
+  const record = readPlacementRecord(stateDir, project);
+  if (!record) throw new UsageError(`no placement record for project "${project}" in ${resolve(stateDir, project)}`);
+  return record;
 }

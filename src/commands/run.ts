@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
-import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readManifest, type Manifest } from '../transfer/manifest.js';
+import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readPlacementRecord, type PlacementRecord } from '../transfer/placement-record.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
@@ -48,7 +48,7 @@ export interface RunDeps {
 }
 
 /** Checks made before any client is contacted. */
-export function checkRun(opts: RunOptions): { interpreter: string | undefined; manifest: Manifest | undefined; workDir: string | undefined } {
+export function checkRun(opts: RunOptions): { interpreter: string | undefined; placementRecord: PlacementRecord | undefined; workDir: string | undefined } {
   let size: number;
   try {
     const st = statSync(opts.script);
@@ -65,17 +65,17 @@ export function checkRun(opts: RunOptions): { interpreter: string | undefined; m
   } finally {
     closeSync(fd);
   }
-  if (opts.project === undefined) return { interpreter: interpreterFor(head), manifest: undefined, workDir: undefined };
+  if (opts.project === undefined) return { interpreter: interpreterFor(head), placementRecord: undefined, workDir: undefined };
   const project = checkProject(opts.project);
-  const manifest = readManifest(opts.stateDir, project);
-  const root = opts.remoteRoot ?? manifest?.remoteRoot ?? DEFAULT_REMOTE_ROOT;
-  return { interpreter: interpreterFor(head), manifest, workDir: remotePath(joinRemote(root, project)) };
+  const placementRecord = readPlacementRecord(opts.stateDir, project);
+  const root = opts.remoteRoot ?? placementRecord?.remoteRoot ?? DEFAULT_REMOTE_ROOT;
+  return { interpreter: interpreterFor(head), placementRecord, workDir: remotePath(joinRemote(root, project)) };
 }
 
 export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> {
-  const { interpreter, manifest, workDir } = checkRun(opts);
-  if (manifest && opts.remoteRoot !== undefined && remotePath(opts.remoteRoot) !== remotePath(manifest.remoteRoot)) {
-    deps.events?.notice?.(`run: the placement record of ${manifest.project} says its files are under ${manifest.remoteRoot}; working under ${opts.remoteRoot}`);
+  const { interpreter, placementRecord, workDir } = checkRun(opts);
+  if (placementRecord && opts.remoteRoot !== undefined && remotePath(opts.remoteRoot) !== remotePath(placementRecord.remoteRoot)) {
+    deps.events?.notice?.(`run: the placement record of ${placementRecord.project} says its files are under ${placementRecord.remoteRoot}; working under ${opts.remoteRoot}`);
   }
   const temp = new LocalTemp();
   try {
@@ -85,9 +85,9 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     const { runId, dir } = createRunFolder(opts.outputRoot, opts.project ?? scriptLabel(opts.script));
     const count = deps.fleet.clients.length;
     const listFor = (clientName: string): string | undefined => {
-      if (!manifest) return undefined;
+      if (!placementRecord) return undefined;
       // One path a line: a name with a newline in it cannot be listed.
-      const paths = filesOn(manifest, clientName).map((f) => f.path);
+      const paths = filesOn(placementRecord, clientName).map((f) => f.path);
       const listable = paths.filter((p) => !p.includes('\n'));
       if (listable.length < paths.length) deps.events?.notice?.(`run: ${paths.length - listable.length} placed file name(s) with a newline left out of DIRECTOR_FILES`);
       return filesListText(listable);

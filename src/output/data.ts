@@ -1,7 +1,7 @@
 // Rendering of `director data`: the plan, live progress, the per-client table and failures.
 import cliProgress from 'cli-progress';
 import type { DataEvent, DataPlan, DataResult } from '../commands/data.js';
-import type { Manifest } from '../transfer/manifest.js';
+import type { PlacementRecord } from '../transfer/placement-record.js';
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
@@ -139,10 +139,10 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
       clients: r.clients.map((c) => ({
         client: c.client.name,
         ms: c.ms,
-        ...(c.error ? { error: { kind: c.error.kind, message: c.error.message } } : {}),
+        error: c.error && { kind: c.error.kind, message: c.error.message },
         files: c.files.map((f) =>
           f.ok
-            ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, ...(f.keptBecause ? { keptBecause: f.keptBecause } : {}) }
+            ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, keptBecause: f.keptBecause }
             : { path: f.job.file.rel, remotePath: f.job.remotePath, ok: false, kind: f.kind, reason: f.reason },
         ),
       })),
@@ -172,14 +172,14 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
   if (r.verified > 0) p.line(p.c.dim(`placement record: ${stateFile}`));
 }
 
-export function renderPlacementList(m: Manifest, p: Printer): void {
+export function renderPlacementList(record: PlacementRecord, p: Printer): void {
   if (p.json) {
-    p.document(m);
+    p.document(record);
     return;
   }
   const rows = [['path', 'client', 'size', 'md5', 'remote path']];
-  for (const f of m.files) rows.push([f.path, f.client, formatBytes(f.size), f.md5, f.remotePath]);
+  for (const f of record.files) rows.push([f.path, f.client, formatBytes(f.size), f.md5, f.remotePath]);
   for (const l of table(rows, new Set([2]))) p.line(l);
-  const clients = new Set(m.files.map((f) => f.client));
-  p.line(`${plural(m.files.length, 'file')} of project ${m.project} on ${plural(clients.size, 'client')} (remote root ${m.remoteRoot})`);
+  const clients = new Set(record.files.map((f) => f.client));
+  p.line(`${plural(record.files.length, 'file')} of project ${record.project} on ${plural(clients.size, 'client')} (remote root ${record.remoteRoot})`);
 }

@@ -6,9 +6,7 @@
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
 //      replacing), record them, and only then delete the local copies.
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
-import { createHash } from 'node:crypto';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import type { Session } from '../ssh/session.js';
@@ -16,36 +14,16 @@ import { HostError } from '../ssh/host-error.js';
 import { localMd5 } from './local-md5.js';
 import { remoteMd5 } from './remote-batch.js';
 import { joinRemote } from './remote-path.js';
-import type { LocalFile } from './scan.js';
 import { rename as sftpRename, unlink as sftpUnlink } from '../ssh/sftp.js';
-import { sendBatch, type BatchItem } from './tar-batch.js';
+import { planBatches, sendBatch, type Batch } from './tar-batch.js';
+import type { FailKind, FileJob, FileStatus, VerifiedFile } from './types.js';
 import type { FileReader } from './file-reader.js';
 import { trace } from '../trace.js';
 
 /** Batches in flight on one connection (each holds one exec channel). */
 export const BATCHES_IN_FLIGHT = 3;
-/**
- * A batch closes at this many files or bytes: large enough that one round trip (and one
- * set of remote processes: sh, tar, xargs, md5sum) covers many files, small enough that early
- * batches verify while later ones are still on the wire. 8 MiB batches measured ~5% slower
- * here than 24 MiB ones (more process spawns on the client side of the link).
- */
-const BATCH_FILES = 256;
-const BATCH_BYTES = 24 * 1024 * 1024;
 /** Local md5s of files that already exist remotely, computed at once. */
 const LOCAL_HASHES_IN_FLIGHT = 8;
-
-export interface FileJob {
-  file: LocalFile;
-  /** Final path on the client (relative paths are under the login home). */
-  remotePath: string;
-}
-
-export type FailKind = 'checksum' | 'exists-different' | 'local-read' | 'io' | 'unreachable' | 'interrupted';
-
-export type FileStatus =
-  | { job: FileJob; ok: true; md5: string; bytes: number; already: boolean; removedLocal: boolean; keptBecause?: string; time: string }
-  | { job: FileJob; ok: false; kind: FailKind; reason: string };
 
 export interface ClientTransferOptions {
   /** Reads and hashes local files on a worker thread. */
@@ -56,7 +34,7 @@ export interface ClientTransferOptions {
   onBytes?: (n: number) => void;
   onFile?: (s: FileStatus) => void;
   /** Called with verified files before their local copies go; must persist them. */
-  record: (verified: Extract<FileStatus, { ok: true }>[]) => Promise<void>;
+  record: (verified: VerifiedFile[]) => Promise<void>;
 }
 
 export interface ClientTransferResult {
@@ -65,27 +43,10 @@ export interface ClientTransferResult {
   error?: HostError;
 }
 
-/**
- * `sub/.<batch>-<n>.director-tmp` for the n-th file of a batch, `sub/<name>`: in the same folder,
- * so the rename is atomic. The name does not grow with the file's (a 255-byte name keeps a
- * temporary name the file system accepts). The batch tag is 64 bits of a hash of the batch's
- * final paths, so a rerun of the same batch after a crash reuses (and so replaces) the crash's
- * temporaries. Anyone can compute a tag, so scan never sends a file named like a temporary
- * (TEMPORARY_NAME): no data file can be overwritten by another's unpack.
- */
-export function tempPath(finalPath: string, batch: string, n: number): string {
-  const dir = posix.dirname(finalPath);
-  return `${dir === '.' ? '' : `${dir}/`}.${batch}-${n}.director-tmp`;
-}
+/** Gives a file its final status; the first one given counts. */
+type Report = (s: FileStatus) => void;
 
-export function batchTag(finalPaths: readonly string[]): string {
-  return createHash('sha256').update(finalPaths.join('\0')).digest('hex').slice(0, 16);
-}
-
-/**
- * Send `jobs` (all under the remote folder `base`, their paths relative to it given by `rel`)
- * to the client of `session`.
- */
+/** Send `jobs` (all under the remote folder `base`) to the client of `session`. */
 export async function transferToClient(
   session: Session,
   base: string,
@@ -93,7 +54,7 @@ export async function transferToClient(
   opts: ClientTransferOptions,
 ): Promise<ClientTransferResult> {
   const statuses = new Map<FileJob, FileStatus>();
-  const settle = (s: FileStatus) => {
+  const report: Report = (s) => {
     if (statuses.has(s.job)) return;
     statuses.set(s.job, s);
     opts.onFile?.(s);
@@ -111,7 +72,7 @@ export async function transferToClient(
     trace(`${session.target.hostname}:${session.target.port} ${existing.size} targets exist`);
 
     const toSend: FileJob[] = [];
-    const alreadyThere: Extract<FileStatus, { ok: true }>[] = [];
+    const alreadyThere: VerifiedFile[] = [];
     const hashLimit = pLimit(LOCAL_HASHES_IN_FLIGHT);
     await Promise.all(
       jobs.map((job) =>
@@ -125,57 +86,37 @@ export async function transferToClient(
           try {
             mine = await localMd5(job.file.abs);
           } catch (e) {
-            settle({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
+            report({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
             return;
           }
           if (mine === there) {
             alreadyThere.push({ job, ok: true, md5: mine, bytes: job.file.size, already: true, removedLocal: false, time: new Date().toISOString() });
           } else if (opts.force) toSend.push(job);
           else {
-            settle({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
+            report({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
           }
         }),
       ),
     );
-    if (alreadyThere.length > 0) await finish(alreadyThere, opts, settle);
+    if (alreadyThere.length > 0) await recordThenRemoveLocal(alreadyThere, opts, report);
 
     // Keep the plan's order (hashing above finished in any order).
     const order = new Map(jobs.map((j, i) => [j, i]));
     toSend.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-    await pipeline(session, sftp, base, toSend, opts, settle);
+    await pipeline(session, sftp, base, toSend, opts, report);
   } catch (e) {
     fatal = fail(e);
   }
 
-  // Whatever did not settle failed with the client's error.
+  // Every job with no status yet failed with the client's error.
   const reason = fatal ?? (opts.signal?.aborted ? new HostError('interrupted', 'interrupted') : session.isLost ? session.lostError() : undefined);
   for (const job of jobs) {
     if (!statuses.has(job)) {
       const kind: FailKind = reason?.kind === 'interrupted' ? 'interrupted' : reason?.kind === 'unreachable' ? 'unreachable' : 'io';
-      settle({ job, ok: false, kind, reason: reason?.message ?? 'not sent' });
+      report({ job, ok: false, kind, reason: reason?.message ?? 'not sent' });
     }
   }
-  const result: ClientTransferResult = { files: jobs.map((j) => statuses.get(j) as FileStatus) };
-  if (fatal) result.error = fatal;
-  return result;
-}
-
-/** Group jobs into batches by count and bytes, in order. */
-export function batches<T extends { file: { size: number } }>(jobs: readonly T[], maxFiles = BATCH_FILES, maxBytes = BATCH_BYTES): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const job of jobs) {
-    if (cur.length > 0 && (cur.length >= maxFiles || bytes + job.file.size > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(job);
-    bytes += job.file.size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+  return { files: jobs.map((j) => statuses.get(j) as FileStatus), error: fatal };
 }
 
 async function pipeline(
@@ -184,24 +125,22 @@ async function pipeline(
   base: string,
   jobs: readonly FileJob[],
   opts: ClientTransferOptions,
-  settle: (s: FileStatus) => void,
+  report: Report,
 ): Promise<void> {
   const limit = pLimit(BATCHES_IN_FLIGHT);
   let fatal: unknown;
   await Promise.all(
-    batches(jobs).map((batch) =>
+    planBatches(base, jobs).map((batch) =>
       limit(async () => {
         if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
-        const tag = batchTag(batch.map((job) => job.remotePath));
-        const items: BatchItem[] = batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) }));
         try {
-          await oneBatch(session, sftp, base, { tag, items }, opts, settle);
+          await oneBatch(session, sftp, base, batch, opts, report);
         } catch (e) {
           // A failed batch fails its own files; a lost connection stops the rest too.
           if (session.isLost || (e instanceof HostError && e.kind === 'interrupted')) fatal ??= e;
           const err = e instanceof HostError ? e : new HostError('io', errorText(e));
-          for (const it of items) {
-            settle({ job: it.job, ok: false, kind: session.isLost ? 'unreachable' : err.kind === 'interrupted' ? 'interrupted' : 'io', reason: session.isLost ? session.lostError().message : err.message });
+          for (const it of batch.items) {
+            report({ job: it.job, ok: false, kind: session.isLost ? 'unreachable' : err.kind === 'interrupted' ? 'interrupted' : 'io', reason: session.isLost ? session.lostError().message : err.message });
           }
         }
       }),
@@ -210,33 +149,26 @@ async function pipeline(
   if (fatal !== undefined) throw fatal;
 }
 
-function relativeTo(base: string, path: string): string {
-  return base === '.' ? path : path.slice(base.length + 1);
-}
-
 async function oneBatch(
   session: Session,
   sftp: SFTPWrapper,
   base: string,
-  batch: { tag: string; items: BatchItem[] },
+  batch: Batch,
   opts: ClientTransferOptions,
-  settle: (s: FileStatus) => void,
+  report: Report,
 ): Promise<void> {
   const { items } = batch;
   const who = `${session.target.hostname}:${session.target.port}`;
   trace(`${who} batch of ${items.length} starts`);
-  const outcome = await sendBatch(session, base, batch, opts.reader, {
-    ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  const outcome = await sendBatch(session, base, batch, opts.reader, { onBytes: opts.onBytes, signal: opts.signal });
   trace(`${who} batch of ${items.length} unpacked and summed`);
-  const good: Extract<FileStatus, { ok: true }>[] = [];
+  const good: VerifiedFile[] = [];
   await Promise.all(
     items.map(async (it) => {
       const tmp = joinRemote(base, it.tempRel);
       const unreadable = outcome.unreadable.get(it);
       if (unreadable !== undefined) {
-        settle({ job: it.job, ok: false, kind: 'local-read', reason: unreadable });
+        report({ job: it.job, ok: false, kind: 'local-read', reason: unreadable });
         return;
       }
       const sent = outcome.sent.get(it);
@@ -252,7 +184,7 @@ async function oneBatch(
             : remote === undefined
               ? ['checksum', 'the client has no copy after the upload']
               : ['checksum', `checksum mismatch: sent ${sent.md5}, client has ${remote}`];
-        settle({ job: it.job, ok: false, kind, reason });
+        report({ job: it.job, ok: false, kind, reason });
         await sftpUnlink(sftp, tmp).catch(() => undefined);
         return;
       }
@@ -261,21 +193,21 @@ async function oneBatch(
         good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time: new Date().toISOString() });
       } catch (e) {
         if (session.isLost) throw session.lostError();
-        settle({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${errorText(e)}` });
+        report({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${errorText(e)}` });
         await sftpUnlink(sftp, tmp).catch(() => undefined);
       }
     }),
   );
   trace(`${who} batch of ${items.length} renamed`);
-  if (good.length > 0) await finish(good, opts, settle);
+  if (good.length > 0) await recordThenRemoveLocal(good, opts, report);
   trace(`${who} batch of ${items.length} recorded, local copies removed`);
 }
 
 /** Record verified files, then (unless --keep) delete their local copies if unchanged since read. */
-async function finish(
-  verified: Extract<FileStatus, { ok: true }>[],
+async function recordThenRemoveLocal(
+  verified: VerifiedFile[],
   opts: ClientTransferOptions,
-  settle: (s: FileStatus) => void,
+  report: Report,
 ): Promise<void> {
   await opts.record(verified);
   // Synchronous: an unlink of a file just read is quick, and a thousand of them as promises
@@ -293,7 +225,7 @@ async function finish(
         s.keptBecause = `cannot remove: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`;
       }
     }
-    settle(s);
+    report(s);
   }
 }
 

@@ -11,7 +11,7 @@ const MD5SUM = `${MD5SUM_LIST} 2>/dev/null`;
 /** md5 of every path that exists as a readable file; missing ones are simply absent. */
 export async function remoteMd5(session: Session, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
   if (paths.length === 0) return new Map();
-  const { result, stdout } = await session.capture(MD5SUM, { stdin: nulList(paths), ...(signal ? { signal } : {}) });
+  const { result, stdout } = await session.capture(MD5SUM, { stdin: nulList(paths), signal });
   if (result.code === 127 || result.code === 126) {
     throw new HostError('io', 'the client has no md5sum/xargs (GNU coreutils and findutils are needed)');
   }

@@ -3,6 +3,9 @@
 // inside the tar as a NUL-separated list, never through the shell) and prints the sums.
 // So a batch costs one round trip for upload and verification together. A batch that does
 // not finish (Ctrl-C, a failed send) removes what it wrote, so no temporary is left behind.
+// How files are cut into batches and what their temporaries are called is decided here too.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -11,10 +14,18 @@ import { HostError } from '../ssh/host-error.js';
 import { nulList, parseMd5sumZ } from './md5sum-output.js';
 import { MD5SUM_LIST } from './remote-batch.js';
 import { unpackFailure, type UnpackFailure } from './unpack-failure.js';
-import type { FileJob } from './client-transfer.js';
+import type { FileJob } from './types.js';
 import { ReadError, type FileReader, type FileStream } from './file-reader.js';
 import { trace } from '../trace.js';
 
+/**
+ * A batch closes at this many files or bytes: large enough that one round trip (and one
+ * set of remote processes: sh, tar, xargs, md5sum) covers many files, small enough that early
+ * batches verify while later ones are still on the wire. 8 MiB batches measured ~5% slower
+ * here than 24 MiB ones (more process spawns on the client side of the link).
+ */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 24 * 1024 * 1024;
 /** Files up to this size are opened ahead of the stream, several at once. */
 const SMALL = 1024 * 1024;
 /** Files being read ahead of the tar stream, per batch. */
@@ -28,6 +39,12 @@ export interface BatchItem {
   tempRel: string;
 }
 
+export interface Batch {
+  /** Names the batch's temporaries and its list of them. */
+  tag: string;
+  items: readonly BatchItem[];
+}
+
 export interface BatchOutcome {
   /** md5 of the bytes sent, per item that was sent. */
   sent: Map<BatchItem, { md5: string; bytes: number }>;
@@ -37,6 +54,53 @@ export interface BatchOutcome {
   remote: Map<string, string>;
   /** Set when the remote unpack failed (a full disk…): why each unverified file is missing. */
   failure?: UnpackFailure;
+}
+
+/** `jobs`, all under the remote folder `base`, in batches, each file with its temporary name. */
+export function planBatches(base: string, jobs: readonly FileJob[]): Batch[] {
+  return batches(jobs).map((batch) => {
+    const tag = batchTag(batch.map((job) => job.remotePath));
+    return { tag, items: batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) })) };
+  });
+}
+
+/** Group jobs into batches by count and bytes, in order. */
+export function batches<T extends { file: { size: number } }>(jobs: readonly T[], maxFiles = BATCH_FILES, maxBytes = BATCH_BYTES): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const job of jobs) {
+    if (cur.length > 0 && (cur.length >= maxFiles || bytes + job.file.size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(job);
+    bytes += job.file.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/**
+ * `sub/.<batch>-<n>.director-tmp` for the n-th file of a batch, `sub/<name>`: in the same folder,
+ * so the rename is atomic. The name does not grow with the file's (a 255-byte name keeps a
+ * temporary name the file system accepts). The batch tag is 64 bits of a hash of the batch's
+ * final paths, so a rerun of the same batch after a crash reuses (and so replaces) the crash's
+ * temporaries. Anyone can compute a tag, so scan never sends a file named like a temporary
+ * (TEMPORARY_NAME): no data file can be overwritten by another's unpack.
+ */
+export function tempPath(finalPath: string, batch: string, n: number): string {
+  const dir = posix.dirname(finalPath);
+  return `${dir === '.' ? '' : `${dir}/`}.${batch}-${n}.director-tmp`;
+}
+
+export function batchTag(finalPaths: readonly string[]): string {
+  return createHash('sha256').update(finalPaths.join('\0')).digest('hex').slice(0, 16);
+}
+
+function relativeTo(base: string, path: string): string {
+  return base === '.' ? path : path.slice(base.length + 1);
 }
 
 /** How long removing a stopped batch's temporaries may take (a client that hangs is left). */
@@ -60,7 +124,7 @@ export function batchCommand(base: string, listName: string): string {
 export async function sendBatch(
   session: Session,
   base: string,
-  batch: { tag: string; items: readonly BatchItem[] },
+  batch: Batch,
   reader: FileReader,
   opts: { onBytes?: (n: number) => void; signal?: AbortSignal },
 ): Promise<BatchOutcome> {
@@ -110,7 +174,7 @@ export async function sendBatch(
     await removeTemporaries(session, base, items, listName);
     throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
   }
-  return { sent, unreadable, remote: parseMd5sumZ(stdout), ...(failure ? { failure } : {}) };
+  return { sent, unreadable, remote: parseMd5sumZ(stdout), failure };
 }
 
 /** Best effort, on a connection that is still up: `rm -f` the batch's temporaries and list. */

@@ -35,7 +35,7 @@ const left = (dir: string): string[] => {
   walk(dir, '');
   return out.sort();
 };
-const manifest = (project: string, dir = cwd) =>
+const placementRecord = (project: string, dir = cwd) =>
   JSON.parse(readFileSync(join(dir, '.director', project, 'placement.json'), 'utf8')) as { files: Array<{ path: string; client: string; md5: string; size: number; remotePath: string }> };
 
 test('mod placement: every file on exactly the client (n-1) mod N, bytes intact, local copies gone, record written', async () => {
@@ -55,7 +55,7 @@ test('mod placement: every file on exactly the client (n-1) mod N, bytes intact,
   }
   assert.equal(left(dir), ['link_1.txt', 'skip.csv'], 'only the ineligible files remain');
   assert.is(readFileSync('/etc/hostname', 'utf8').length > 0, true, 'the symlink target is untouched');
-  const m = manifest('modp');
+  const m = placementRecord('modp');
   assert.is(m.files.length, 8);
   for (const f of m.files) {
     assert.is(f.client, c.hosts[want[f.path]!]!.name);
@@ -78,7 +78,7 @@ test('random placement with a seed is repeatable, and files without a number go 
   assert.is(ra.code, 0, ra.stdout);
   assert.is(rb.code, 0);
   assert.match(ra.stdout, /30 files placed at random/);
-  const where = (p: string) => Object.fromEntries(manifest(p).files.map((f) => [f.path, f.client]));
+  const where = (p: string) => Object.fromEntries(placementRecord(p).files.map((f) => [f.path, f.client]));
   assert.equal(where('randa'), where('randb'));
   for (const rel of paths) assert.is(holders(c, 'randa', rel).length, 1, rel);
   assert.ok(new Set(Object.values(where('randa'))).size > 1, 'spread over more than one client');
@@ -156,7 +156,7 @@ test('a client down from the start: its files fail and stay; a rerun once it is 
   assert.match(again.stdout, /3 of 3 files verified/);
   assert.equal(left(dir), []);
   for (const rel of paths) assert.is(md5(remoteBytes(c, holders(c, 'downp', rel)[0]!, 'downp', rel)), md5(files.get(rel)!));
-  assert.is(manifest('downp').files.length, 9);
+  assert.is(placementRecord('downp').files.length, 9);
 });
 
 test('an unreadable local file fails alone and stays; the others go (director runs as nobody)', async () => {

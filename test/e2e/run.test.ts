@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeManifest } from '../../src/transfer/manifest.js';
+import { writePlacementRecord } from '../../src/transfer/placement-record.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { esc, leftovers, onlyRun, workDir } from '../support/run-e2e.js';
@@ -125,7 +125,7 @@ test('run: DIRECTOR_FILES lists exactly the files data placed on each client', a
   const files = c.hosts.flatMap((h, i) =>
     (placed[i] ?? []).map((path) => ({ path, client: h.name, remotePath: `director/data/filesproj/${path}`, size: 2, md5: 'x', time: new Date().toISOString() })),
   );
-  writeManifest(join(cwd, '.director'), { version: 1, project: 'filesproj', remoteRoot: '~/director/data', files });
+  writePlacementRecord(join(cwd, '.director'), { version: 1, project: 'filesproj', remoteRoot: '~/director/data', files });
   for (const f of files) {
     const h = c.hosts.find((x) => x.name === f.client)!;
     mkdirSync(join(h.home, 'director/data/filesproj/sub dir'), { recursive: true });

@@ -3,9 +3,8 @@ import * as assert from 'uvu/assert';
 import { fileNumber, modIndex, place } from '../../src/transfer/placement.js';
 import { seededRng } from '../../src/transfer/random.js';
 import { eligible, parseExtensions } from '../../src/transfer/scan.js';
-import { batches, batchTag, tempPath } from '../../src/transfer/client-transfer.js';
 import { parseMd5sumZ } from '../../src/transfer/md5sum-output.js';
-import { batchCommand } from '../../src/transfer/tar-batch.js';
+import { batchCommand, batches, batchTag, tempPath } from '../../src/transfer/tar-batch.js';
 
 const NUMBERS: Array<[string, number | undefined]> = [
   ['tweets_12.txt', 12],

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../config/errors.js';
 import { listPlacement, planData, runData, type DataOptions } from '../../commands/data.js';
 import { DataProgress, renderDataResult, renderFound, renderPlacementList, renderPlan } from '../../output/data.js';
-import { DEFAULT_REMOTE_ROOT, manifestPath, STATE_DIR } from '../../transfer/manifest.js';
+import { DEFAULT_REMOTE_ROOT, placementRecordPath, STATE_DIR } from '../../transfer/placement-record.js';
 import type { PlacementRule } from '../../transfer/placement.js';
 import { DEFAULT_EXTENSIONS, parseExtensions } from '../../transfer/scan.js';
 import { EXIT } from '../../exit-codes.js';
@@ -58,6 +58,6 @@ export default async function dataAction(a: DataArgs, ctx: ActionContext): Promi
   const progress = new DataProgress(plan, p);
   const result = await runData(plan, opts, { fleet, onEvent: (e) => progress.event(e) });
   progress.stop();
-  renderDataResult(result, p, manifestPath(stateDir, opts.project));
+  renderDataResult(result, p, placementRecordPath(stateDir, opts.project));
   return result.exitCode;
 }

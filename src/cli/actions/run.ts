@@ -6,7 +6,7 @@ import { RunRenderer, type RunView } from '../../output/run.js';
 import { splitRunOperands } from '../../run/argv.js';
 import { LocalTemp } from '../../run/local-temp.js';
 import { prepareStdin, type StdinSource } from '../../run/stdin.js';
-import { STATE_DIR } from '../../transfer/manifest.js';
+import { STATE_DIR } from '../../transfer/placement-record.js';
 import type { ActionContext } from '../context.js';
 
 /** The options run and exec share, as commander parsed them. */

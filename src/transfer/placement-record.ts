@@ -21,7 +21,7 @@ export interface PlacedFile {
   time: string;
 }
 
-export interface Manifest {
+export interface PlacementRecord {
   version: 1;
   project: string;
   remoteRoot: string;
@@ -38,12 +38,12 @@ export function checkProject(project: string): string {
   return project;
 }
 
-export function manifestPath(stateDir: string, project: string): string {
+export function placementRecordPath(stateDir: string, project: string): string {
   return join(stateDir, checkProject(project), 'placement.json');
 }
 
-export function readManifest(stateDir: string, project: string): Manifest | undefined {
-  const file = manifestPath(stateDir, project);
+export function readPlacementRecord(stateDir: string, project: string): PlacementRecord | undefined {
+  const file = placementRecordPath(stateDir, project);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -51,32 +51,32 @@ export function readManifest(stateDir: string, project: string): Manifest | unde
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  const m = JSON.parse(text) as Manifest;
-  if (m.version !== 1 || !Array.isArray(m.files)) throw new UsageError(`${file}: not a director placement record`);
-  return m;
+  const record = JSON.parse(text) as PlacementRecord;
+  if (record.version !== 1 || !Array.isArray(record.files)) throw new UsageError(`${file}: not a director placement record`);
+  return record;
 }
 
 /**
  * Write the whole record atomically and durably (fsync, then rename): local copies are
  * deleted right after, so the record must be on disk before they go.
  */
-export function writeManifest(stateDir: string, m: Manifest): void {
-  const file = manifestPath(stateDir, m.project);
+export function writePlacementRecord(stateDir: string, record: PlacementRecord): void {
+  const file = placementRecordPath(stateDir, record.project);
   // The state folder itself is private too: it lists what went where.
   mkdirSync(stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const sorted = { ...m, files: [...m.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  const sorted = { ...record, files: [...record.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
   writePrivateFile(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
-/** Add or replace records by path (a file lives on one client only). */
-export function mergeFiles(m: Manifest, placed: readonly PlacedFile[]): Manifest {
-  const byPath = new Map(m.files.map((f) => [f.path, f]));
+/** Add or replace entries by path (a file lives on one client only). */
+export function mergeFiles(record: PlacementRecord, placed: readonly PlacedFile[]): PlacementRecord {
+  const byPath = new Map(record.files.map((f) => [f.path, f]));
   for (const f of placed) byPath.set(f.path, f);
-  return { ...m, files: [...byPath.values()] };
+  return { ...record, files: [...byPath.values()] };
 }
 
-export function filesOn(m: Manifest, clientName: string): PlacedFile[] {
-  return m.files.filter((f) => f.client === clientName);
+export function filesOn(record: PlacementRecord, clientName: string): PlacedFile[] {
+  return record.files.filter((f) => f.client === clientName);
 }
 
 /** Default folder for director's state on this machine. */
