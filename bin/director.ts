@@ -99,6 +99,7 @@ program
   .option('--keep', 'keep the local copies after verification')
   .option('--force', 'replace a different file already at the target')
   .option('--dry-run', 'print the plan and send nothing')
+  .option('--wait', 'if another data run holds the project, wait for it instead of refusing')
   .option('--list <project>', 'print where the files of <project> went (the placement record)')
   .action(
     act(

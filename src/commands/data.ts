@@ -11,6 +11,7 @@ import { transferToClient } from '../transfer/client-transfer.js';
 import { FileReader } from '../transfer/file-reader.js';
 import { checkProject, mergeFiles, readPlacementRecord, writePlacementRecord, type PlacementRecord, type PlacedFile } from '../transfer/placement-record.js';
 import { place, type PlacementRule } from '../transfer/placement.js';
+import { lockProject } from '../transfer/project-lock.js';
 import { seededRng } from '../transfer/random.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { scan, type ScanResult } from '../transfer/scan.js';
@@ -28,6 +29,8 @@ export interface DataOptions {
   force: boolean;
   /** Where placement records live (.director). */
   stateDir: string;
+  /** Another run holds the project: wait for it (--wait) instead of refusing. */
+  wait: boolean;
 }
 
 export interface ClientPlan {
@@ -99,6 +102,22 @@ export interface DataResult {
   interrupted: boolean;
   /** 0 when every file verified; 1 when some failed (kept locally); 130/143 after Ctrl-C/SIGTERM. */
   exitCode: number;
+}
+
+/**
+ * Plan and send under the project's lock: one run at a time reads and writes a project's
+ * placement record, and plans only after the run before it has finished (its files are gone
+ * from the folder by then, not "failed").
+ */
+export async function data(opts: DataOptions, deps: { fleet: Fleet; onPlan?: (plan: DataPlan) => void; onEvent?: (e: DataEvent) => void }): Promise<DataResult> {
+  const release = await lockProject(opts.stateDir, opts.project, { wait: opts.wait, signal: deps.fleet.signal });
+  try {
+    const plan = await planData(opts, deps.fleet.clients);
+    deps.onPlan?.(plan);
+    return await runData(plan, opts, deps);
+  } finally {
+    release();
+  }
 }
 
 export async function runData(
@@ -177,9 +196,11 @@ function placementRecorder(opts: DataOptions) {
     waiters = [];
     setImmediate(() => {
       try {
-        record ??= readPlacementRecord(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
-        record = { ...mergeFiles(record, placed), remoteRoot: opts.remoteRoot };
-        writePlacementRecord(opts.stateDir, record);
+        const before = record ?? readPlacementRecord(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
+        const next = { ...mergeFiles(before, placed), remoteRoot: opts.remoteRoot };
+        writePlacementRecord(opts.stateDir, next);
+        // Kept only once on disk: entries of a failed write are not carried into the next one.
+        record = next;
         for (const w of mine) w.ok();
       } catch (e) {
         for (const w of mine) w.fail(e);

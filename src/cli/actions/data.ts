@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../config/errors.js';
-import { listPlacement, planData, runData, type DataOptions } from '../../commands/data.js';
+import { data, listPlacement, planData, type DataOptions } from '../../commands/data.js';
 import { DataProgress, renderDataResult, renderFound, renderPlacementList, renderPlan } from '../../output/data.js';
 import { DEFAULT_REMOTE_ROOT, placementRecordPath, STATE_DIR } from '../../transfer/placement-record.js';
 import type { PlacementRule } from '../../transfer/placement.js';
@@ -19,6 +19,7 @@ export interface DataArgs {
   force?: boolean;
   dryRun?: boolean;
   list?: string;
+  wait?: boolean;
 }
 
 export default async function dataAction(a: DataArgs, ctx: ActionContext): Promise<number> {
@@ -41,23 +42,28 @@ export default async function dataAction(a: DataArgs, ctx: ActionContext): Promi
     keep: a.keep === true,
     force: a.force === true,
     stateDir,
+    wait: a.wait === true,
     seed: a.seed,
     // undefined: every regular file (--all)
     extensions: a.all ? undefined : a.ext !== undefined ? parseExtensions(a.ext) : DEFAULT_EXTENSIONS,
   };
   if (opts.extensions?.length === 0) throw new UsageError('--ext: no extensions given');
 
-  // A dry run needs no keys or known_hosts: it contacts no client.
-  const fleet = a.dryRun ? undefined : ctx.fleet();
-  const plan = await planData(opts, ctx.clients());
-  if (fleet === undefined) {
-    renderPlan(plan, p);
+  // A dry run needs no keys or known_hosts (it contacts no client) and takes no lock.
+  if (a.dryRun) {
+    renderPlan(await planData(opts, ctx.clients()), p);
     return EXIT.ok;
   }
-  if (!p.json) renderFound(plan, p);
-  const progress = new DataProgress(plan, p);
-  const result = await runData(plan, opts, { fleet, onEvent: (e) => progress.event(e) });
-  progress.stop();
+  let progress: DataProgress | undefined;
+  const result = await data(opts, {
+    fleet: ctx.fleet(),
+    onPlan: (plan) => {
+      if (!p.json) renderFound(plan, p);
+      progress = new DataProgress(plan, p);
+    },
+    onEvent: (e) => progress?.event(e),
+  });
+  progress?.stop();
   renderDataResult(result, p, placementRecordPath(stateDir, opts.project));
   return result.exitCode;
 }
