@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../src/sandbox/cluster.js';
+import { killCluster } from '../test/support/host-control.js';
 import { writePeerConfig, type PeerConfig } from './cluster-config.js';
 import { measure, median, type Sample } from './measure.js';
 
@@ -227,7 +228,9 @@ async function main(): Promise<void> {
   const hasRun = execFileSync(DIRECTOR, ['--help'], { encoding: 'utf8' }).includes('\n  run ');
   const started = new Date();
   let cluster: Cluster | undefined;
-  const stop = () => cluster?.stopSync();
+  const stop = () => {
+    if (cluster) killCluster(cluster);
+  };
   process.on('exit', stop);
   try {
     for (const n of o.sizes) {

@@ -1,8 +1,8 @@
-// A throwaway cluster of real OpenSSH servers on loopback: the test harness and
-// `director sandbox`. Each host is its own sshd on its own 127.0.x.y address and port.
+// A throwaway cluster of real OpenSSH servers on loopback: the engine of `director sandbox`
+// (the test harness builds on it: test/support/cluster.ts, host-control.ts). Each host is its own sshd on its own 127.0.x.y address and port.
 // As root, each sshd runs in its own mount namespace with a per-host folder bound over the
 // login home and /tmp, so a file put on one host is not on another.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
-import { isAlive, killTreeSync, processTree, stopTree } from '../process-tree.js';
+import { isAlive, stopTree } from '../process-tree.js';
 
 const { utils } = ssh2;
 
@@ -163,7 +163,8 @@ export class Cluster {
     return new Cluster(JSON.parse(readFileSync(file, 'utf8')) as ClusterState);
   }
 
-  private saveState(): void {
+  /** Writes state.json, which `sandbox down` re-attaches by. */
+  saveState(): void {
     writeFileSync(join(this.state.dir, 'state.json'), `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
   }
 
@@ -233,42 +234,9 @@ export class Cluster {
     if (pid !== undefined) await stopTree(pid, 1000);
   }
 
-  /** Kill one host at once (SIGKILL to the listener and its sessions), as a crash would. */
-  killHost(index: number): void {
-    const pid = this.pid(index);
-    if (pid !== undefined) killTreeSync(pid);
-  }
-
-  /** Processes of one host: its listener and sessions. */
-  processes(index: number): number[] {
-    const pid = this.pid(index);
-    return pid === undefined ? [] : processTree(pid);
-  }
-
   async stop(): Promise<void> {
     await Promise.all(this.state.hosts.map((h) => this.stopHost(h.index)));
     rmSync(this.state.hostRoot, { recursive: true, force: true });
-  }
-
-  /** For process exit handlers: kill everything now. */
-  stopSync(): void {
-    for (const h of this.state.hosts) this.killHost(h.index);
-    try {
-      rmSync(this.state.hostRoot, { recursive: true, force: true });
-    } catch {
-      /* best effort */
-    }
-  }
-
-  /** Replace one host's host key (a "changed host key" for tests); restarts it. */
-  async rekeyHost(index: number): Promise<void> {
-    const h = this.host(index);
-    await this.stopHost(index);
-    const key = ed25519Pair(`host${index + 1}-rekeyed`);
-    writeFileSync(join(h.etc, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
-    h.hostKeyPublic = key.public;
-    this.saveState();
-    await this.startHost(index);
   }
 }
 
@@ -328,17 +296,5 @@ function tail(file: string): string {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
   } catch {
     return '';
-  }
-}
-
-/** Is sshd usable here, and may hosts be isolated? For skipping with a reason. */
-export function sandboxSupport(): { ok: boolean; isolated: boolean; why?: string } {
-  if (!existsSync(SSHD)) return { ok: false, isolated: false, why: `${SSHD} missing` };
-  if (process.getuid?.() !== 0) return { ok: true, isolated: false };
-  try {
-    execFileSync('unshare', ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' });
-    return { ok: true, isolated: true };
-  } catch {
-    return { ok: true, isolated: false, why: 'unshare -m not permitted' };
   }
 }

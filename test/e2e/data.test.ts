@@ -1,11 +1,16 @@
 // director data against real sshd hosts, each with its own home: placement, integrity,
 // local deletion only after verification, reruns, failing clients. (Faults mid-transfer:
 // test/reliability/data-faults.test.ts; hostile names: test/reliability/hostile-names.test.ts.)
+// Behaviour through planData/runData (the plan and each file's status); the CLI for its
+// lines, --list, --dry-run, --json, usage errors and exit codes.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { data, type DataOptions, type DataResult } from '../../src/commands/data.js';
+import { DEFAULT_REMOTE_ROOT } from '../../src/transfer/placement-record.js';
+import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
 import { DIRECTOR_BIN, runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, md5, remoteBytes, remoteFile } from '../support/data-files.js';
@@ -23,7 +28,25 @@ test.after(async () => {
   await c.stop();
 });
 
-const data = (args: string[], opts: { cwd?: string } = {}) => runDirector([...c.args(), 'data', ...args], { cwd: opts.cwd ?? cwd });
+const dataCli = (args: string[], opts: { cwd?: string } = {}) => runDirector([...c.args(), 'data', ...args], { cwd: opts.cwd ?? cwd });
+/** `director data <dir> <project>` in `cwd` with the CLI's defaults, through the command functions. */
+async function send(dir: string, project: string, over: Partial<DataOptions> = {}): Promise<DataResult> {
+  const opts: DataOptions = {
+    dir,
+    project,
+    remoteRoot: DEFAULT_REMOTE_ROOT,
+    placement: 'mod',
+    extensions: DEFAULT_EXTENSIONS,
+    keep: false,
+    force: false,
+    stateDir: join(cwd, '.director'),
+    wait: false,
+    ...over,
+  };
+  return data(opts, { fleet: c.fleet() });
+}
+/** Every file's status, by its path. */
+const statuses = (r: DataResult) => new Map(r.clients.flatMap((o) => o.files).map((f) => [f.job.file.rel, f]));
 const left = (dir: string): string[] => {
   const out: string[] = [];
   const walk = (d: string, p: string) => {
@@ -43,7 +66,7 @@ test('mod placement: every file on exactly the client (n-1) mod N, bytes intact,
   const { dir, files } = makeData(paths);
   writeFileSync(join(dir, 'skip.csv'), 'not eligible');
   symlinkSync('/etc/hostname', join(dir, 'link_1.txt'));
-  const r = await data([dir, 'modp']);
+  const r = await dataCli([dir, 'modp']);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, `Found 8 files in ${dir} (2 files skipped: 1 symlink, 1 extension)`);
   assert.match(r.stdout, /Distributing data\.\.\./);
@@ -73,11 +96,11 @@ test('random placement with a seed is repeatable, and files without a number go 
   const paths = Array.from({ length: 30 }, (_, i) => `r${i}.txt`);
   const a = makeData(paths);
   const b = makeData(paths);
-  const ra = await data([a.dir, 'randa', '--placement', 'random', '--seed', 'fixed']);
-  const rb = await data([b.dir, 'randb', '--placement', 'random', '--seed', 'fixed']);
-  assert.is(ra.code, 0, ra.stdout);
-  assert.is(rb.code, 0);
-  assert.match(ra.stdout, /30 files placed at random/);
+  const ra = await send(a.dir, 'randa', { placement: 'random', seed: 'fixed' });
+  const rb = await send(b.dir, 'randb', { placement: 'random', seed: 'fixed' });
+  assert.is(ra.exitCode, 0);
+  assert.is(rb.exitCode, 0);
+  assert.is(ra.plan.randomCount, 30);
   const where = (p: string) => Object.fromEntries(placementRecord(p).files.map((f) => [f.path, f.client]));
   assert.equal(where('randa'), where('randb'));
   for (const rel of paths) assert.is(holders(c, 'randa', rel).length, 1, rel);
@@ -86,12 +109,12 @@ test('random placement with a seed is repeatable, and files without a number go 
 
 test('--keep keeps local copies; a rerun finds identical targets and removes the local copies', async () => {
   const { dir, files } = makeData(['k_1.txt', 'k_2.txt']);
-  const r = await data([dir, 'keepp', '--keep']);
-  assert.is(r.code, 0);
+  const r = await send(dir, 'keepp', { keep: true });
+  assert.is(r.exitCode, 0);
   assert.equal(left(dir), ['k_1.txt', 'k_2.txt']);
-  const again = await data([dir, 'keepp']);
-  assert.is(again.code, 0, again.stdout);
-  assert.match(again.stdout, /2 files already on their clients with the same md5/);
+  const again = await send(dir, 'keepp');
+  assert.is(again.exitCode, 0);
+  assert.equal([...statuses(again).values()].map((s) => s.ok && s.already), [true, true], 'both already on their clients with the same md5');
   assert.equal(left(dir), []);
   assert.is(md5(remoteBytes(c, 1, 'keepp', 'k_2.txt')), md5(files.get('k_2.txt')!));
 });
@@ -101,20 +124,23 @@ test('an existing different target fails that file (kept locally) unless --force
   const target = remoteFile(c, 0, 'diffp', 'd_1.txt');
   mkdirSync(join(target, '..'), { recursive: true });
   writeFileSync(target, 'something else');
-  const r = await data([dir, 'diffp']);
-  assert.is(r.code, 1);
-  assert.match(r.stdout, /d_1\.txt → .*: a different file is already at director\/data\/diffp\/d_1\.txt .*--force replaces it/);
+  const r = await send(dir, 'diffp');
+  assert.is(r.exitCode, 1);
+  assert.equal([r.verified, r.failed], [1, 1]);
+  const d1 = statuses(r).get('d_1.txt');
+  assert.ok(d1 && !d1.ok, 'd_1.txt failed');
+  assert.match(d1 && !d1.ok ? d1.reason : '', /a different file is already at director\/data\/diffp\/d_1\.txt .*--force replaces it/);
   assert.equal(left(dir), ['d_1.txt']);
   assert.is(readFileSync(target, 'utf8'), 'something else');
-  const f = await data([dir, 'diffp', '--force']);
-  assert.is(f.code, 0, f.stdout);
+  const f = await send(dir, 'diffp', { force: true });
+  assert.is(f.exitCode, 0);
   assert.is(md5(readFileSync(target)), md5(files.get('d_1.txt')!));
   assert.equal(left(dir), []);
 });
 
 test('--dry-run sends nothing; --dry-run --json lists every file', async () => {
   const { dir } = makeData(['p_1.txt', 'p_2.txt', 'p_3.txt', 'q.txt']);
-  const r = await data([dir, 'dryp', '--dry-run']);
+  const r = await dataCli([dir, 'dryp', '--dry-run']);
   assert.is(r.code, 0);
   assert.match(r.stdout, /Plan \(dry run, nothing sent\)/);
   const j = await runDirector([...c.args(), '--json', 'data', dir, 'dryp', '--dry-run', '--seed', '1'], { cwd });
@@ -128,13 +154,13 @@ test('--dry-run sends nothing; --dry-run --json lists every file', async () => {
 
 test('an empty folder: nothing to do, exit 0; a missing folder: exit 2', async () => {
   const empty = tempDir('director-empty-');
-  const r = await data([empty, 'emptyp']);
+  const r = await dataCli([empty, 'emptyp']);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Found 0 files/);
-  const m = await data([join(empty, 'nope'), 'emptyp']);
+  const m = await dataCli([join(empty, 'nope'), 'emptyp']);
   assert.is(m.code, 2);
   assert.match(m.stderr, /does not exist/);
-  const bad = await data([empty, '../escape']);
+  const bad = await dataCli([empty, '../escape']);
   assert.is(bad.code, 2);
 });
 
@@ -143,17 +169,18 @@ test('a client down from the start: its files fail and stay; a rerun once it is 
   const { dir, files } = makeData(paths);
   await c.cluster.stopHost(1);
   try {
-    const r = await data([dir, 'downp']);
-    assert.is(r.code, 1);
-    assert.match(r.stdout, /6 of 9 files verified on their clients, 3 failed/);
-    assert.match(r.stdout, /connection refused/);
+    const r = await send(dir, 'downp');
+    assert.is(r.exitCode, 1);
+    assert.equal([r.verified, r.failed], [6, 3]);
+    assert.equal(r.clients.map((o) => o.error?.kind), [undefined, 'unreachable', undefined]);
+    assert.match(r.clients[1]!.error?.message ?? '', /connection refused/);
     assert.equal(left(dir), ['w_2.txt', 'w_5.txt', 'w_8.txt']);
   } finally {
     await c.cluster.startHost(1);
   }
-  const again = await data([dir, 'downp']);
-  assert.is(again.code, 0, again.stdout);
-  assert.match(again.stdout, /3 of 3 files verified/);
+  const again = await send(dir, 'downp');
+  assert.is(again.exitCode, 0);
+  assert.equal([again.verified, again.failed], [3, 0]);
   assert.equal(left(dir), []);
   for (const rel of paths) assert.is(md5(remoteBytes(c, holders(c, 'downp', rel)[0]!, 'downp', rel)), md5(files.get(rel)!));
   assert.is(placementRecord('downp').files.length, 9);

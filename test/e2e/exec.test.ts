@@ -1,22 +1,26 @@
 // director exec on real sshd hosts: the user's shell code, --fold, --inline, -q, --json,
-// standard input to every client, binary output, exit statuses.
+// standard input to every client, binary output, exit statuses. Behaviour through the
+// command function (its RunOutcome); the CLI for views, stdin options and usage errors.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { exec } from '../../src/commands/exec.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
-import { esc, leftovers, onlyRun, workDir, type Summary } from '../support/run-e2e.js';
+import { collectOutput, esc, leftovers, onlyRun, workDir, type Summary } from '../support/run-e2e.js';
 
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 
 test('exec: the words are shell code joined by spaces, as ssh does; DIRECTOR_HOST_INDEX follows clients.conf', async () => {
   const c = await sharedCluster();
-  const cwd = workDir('exec-words');
-  const r = await runDirector([...c.args(), 'exec', '--', 'echo', '$((20+22))', '"$DIRECTOR_HOST_INDEX/$DIRECTOR_HOST_COUNT"', '|', 'tr', '4', 'X'], { cwd });
-  assert.is(r.code, 0, r.stderr);
-  c.hosts.forEach((h, i) => assert.match(r.stdout, new RegExp(`^${esc(h.name)}: X2 ${i}/X$`, 'm')));
+  const out = collectOutput();
+  const words = ['echo', '$((20+22))', '"$DIRECTOR_HOST_INDEX/$DIRECTOR_HOST_COUNT"', '|', 'tr', '4', 'X'];
+  const r = await exec({ words, gather: false, keepRemote: false }, { fleet: c.fleet(), events: out.events });
+  assert.is(r.exitCode, 0);
+  assert.equal(r.hosts.map((x) => x.client.name), c.hosts.map((h) => h.name));
+  c.hosts.forEach((h, i) => assert.is(out.text(i), `X2 ${i}/X\n`, h.name));
   for (const h of c.hosts) assert.equal(leftovers(h.tmp), []);
 });
 
@@ -62,8 +66,9 @@ test('exec: piped stdin reaches every client whole; --stdin <file> too (2 MiB)',
   writeFileSync(join(cwd, 'big.bin'), big);
   const f = await runDirector([...c.args(), '--json', 'exec', '--stdin', 'big.bin', '--', 'md5sum | cut -d" " -f1'], { cwd });
   assert.is(f.code, 0, f.stderr);
-  const doc = JSON.parse(f.stdout) as Summary;
+  const doc = JSON.parse(f.stdout) as Summary; // --json: the document alone, no live lines
   assert.is(doc.clients.length, 4);
+  assert.is(doc.outputDir, undefined, 'nothing kept without -o');
   for (const x of doc.clients) assert.is(x.output?.stdout, `${md5(big)}\n`, x.client);
   // Nothing piped and nothing given: the command sees EOF at once rather than waiting.
   const none = await runDirector([...c.args(), 'exec', '--no-stdin', '--', 'cat; echo done'], { cwd, input: 'ignored' });
@@ -80,31 +85,34 @@ test('exec: binary output is gathered byte for byte (md5 in summary.json too)', 
     writeFileSync(join(h.home, 'blob.bin'), b);
     return b;
   });
-  const r = await runDirector([...c.args(), 'exec', '-q', '-o', 'out', '--', 'cat blob.bin; head -c 1000 blob.bin >&2'], { cwd });
-  assert.is(r.code, 0, r.stderr);
+  const r = await exec({ words: ['cat blob.bin; head -c 1000 blob.bin >&2'], outputRoot: join(cwd, 'out'), gather: true, keepRemote: false }, { fleet: c.fleet() });
+  assert.is(r.exitCode, 0);
   const { dir, summary } = onlyRun(join(cwd, 'out', 'exec'));
+  assert.is(r.outputDir, dir);
   c.hosts.forEach((h, i) => {
-    const got = readFileSync(join(dir, h.name, 'stdout'));
-    assert.ok(got.equals(blobs[i]!), `stdout of ${h.name} intact`);
-    assert.ok(readFileSync(join(dir, h.name, 'stderr')).equals(blobs[i]!.subarray(0, 1000)));
-    assert.is(summary.clients[i]?.stdout.md5, md5(blobs[i]!));
-    assert.is(summary.clients[i]?.stdout.bytes, 1 << 20);
+    const host = r.hosts[i]!;
+    assert.is(host.dir, join(dir, h.name));
+    assert.ok(readFileSync(join(host.dir!, 'stdout')).equals(blobs[i]!), `stdout of ${h.name} intact`);
+    assert.ok(readFileSync(join(host.dir!, 'stderr')).equals(blobs[i]!.subarray(0, 1000)));
+    assert.equal(host.stdout, { bytes: 1 << 20, md5: md5(blobs[i]!) });
+    assert.equal(summary.clients[i]?.stdout, host.stdout, 'summary.json says the same');
     rmSync(join(h.home, 'blob.bin'));
   });
 });
 
-test('exec: killed by a signal is exit 3 with the signal recorded; --json has no live output', async () => {
+test('exec: killed by a signal is exit 3 with the signal recorded; nothing kept without an output folder', async () => {
   const c = await sharedCluster();
-  const cwd = workDir('exec-signal');
-  const r = await runDirector([...c.args(), '--json', 'exec', '--', 'echo before; [ $DIRECTOR_HOST_INDEX = 1 ] && kill -s TERM $$; echo after'], { cwd });
-  assert.is(r.code, 3, r.stdout + r.stderr);
-  const doc = JSON.parse(r.stdout) as Summary;
-  assert.is(doc.exitCode, 3);
-  assert.equal(doc.clients.map((x) => x.state), ['success', 'signal', 'success', 'success']);
-  assert.is(doc.clients[1]?.signal, 'TERM');
-  assert.is(doc.clients[1]?.output?.stdout, 'before\n');
-  assert.is(doc.clients[0]?.output?.stdout, 'before\nafter\n');
-  assert.is(doc.outputDir, undefined, 'nothing kept without -o');
+  const out = collectOutput();
+  const r = await exec(
+    { words: ['echo before; [ $DIRECTOR_HOST_INDEX = 1 ] && kill -s TERM $$; echo after'], gather: false, keepRemote: false },
+    { fleet: c.fleet(), events: out.events },
+  );
+  assert.is(r.exitCode, 3);
+  assert.equal(r.hosts.map((x) => x.state), ['success', 'signal', 'success', 'success']);
+  assert.is(r.hosts[1]?.signal, 'TERM');
+  assert.is(out.text(1), 'before\n');
+  assert.is(out.text(0), 'before\nafter\n');
+  assert.is(r.outputDir, undefined, 'nothing kept without -o');
 });
 
 test('exec: --inline with --fold is a usage error; no command is a usage error', async () => {

@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { isAlive, isOurService } from '../../src/local/service-process.js';
 import { queryStat } from '../../src/local/supervisor.js';
 import { DIRECTOR_BIN } from '../support/cli.js';
-import { waitUntil, withEnv, type LocalEnv } from '../support/local-env.js';
+import { withEnv, type LocalEnv } from '../support/local-env.js';
+import { unsignalled } from '../support/proc.js';
+import { waitUntil } from '../support/wait.js';
 import { within } from '../support/timeout.js';
 
 const started = (port: number) => `Service started @ 127.0.0.1:${port}`;
@@ -169,10 +171,13 @@ test('shutdown never signals a process that is not ours, nor asks a service whos
     assert.is(stop.code, 0, stop.stdout + stop.stderr);
     assert.match(stop.stdout, new RegExp(`Client 127\\.0\\.0\\.1:${p0} was not running \\(pid ${sleeper.pid} gone\\)`));
     assert.not.match(stop.stdout, /stopped/);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(isAlive(sleeper.pid!), 'sleep was signalled');
-    assert.ok(isAlive(service.pid!), 'a service under the wrong port was stopped');
-    assert.ok(isAlive(bystander.pid!), 'a service with another pid was told to shut down');
+    // shutdown_local has exited: a signal it sent is pending or acted on, and a service told
+    // to shut down has closed its listener before replying.
+    assert.ok(unsignalled(sleeper.pid!), 'sleep was signalled');
+    assert.ok(unsignalled(service.pid!), 'a service under the wrong port was signalled');
+    assert.is((await queryStat(p1, 2000))?.pid, service.pid, 'a service under the wrong port was stopped');
+    assert.ok(unsignalled(bystander.pid!), 'a service with another pid was signalled');
+    assert.is((await queryStat(p2, 2000))?.pid, bystander.pid, 'a service with another pid was told to shut down');
     assert.not.ok(existsSync(env.stateFile), 'stale entries kept');
   }),
 );

@@ -7,7 +7,8 @@ import { LineConnection } from '../../src/local/line-client.js';
 import { parseStat } from '../../src/local/protocol.js';
 import { queryStat } from '../../src/local/supervisor.js';
 import { isAlive } from '../../src/local/service-process.js';
-import { LocalEnv, waitUntil } from '../support/local-env.js';
+import { LocalEnv } from '../support/local-env.js';
+import { waitUntil } from '../support/wait.js';
 import { rawClient } from '../support/local-socket.js';
 import { within } from '../support/timeout.js';
 

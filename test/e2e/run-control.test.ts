@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster, startCluster } from '../support/cluster.js';
 import { esc, onlyRun, workDir } from '../support/run-e2e.js';
-import { distinctiveSleep, processesWith } from '../support/run-spawn.js';
+import { processesWith } from '../support/proc.js';
+import { distinctiveSleep } from '../support/run-spawn.js';
 
 test('-t: a command that ends in time is not touched; mixed results pick exit 3 over 5', async () => {
   const c = await sharedCluster();

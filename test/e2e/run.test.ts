@@ -1,13 +1,22 @@
 // director run on real sshd hosts, each with its own home and /tmp: per-client output,
-// DIRECTOR_* values, gathered files, arguments, shebang or not, placement lists.
+// DIRECTOR_* values, gathered files, arguments, shebang or not, placement lists. Behaviour
+// through the command function (its RunOutcome and the files it wrote); the CLI for live
+// lines, status lines, the tally, exit codes and usage errors.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { run, type RunOptions } from '../../src/commands/run.js';
+import type { Fleet } from '../../src/ssh/fleet.js';
 import { writePlacementRecord } from '../../src/transfer/placement-record.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { esc, leftovers, onlyRun, workDir } from '../support/run-e2e.js';
+
+/** `director run <script> [project]` in `cwd` as the CLI sets it up (output/, .director/). */
+function runIn(cwd: string, fleet: Fleet, script: string, over: Partial<RunOptions> = {}) {
+  return run({ script: join(cwd, script), args: [], outputRoot: join(cwd, 'output'), stateDir: join(cwd, '.director'), keepRemote: false, ...over }, { fleet });
+}
 
 test('run: each client\'s stdout and stderr land in its own files, unmixed; live lines carry one prefix each', async () => {
   const c = await sharedCluster();
@@ -58,9 +67,10 @@ test('run: DIRECTOR_* values are right on each client; host index follows client
       '',
     ].join('\n'),
   );
-  const r = await runDirector([...c.args(), 'run', 'env.sh', 'envproj'], { cwd });
-  assert.is(r.code, 0, r.stdout + r.stderr);
+  const r = await runIn(cwd, c.fleet(), 'env.sh', { project: 'envproj' });
+  assert.is(r.exitCode, 0, JSON.stringify(r.hosts.map((x) => x.error?.message)));
   const { dir, summary } = onlyRun(join(cwd, 'output', 'envproj'));
+  assert.is(r.outputDir, dir);
   c.hosts.forEach((h, i) => {
     const out = readFileSync(join(dir, h.name, 'stdout'), 'utf8');
     assert.is(out, `host=${h.name} index=${i} count=4 project=envproj files=unset pwd=/root/director/data/envproj\n`.replace('/root', process.env['HOME'] ?? '/root'));
@@ -68,9 +78,10 @@ test('run: DIRECTOR_* values are right on each client; host index follows client
     assert.is(readFileSync(join(dir, h.name, 'files', 'sub', 'deeper', 'f.txt'), 'utf8'), 'deep\n');
     assert.is(readFileSync(join(dir, h.name, 'files', 'with space.txt'), 'utf8'), 'sp');
     assert.not.ok(existsSync(join(dir, h.name, 'files', 'link')), 'a symbolic link is not followed');
-    const s = summary.clients[i];
+    const s = r.hosts[i];
     assert.is(s?.files.count, 3);
     assert.equal(s?.files.skipped, ['link: symbolic link']);
+    assert.equal(summary.clients[i]?.files, s?.files, 'summary.json says the same');
     assert.ok(statSync(join(h.home, 'director/data/envproj')).isDirectory(), 'project folder made on the client');
     rmSync(join(h.home, 'director'), { recursive: true, force: true });
   });
@@ -82,10 +93,11 @@ test('run: a script without shebang runs by /bin/sh with its arguments', async (
   const cwd = workDir('run-args');
   writeFileSync(join(cwd, 'noshebang'), 'printf "[%s]\\n" "$@"\necho "shell=$(readlink /proc/$$/exe) sh=$(readlink -f /bin/sh)" >&2\n');
   const args = ['a b', '-x'];
-  const r = await runDirector([...c.args(), '-H', c.hosts[0]!.name, 'run', 'noshebang', '--', ...args], { cwd });
-  assert.is(r.code, 0, r.stderr);
-  const { dir } = onlyRun(join(cwd, 'output', 'noshebang'));
+  const r = await runIn(cwd, c.fleet({ hosts: c.hosts[0]!.name }), 'noshebang', { args });
+  assert.is(r.exitCode, 0);
   const h = c.hosts[0]!;
+  assert.equal(r.hosts.map((x) => x.client.name), [h.name]);
+  const { dir } = onlyRun(join(cwd, 'output', 'noshebang'));
   assert.is(readFileSync(join(dir, h.name, 'stdout'), 'utf8'), args.map((a) => `[${a}]\n`).join(''));
   assert.match(readFileSync(join(dir, h.name, 'stderr'), 'utf8'), /^shell=(\S+) sh=\1$/m);
 });
@@ -96,17 +108,18 @@ test('run: a shebang picks the interpreter; the script sent is the current one, 
   const h = c.hosts[1]!;
   const script = join(cwd, 'job');
   writeFileSync(script, '#!/bin/bash\necho "v1 ${BASH_VERSION:+bash}"\n');
-  const one = await runDirector([...c.args(), '-H', h.name, 'run', '--keep-remote', 'job'], { cwd });
-  assert.is(one.code, 0, one.stderr);
+  const fleet = c.fleet({ hosts: h.name });
+  const one = await runIn(cwd, fleet, 'job', { keepRemote: true });
+  assert.is(one.exitCode, 0);
   writeFileSync(script, '#!/bin/sh\necho v2\n');
-  const two = await runDirector([...c.args(), '-H', h.name, 'run', '--keep-remote', 'job'], { cwd });
-  assert.is(two.code, 0, two.stderr);
+  const two = await runIn(cwd, fleet, 'job', { keepRemote: true });
+  assert.is(two.exitCode, 0);
   const runs = readdirSync(join(cwd, 'output', 'job')).sort();
   assert.is(runs.length, 2, 'two runs, two folders');
-  const [a, b] = runs.map((id) => JSON.parse(readFileSync(join(cwd, 'output', 'job', id, 'summary.json'), 'utf8')) as { clients: Array<{ remoteDir: string }> });
-  assert.is(readFileSync(join(cwd, 'output', 'job', runs[0]!, h.name, 'stdout'), 'utf8'), 'v1 bash\n');
-  assert.is(readFileSync(join(cwd, 'output', 'job', runs[1]!, h.name, 'stdout'), 'utf8'), 'v2\n');
-  const dirs = [a!.clients[0]!.remoteDir, b!.clients[0]!.remoteDir];
+  assert.equal([one.outputDir, two.outputDir], runs.map((id) => join(cwd, 'output', 'job', id)));
+  assert.is(readFileSync(join(one.outputDir!, h.name, 'stdout'), 'utf8'), 'v1 bash\n');
+  assert.is(readFileSync(join(two.outputDir!, h.name, 'stdout'), 'utf8'), 'v2\n');
+  const dirs = [one.hosts[0]!.remoteDir!, two.hosts[0]!.remoteDir!];
   assert.is.not(dirs[0], dirs[1], 'each run uploads to a new remote folder');
   for (const d of dirs) {
     assert.match(d, /^\/tmp\/director-run\./);
@@ -115,7 +128,6 @@ test('run: a shebang picks the interpreter; the script sent is the current one, 
     assert.is(statSync(local).mode & 0o777, 0o700);
     rmSync(local, { recursive: true });
   }
-  assert.match(two.stdout, new RegExp(`kept ${esc(h.name)}:/tmp/director-run\\.`));
 });
 
 test('run: DIRECTOR_FILES lists exactly the files data placed on each client', async () => {
@@ -132,12 +144,11 @@ test('run: DIRECTOR_FILES lists exactly the files data placed on each client', a
     writeFileSync(join(h.home, f.remotePath), 'x\n');
   }
   writeFileSync(join(cwd, 'list.sh'), '#!/bin/sh\nwhile IFS= read -r f; do [ -f "$f" ] && echo "have $f" || echo "missing $f"; done < "$DIRECTOR_FILES"\n');
-  const r = await runDirector([...c.args(), 'run', 'list.sh', 'filesproj'], { cwd });
-  assert.is(r.code, 0, r.stdout + r.stderr);
-  const { dir } = onlyRun(join(cwd, 'output', 'filesproj'));
+  const r = await runIn(cwd, c.fleet(), 'list.sh', { project: 'filesproj' });
+  assert.is(r.exitCode, 0);
   c.hosts.forEach((h, i) => {
     const want = [...(placed[i] ?? [])].sort().map((p) => `have ${p}\n`).join('');
-    assert.is(readFileSync(join(dir, h.name, 'stdout'), 'utf8'), want, h.name);
+    assert.is(readFileSync(join(r.hosts[i]!.dir!, 'stdout'), 'utf8'), want, h.name);
     rmSync(join(h.home, 'director'), { recursive: true, force: true });
   });
 });
@@ -145,6 +156,17 @@ test('run: DIRECTOR_FILES lists exactly the files data placed on each client', a
 test('run: non-zero exits are per client: exit 5, the others still succeed', async () => {
   const c = await sharedCluster();
   const cwd = workDir('run-exit');
+  writeFileSync(join(cwd, 'e.sh'), '#!/bin/sh\n[ "$DIRECTOR_HOST_INDEX" = 2 ] && exit 7\necho fine\n');
+  const o = await runIn(cwd, c.fleet(), 'e.sh');
+  assert.is(o.exitCode, 5);
+  assert.equal(o.hosts.map((x) => x.state), ['success', 'success', 'exit', 'success']);
+  assert.equal(o.hosts.map((x) => x.code), [0, 0, 7, 0]);
+  assert.is(o.hosts[2]!.error?.kind, 'remote-exit');
+});
+
+test('run CLI: a failed client\'s status line, the tally naming it, exit 5 and --keep-remote\'s note', async () => {
+  const c = await sharedCluster();
+  const cwd = workDir('run-exit-cli');
   writeFileSync(join(cwd, 'e.sh'), '#!/bin/sh\n[ "$DIRECTOR_HOST_INDEX" = 2 ] && exit 7\necho fine\n');
   const r = await runDirector([...c.args(), 'run', 'e.sh'], { cwd });
   assert.is(r.code, 5, r.stdout);
@@ -154,6 +176,12 @@ test('run: non-zero exits are per client: exit 5, the others still succeed', asy
   const { summary } = onlyRun(join(cwd, 'output', 'e.sh'));
   assert.equal(summary.clients.map((x) => x.exitCode), [0, 0, 7, 0]);
   assert.is(summary.exitCode, 5);
+  const h = c.hosts[1]!;
+  const k = await runDirector([...c.args(), '-H', h.name, 'run', '--keep-remote', 'e.sh'], { cwd });
+  assert.is(k.code, 0, k.stderr);
+  const kept = new RegExp(`kept ${esc(h.name)}:/tmp/(director-run\\.\\S+)`).exec(k.stdout);
+  assert.ok(kept, k.stdout);
+  rmSync(join(h.tmp, kept[1]!), { recursive: true });
 });
 
 test('run: a missing script or a bad project name is a usage error before any client is contacted', async () => {

@@ -1,11 +1,13 @@
 // The SSH layer on its own against a real sshd: exit codes and signals, stdin, a command
 // timeout that kills the remote process group, a lost connection, channel bounds.
-import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { sharedCluster } from '../support/cluster.js';
+import { killHost } from '../support/host-control.js';
+import { hostCommands } from '../support/proc.js';
 import { within } from '../support/timeout.js';
+import { waitUntil } from '../support/wait.js';
 import { Session, EXEC_CHANNELS } from '../../src/ssh/session.js';
 import { KnownHostsStore } from '../../src/ssh/known-hosts-store.js';
 import { KeyRing } from '../../src/ssh/keys.js';
@@ -22,16 +24,10 @@ async function open(host = 0): Promise<Session> {
   );
 }
 
-/** Command lines of the processes under host 0's sshd. */
-async function remoteCommands(): Promise<string[]> {
+/** Is a command whose line contains `marker` running under host `host`'s sshd? */
+async function running(marker: string, host = 0): Promise<boolean> {
   const c = await sharedCluster();
-  return c.cluster.processes(0).map((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    } catch {
-      return '';
-    }
-  });
+  return hostCommands(c, host).some((cmd) => cmd.includes(marker));
 }
 
 test('exit codes, signals, stdout and stderr apart, stdin in', async () => {
@@ -57,9 +53,7 @@ test('a timeout kills the remote command and its children, not only the channel'
     const r = await within(10_000, 'timed out exec', s.exec('sleep 4241 & sleep 4242; echo never', { timeoutMs: 500 }));
     assert.ok(r.timedOut);
     assert.ok(Date.now() - started < 4000);
-    await new Promise((ok) => setTimeout(ok, 300));
-    const left = (await remoteCommands()).filter((cmd) => cmd.includes('sleep 424'));
-    assert.equal(left, [], `still running on the host: ${left.join(', ')}`);
+    await waitUntil(async () => !(await running('sleep 424')), 5000, 'sleep 4241 and sleep 4242 gone from the host');
   } finally {
     s.close();
   }
@@ -70,13 +64,11 @@ test('an abort (Ctrl-C) kills the remote command too', async () => {
   try {
     const ac = new AbortController();
     const p = s.exec('sleep 4343', { signal: ac.signal });
-    await new Promise((ok) => setTimeout(ok, 300));
-    assert.ok((await remoteCommands()).some((c) => c.includes('sleep 4343')));
+    await waitUntil(() => running('sleep 4343'), 5000, 'sleep 4343 running on the host');
     ac.abort();
     const r = await within(10_000, 'aborted exec', p);
     assert.ok(r.interrupted);
-    await new Promise((ok) => setTimeout(ok, 300));
-    assert.not.ok((await remoteCommands()).some((c) => c.includes('sleep 4343')));
+    await waitUntil(async () => !(await running('sleep 4343')), 5000, 'sleep 4343 gone from the host');
   } finally {
     s.close();
   }
@@ -115,8 +107,8 @@ test('a connection that dies mid-command becomes an unreachable error, not a han
   const c = await sharedCluster();
   const s = await open(3);
   const p = s.exec('sleep 30');
-  await new Promise((ok) => setTimeout(ok, 300));
-  c.cluster.killHost(3);
+  await waitUntil(() => running('sleep 30', 3), 5000, 'sleep 30 running on host 3');
+  killHost(c.cluster, 3);
   try {
     await within(10_000, 'exec on a dead connection', p);
     assert.unreachable('should have failed');

@@ -10,11 +10,13 @@ import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, type Made } from '../support/data-files.js';
-import { fakeBinaryInHost, hostProcessesMatching, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
-import { waitUntil } from '../support/local-env.js';
-import { describe, hostNamespace, inHost, ledger, processesLeft, record, recordMismatches, type Figure, type Ledger, type RemoteReader } from '../support/reliability.js';
+import { killHost } from '../support/host-control.js';
+import { fakeBinaryInHost, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
+import { describe, hostNamespace, hostProcessesMatching, processesLeft, processesWith } from '../support/proc.js';
+import { inHost, ledger, record, recordMismatches, type Figure, type Ledger, type RemoteReader } from '../support/reliability.js';
 import { esc } from '../support/run-e2e.js';
-import { processesWith, watchDirector } from '../support/run-spawn.js';
+import { watchDirector } from '../support/run-spawn.js';
+import { waitUntil } from '../support/wait.js';
 import { tempDir } from '../support/temp.js';
 import { within } from '../support/timeout.js';
 
@@ -107,7 +109,7 @@ test('a client killed (sshd and its sessions, SIGKILL) mid-transfer: its unverif
   );
   const unverifiedAtKill = mine.filter((rel) => !recorded(project).some((f) => f.path === rel)).length;
   const killedAt = Date.now();
-  c.cluster.killHost(victim);
+  killHost(c.cluster, victim);
   let detectMs: number;
   let exitMs: number;
   let l: Ledger;

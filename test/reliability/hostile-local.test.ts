@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { SLOW_REPLY } from '../../src/local/protocol.js';
 import { queryStat } from '../../src/local/supervisor.js';
 import { isAlive } from '../../src/local/service-process.js';
-import { LocalEnv, peakRssMB, waitUntil } from '../support/local-env.js';
+import { LocalEnv } from '../support/local-env.js';
+import { openFiles, peakRssMB } from '../support/proc.js';
+import { waitUntil } from '../support/wait.js';
 import { rawClient } from '../support/local-socket.js';
 import { record } from '../support/reliability.js';
 import { within } from '../support/timeout.js';
@@ -314,7 +316,8 @@ test('2000 connections against a service allowed 256 open files: it does not cra
     so.on('error', () => undefined);
     conns.push(so);
   }
-  await new Promise((r) => setTimeout(r, 1500));
+  // The flood has reached the service once it holds (nearly) all the files it may open.
+  await waitUntil(() => openFiles(s.pid) >= 256 - 8 || !isAlive(s.pid), 20_000, 'the service out of file descriptors');
   assert.ok(isAlive(s.pid), 'the service died when it ran out of file descriptors');
   const t0 = Date.now();
   for (const so of conns) so.destroy();
@@ -348,8 +351,21 @@ test('a client that sends 2 million requests but reads no replies is paused, not
   c.socket.pause();
   // 10 MB of requests would be 62 MB of replies held in memory if the service kept reading.
   c.write('ping\n'.repeat(2_000_000));
-  await new Promise((r) => setTimeout(r, 1500));
-  const after = (await queryStat(s.port, 2000))!;
+  // Wait for the service to stop answering: between two looks its request count grows by
+  // the one stat request of the earlier look only.
+  let seen = -1;
+  let after = before;
+  await waitUntil(
+    async () => {
+      after = (await queryStat(s.port, 2000))!;
+      const still = seen >= 0 && after.requests === seen + 1 && after.requests > before.requests + 2;
+      seen = after.requests;
+      return still;
+    },
+    20_000,
+    'the service stops reading from a client that reads nothing',
+    250,
+  );
   const answered = after.requests - before.requests;
   assert.ok(answered < 1_000_000, `answered ${answered} requests nobody read`);
   const peak = peakRssMB(s.pid);

@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector, type CliResult } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { rekeyHost } from '../support/host-control.js';
 import { makeData } from '../support/data-files.js';
 import { withEnv } from '../support/local-env.js';
 import { record } from '../support/reliability.js';
@@ -279,7 +280,7 @@ test('a changed host key is refused by default, naming host, file:line and both 
   const kh = join(c.dir, 'changed_known_hosts');
   writeFileSync(kh, readFileSync(c.cluster.knownHosts));
   const before = c.hosts[1]!.hostKeyPublic;
-  await c.cluster.rekeyHost(1);
+  await rekeyHost(c.cluster, 1);
   const after = c.hosts[1]!.hostKeyPublic;
   const fp = (pub: string) => execFileSync('ssh-keygen', ['-lf', '-'], { input: pub, encoding: 'utf8' }).split(' ')[1]!;
   // No --host-key-checking: the default policy.

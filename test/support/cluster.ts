@@ -1,10 +1,15 @@
 // The test cluster: real sshd hosts on loopback, shared by the test files of one run and
-// stopped when the process exits, even after a failure.
+// stopped when the process exits, even after a failure. Tests reach it two ways: `args()`
+// for the CLI as a user runs it, `fleet()` for calling a command function directly.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ActionContext } from '../../src/cli/context.js';
+import type { RawGlobals } from '../../src/cli/globals.js';
 import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
+import type { Fleet } from '../../src/ssh/fleet.js';
 import { atExit } from './at-exit.js';
+import { killCluster } from './host-control.js';
 
 const live = new Set<Cluster>();
 let hooked = false;
@@ -13,7 +18,7 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   atExit(() => {
-    for (const c of live) c.stopSync();
+    for (const c of live) killCluster(c);
   });
 }
 
@@ -38,6 +43,15 @@ export function sharedCluster(): Promise<TestCluster> {
   return shared;
 }
 
+/**
+ * The global options of a Fleet built by `fleet()`, as the CLI would take them; unset ones
+ * point at the cluster (its clients.conf, key and known_hosts).
+ */
+export interface FleetOptions extends Omit<RawGlobals, 'json' | 'color'> {
+  /** Ctrl-C for the command. */
+  signal?: AbortSignal;
+}
+
 export class TestCluster {
   constructor(
     readonly cluster: Cluster,
@@ -56,6 +70,26 @@ export class TestCluster {
   /** Options for a new known_hosts file (e.g. to test accept-new). */
   argsWithKnownHosts(file: string): string[] {
     return ['-c', this.cluster.clientsConf, '-i', this.cluster.identity, '--known-hosts', file];
+  }
+
+  /**
+   * A Fleet on this cluster built the way the CLI builds it from `args()` (ActionContext:
+   * clients.conf and -H/-x selection, KeyRing, KnownHostsStore, ssh_config), to call a
+   * command function with: `mkdir(opts, { fleet: c.fleet() })`. The host-key policy is the
+   * CLI's default (accept-new) unless given, whatever DIRECTOR_HOST_KEY_CHECKING says.
+   */
+  fleet(o: FleetOptions = {}): Fleet {
+    const { signal, ...globals } = o;
+    const raw: RawGlobals = {
+      clients: this.cluster.clientsConf,
+      identity: this.cluster.identity,
+      knownHosts: this.cluster.knownHosts,
+      hostKeyChecking: 'accept-new',
+      ...globals,
+      json: false,
+      color: false,
+    };
+    return new ActionContext(raw, signal ?? new AbortController().signal).fleet();
   }
 
   async stop(): Promise<void> {

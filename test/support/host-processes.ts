@@ -1,9 +1,8 @@
 // Processes on the test hosts while and after director works: when a process of interest
 // started on a host and when it was gone (to time a kill from the host's side, not from what
-// director says about it), and what is left afterwards on the hosts and on the director.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// director says about it), and what is left afterwards on the hosts.
 import type { TestCluster } from './cluster.js';
-import { commandLine, describe, hostNamespace, processesIn, processesLeft } from './reliability.js';
+import { commandLine, describe, groupStartedAtMs, hostNamespace, processesIn, processesLeft } from './proc.js';
 
 export interface Sighting {
   /**
@@ -23,32 +22,6 @@ export interface HostWatch {
   /** Resolves once every host's matching processes are gone (or after `ms`), and stops watching. */
   stop(ms?: number): Promise<Sighting[]>;
 }
-
-// USER_HZ, the unit of /proc/<pid>/stat's start time, is 100 on every Linux the suite runs on.
-const TICKS_PER_S = 100;
-const bootedAt = Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
-
-/** A process's /proc/<pid>/stat fields after its name: state, ppid, pgrp, … */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-function startedAtMs(pid: number): number | undefined {
-  const ticks = Number(statFields(pid)?.[19]);
-  return Number.isFinite(ticks) ? bootedAt + (ticks / TICKS_PER_S) * 1000 : undefined;
-}
-
-/** When a process's group leader started, else the process itself. */
-function groupStartedAtMs(pid: number): number | undefined {
-  const pgrp = Number(statFields(pid)?.[2]);
-  return (Number.isInteger(pgrp) && pgrp > 0 ? startedAtMs(pgrp) : undefined) ?? startedAtMs(pid);
-}
-
 
 /** Polls every host of `c` for processes whose command line `matches`. */
 export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean, everyMs = 25): HostWatch {
@@ -99,18 +72,4 @@ export async function leftOnHosts(c: TestCluster): Promise<{ count: number; whic
     if (pids.length > 0) which.push(`host ${i}: ${describe(pids)}`);
   }
   return { count, which: which.join('; ') };
-}
-
-/** Processes on this machine whose working folder is `dir`: a director started there and still alive. */
-export function processesWorkingIn(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`) === dir;
-      } catch {
-        return false;
-      }
-    });
 }

@@ -1,22 +1,16 @@
 // A test host as it sees itself. Each isolated host has its own mount namespace, so a tmpfs
 // or a fake binary mounted there for one test is seen by that host only. The director-side
 // `c.hosts[i].home` is the folder bound over the login home and misses such mounts;
-// /proc/<pid>/root resolves a path inside the namespace of process <pid> (the host's sshd).
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+// hostPath (proc.ts) resolves a path inside the host's namespace.
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { TestCluster } from './cluster.js';
-import { commandLine, inHost, processesIn, type RemoteReader } from './reliability.js';
+import { hostIsIsolated, hostPath } from './proc.js';
+import { inHost, type RemoteReader } from './reliability.js';
 
 /** The login home as the hosts see it (their own home is bound over it). */
 const LOGIN_HOME = userInfo().homedir;
-
-/** Where the director can read an absolute path of host `i`'s own view. */
-export function hostPath(c: TestCluster, host: number, path: string): string {
-  const pid = c.cluster.pid(host);
-  if (pid === undefined) throw new Error(`host ${host} is not running`);
-  return join(`/proc/${pid}/root`, path);
-}
 
 /** A project's folder in a host's own view (data's default remote root). */
 export function projectPathInHost(project: string): string {
@@ -43,18 +37,9 @@ export function hostTemporaries(c: TestCluster, host: number, project: string): 
   return (readdirSync(dir, { recursive: true }) as string[]).filter((n) => /\.director-tmp$|\.director-batch-[^/]*\.list$/.test(n)).sort();
 }
 
-/** Pids in a host's namespace whose command line (words joined by spaces) matches. */
-export function hostProcessesMatching(ns: string, pattern: RegExp): number[] {
-  return processesIn(ns).filter((pid) => pattern.test(commandLine(pid) ?? ''));
-}
-
 /** Refuse to mount anything unless the host really has a namespace of its own. */
 function assertIsolated(c: TestCluster, host: number): void {
-  const pid = c.cluster.pid(host);
-  if (pid === undefined) throw new Error(`host ${host} is not running`);
-  if (readlinkSync(`/proc/${pid}/ns/mnt`) === readlinkSync('/proc/self/ns/mnt')) {
-    throw new Error('the test hosts share this machine\'s mount namespace: refusing to mount over it');
-  }
+  if (!hostIsIsolated(c, host)) throw new Error('the test hosts share this machine\'s mount namespace: refusing to mount over it');
 }
 
 /** A tmpfs of `size` (e.g. "1m") over a folder of one host; returns how to take it away again. */

@@ -2,7 +2,7 @@
 // lands there), a port.conf of free high ports, and cleanup of every process a test started,
 // also when the test fails or the run is interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { isAlive, isServiceArgv, readArgv, serviceArgs } from '../../src/local/s
 import { readState, stateFileIn, type LocalState } from '../../src/local/state.js';
 import { atExit } from './at-exit.js';
 import { runDirector, type CliResult } from './cli.js';
+import { allPids } from './proc.js';
+import { waitUntil } from './wait.js';
 
 /** Test ports live here, away from the real config's 15001-15004. */
 const LOW = 15100;
@@ -110,9 +112,7 @@ export class LocalEnv {
   /** pids of director service processes on this env's ports, found in /proc. */
   servicePids(): number[] {
     const out: number[] = [];
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const pid = Number(name);
+    for (const pid of allPids()) {
       const argv = readArgv(pid);
       if (argv && isAlive(pid) && this.ports.some((p) => isServiceArgv(argv, p))) out.push(pid);
     }
@@ -141,15 +141,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Polls `check` until true; fails with `what` after `ms`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Runs a test body in a fresh env and always cleans up. */
 export async function withEnv(count: number, body: (env: LocalEnv) => Promise<void>): Promise<void> {
   const env = await LocalEnv.create(count);
@@ -158,11 +149,4 @@ export async function withEnv(count: number, body: (env: LocalEnv) => Promise<vo
   } finally {
     await env.cleanup();
   }
-}
-
-/** A process's peak resident memory so far (VmHWM), in MB. */
-export function peakRssMB(pid: number): number {
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  if (kb === undefined) throw new Error(`no VmHWM for ${pid}`);
-  return Math.round(Number(kb) / 102.4) / 10;
 }

@@ -3,7 +3,7 @@
 // "Reliability" table is rendered from these records (scripts/reliability-readme.ts), so the
 // figures there come from a test run, not from a keyboard.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestCluster } from './cluster.js';
 import { REPO_ROOT } from './cli.js';
@@ -48,63 +48,6 @@ export function readRecords(file = RECORDS): Array<Figure & { at: string }> {
     byId.set(f.id, f);
   }
   return [...byId.values()];
-}
-
-// ---- processes left on a host -------------------------------------------------------------
-
-/** A host's mount namespace (each isolated test host has its own), to count its processes later. */
-export function hostNamespace(c: TestCluster, host: number): string {
-  const pid = c.cluster.pid(host);
-  if (pid === undefined) throw new Error(`host ${host} is not running`);
-  return readlinkSync(`/proc/${pid}/ns/mnt`);
-}
-
-/** Every process in a mount namespace, except `except` (the host's sshd listener). */
-export function processesIn(ns: string, except: ReadonlySet<number> = new Set()): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (except.has(pid)) continue;
-    try {
-      if (readlinkSync(`/proc/${pid}/ns/mnt`) !== ns) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      out.push(pid);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
-/**
- * Processes left on a host besides its sshd listener: sessions, commands, anything they
- * started (even daemonized, since it stays in the host's namespace). sshd takes a moment to
- * tear a session down, so this waits up to `graceMs` for the count to reach 0.
- */
-export async function processesLeft(c: TestCluster, host: number, ns = hostNamespace(c, host), graceMs = 3000): Promise<number[]> {
-  const deadline = Date.now() + graceMs;
-  for (;;) {
-    const listener = c.cluster.pid(host);
-    const left = processesIn(ns, new Set(listener === undefined ? [] : [listener]));
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A process's command line, its words joined by spaces; undefined once it is gone. */
-export function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a list of pids is, for an assertion message. */
-export function describe(pids: readonly number[]): string {
-  return pids.map((pid) => `${pid}:${commandLine(pid) ?? '?'}`).join(', ');
 }
 
 /** Run a command inside a host's mount namespace (to see or change what only it sees). */

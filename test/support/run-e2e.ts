@@ -3,6 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunEvents, StreamName } from '../../src/run/types.js';
 
 export function workDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `director-${tag}-`));
@@ -50,3 +51,17 @@ export function leftovers(hostTmp: string): string[] {
 }
 
 export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** RunEvents that keep what each client printed, to call run/exec without a renderer. */
+export function collectOutput(): { events: RunEvents; text(client: number, stream?: StreamName): string } {
+  const got = new Map<string, Buffer[]>();
+  return {
+    events: {
+      lines(client, stream, block) {
+        const key = `${client.index}/${stream}`;
+        got.set(key, [...(got.get(key) ?? []), Buffer.from(block)]);
+      },
+    },
+    text: (client, stream = 'stdout') => Buffer.concat(got.get(`${client}/${stream}`) ?? []).toString('utf8'),
+  };
+}

@@ -1,10 +1,9 @@
 // Runs the built CLI as a child we can watch: its pid (for SIGINT), its peak memory
-// (VmHWM, sampled from /proc), and its output, hashed as it streams instead of kept whole.
+// (VmHWM, sampled from /proc by proc.ts), and its output, hashed as it streams instead of kept whole.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { DIRECTOR_BIN } from './cli.js';
-import { commandLine } from './reliability.js';
+import { peakKb as processPeakKb } from './proc.js';
 import { within } from './timeout.js';
 
 export interface Watched {
@@ -37,12 +36,8 @@ export function watchDirector(args: string[], opts: WatchOptions): Watched {
   let peakKb = 0;
   const waiters: Array<{ test: (s: string) => boolean; resolve: () => void }> = [];
   const sample = () => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      /* exited */
-    }
+    const kb = child.pid === undefined ? undefined : processPeakKb(child.pid);
+    if (kb !== undefined) peakKb = Math.max(peakKb, kb);
   };
   const sampler = setInterval(sample, 10);
   child.stdout.on('data', (d: Buffer) => {
@@ -78,22 +73,7 @@ export function watchDirector(args: string[], opts: WatchOptions): Watched {
   return { child, done: within(120_000, `director ${args.join(' ')}`, done), seen };
 }
 
-/** The command lines of every process of host i (its sshd and all under it). */
-export function hostCommandLines(processes: number[]): string[] {
-  return processes.map(commandLine).filter((line): line is string => line !== undefined);
-}
-
 /** A `sleep` no other process on this machine runs, to find it afterwards (GNU sleep takes fractions). */
 export function distinctiveSleep(): string {
   return `sleep 4242.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
-}
-
-/**
- * Every process on the machine whose command line contains `marker`. A remote process
- * whose connection closed is re-parented to init and no longer shows under its host's sshd,
- * so survivors are looked for everywhere.
- */
-export function processesWith(marker: string): string[] {
-  const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-  return hostCommandLines(pids.filter((p) => p !== process.pid)).filter((l) => l.includes(marker));
 }
