@@ -3,13 +3,12 @@
 import type { Fleet } from '../ssh/fleet.js';
 import { UsageError } from '../config/errors.js';
 import { runOnFleet } from '../run/engine.js';
-import { createRunFolder, hostFolderNames } from '../run/layout.js';
-import { makeRunId } from '../run/run-id.js';
+import { createRunFolder, hostFolderNames, makeRunId } from '../run/layout.js';
 import { execCommand, runEnv } from '../run/remote-command.js';
-import type { StdinSource } from '../run/stdin.js';
+import type { StdinSource } from '../run/spool.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 
-export interface ExecOptions {
+export interface ExecCommandOptions {
   words: string[];
   /** Root of the output folders; absent = keep no files. */
   outputRoot?: string;
@@ -20,7 +19,7 @@ export interface ExecOptions {
   stdin?: StdinSource;
 }
 
-export async function exec(opts: ExecOptions, deps: { fleet: Fleet; events?: RunEvents }): Promise<RunOutcome> {
+export async function exec(opts: ExecCommandOptions, deps: { fleet: Fleet; events?: RunEvents }): Promise<RunOutcome> {
   if (opts.words.length === 0 || opts.words.every((w) => w.trim() === '')) throw new UsageError('exec: give a command after "--"');
   const folder = opts.outputRoot !== undefined ? createRunFolder(opts.outputRoot, 'exec') : { runId: makeRunId(), dir: undefined };
   const count = deps.fleet.clients.length;

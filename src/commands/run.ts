@@ -11,7 +11,6 @@ import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readPlacementRecord, type P
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
-import { LocalTemp } from '../run/local-temp.js';
 import {
   findRunDirCommand,
   filesListText,
@@ -23,8 +22,8 @@ import {
   runCommand,
   runEnv,
 } from '../run/remote-command.js';
+import { LocalTemp, type StdinSource } from '../run/spool.js';
 import { putFile, putText } from '../ssh/sftp.js';
-import type { StdinSource } from '../run/stdin.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 
 export interface RunOptions {
@@ -95,7 +94,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     const scriptBytes = readFileSync(snapshot);
     // Without a temporary folder runEnv leaves out the folder variables; the command sets them.
     const envOf = (client: Client) =>
-      runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, filesList: false });
+      runEnv({ host: client.name, index: client.index, count, project: opts.project, runId, filesList: false });
     // Each client's DIRECTOR_FILES text, made once.
     const lists = new Map(deps.fleet.clients.map((c) => [c.name, listFor(c.name)]));
     // Small scripts (the usual case) go inside the command: one channel per client, like ssh.
@@ -103,26 +102,22 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     const plan: HostPlan = {
       kind: 'run',
       tempDir: true,
-      ...(workDir !== undefined ? { workDir } : {}),
-      ...(inline
-        ? {
-            inline: (client: Client, token: string) => {
-              const filesList = lists.get(client.name);
-              return inlineRunCommand({
-                runId,
-                token,
-                ...(workDir !== undefined ? { workDir } : {}),
-                env: envOf(client),
-                ...(interpreter !== undefined ? { interpreter } : {}),
-                args: opts.args,
-                script: scriptBytes,
-                ...(filesList !== undefined ? { filesList } : {}),
-                keepRemote: opts.keepRemote,
-              });
-            },
-            inlineFind: findRunDirCommand(runId),
-          }
-        : {}),
+      workDir,
+      inline: inline
+        ? (client: Client, token: string) =>
+            inlineRunCommand({
+              runId,
+              token,
+              workDir,
+              env: envOf(client),
+              interpreter,
+              args: opts.args,
+              script: scriptBytes,
+              filesList: lists.get(client.name),
+              keepRemote: opts.keepRemote,
+            })
+        : undefined,
+      inlineFind: inline ? findRunDirCommand(runId) : undefined,
       async upload(session, client, tempDir) {
         const sftp = await session.sftp();
         await putFile(sftp, snapshot, remoteIn(tempDir, 'script'), 0o700).catch((e: Error) => {
@@ -139,9 +134,9 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
         runCommand({
           // run always asks for a temporary folder (tempDir: true above).
           tempDir: tempDir as string,
-          ...(workDir !== undefined ? { workDir } : {}),
-          env: runEnv({ host: client.name, index: client.index, count, ...(opts.project !== undefined ? { project: opts.project } : {}), runId, tempDir: tempDir as string, filesList }),
-          ...(interpreter !== undefined ? { interpreter } : {}),
+          workDir,
+          env: runEnv({ host: client.name, index: client.index, count, project: opts.project, runId, tempDir: tempDir as string, filesList }),
+          interpreter,
           args: opts.args,
         }),
     };

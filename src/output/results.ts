@@ -20,10 +20,6 @@ export function summaryLine(outcomes: readonly Outcome[], p: Printer): string {
   return p.c.red(`${head}: ${names.join(', ')}`);
 }
 
-export function clientJson(c: Client): Record<string, unknown> {
-  return { name: c.name, host: c.host, ...(c.port !== undefined ? { port: c.port } : {}), ...(c.user !== undefined ? { user: c.user } : {}), index: c.index, ...(c.group !== undefined ? { group: c.group } : {}) };
-}
-
 export function errorJson(e: HostError): { kind: string; message: string } {
   return { kind: e.kind, message: e.message };
 }

@@ -1,12 +1,12 @@
-// --inline and --fold: a client's (or a group's) whole output as one block, read back from
-// its files in chunks, never held whole in memory. stdout goes to stdout, stderr to stderr.
-import { createReadStream, existsSync } from 'node:fs';
+// A client's output read back from its files in chunks, never held whole in memory: as one
+// block per client (or group) for --inline and --fold, stdout to stdout and stderr to
+// stderr; and its start for --json.
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FoldGroup } from '../run/fold.js';
 import type { HostRun } from '../run/types.js';
 import type { Printer } from './printer.js';
-import { Outlet } from './run-outlet.js';
-import { endWords } from './run-status.js';
+import { Outlet } from './run-live.js';
 
 export class BlockPrinter {
   private readonly out: Outlet;
@@ -58,5 +58,40 @@ export class BlockPrinter {
       await to.write(b);
     }
     if (last !== 0x0a) await to.write('\n');
+  }
+}
+
+/** How a client ended, in a few words for a block header. */
+export function endWords(h: HostRun): string {
+  if (h.state === 'success') return 'exit 0';
+  if (h.code !== null && !h.timedOut) return `exit ${h.code}`;
+  if (h.timedOut) return 'timed out';
+  if (h.signal !== null) return `signal ${h.signal}`;
+  return h.error ? h.error.kind : h.state;
+}
+
+// --json carries the start of each client's output (the whole of it is in the files), so a
+// program gets the common small answers without reading files and memory stays bounded.
+const JSON_OUTPUT_LIMIT = 64 * 1024;
+
+export function outputHead(dir: string, limit = JSON_OUTPUT_LIMIT): { stdout: string; stderr: string; truncated: boolean } {
+  const a = head(join(dir, 'stdout'), limit);
+  const b = head(join(dir, 'stderr'), limit);
+  return { stdout: a.text, stderr: b.text, truncated: a.truncated || b.truncated };
+}
+
+function head(file: string, limit: number): { text: string; truncated: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { text: '', truncated: false };
+  }
+  try {
+    const buf = Buffer.alloc(limit + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { text: buf.subarray(0, Math.min(n, limit)).toString('utf8'), truncated: n > limit };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,12 +1,36 @@
 // Live output: every line of every client as it arrives, one prefix a line.
 // stdout lines `host: line` go to stdout; stderr lines `host! line` go to stderr.
 import type { Client } from '../config/client.js';
-import { countLines } from '../run/line-splitter.js';
+import { countLines } from '../run/capture.js';
 import type { StreamName } from '../run/types.js';
 import type { Printer } from './printer.js';
-import { Outlet } from './run-outlet.js';
 
 const LF = 0x0a;
+
+/**
+ * Writes run output to a terminal or pipe without letting it pile up in memory: a write that
+ * the stream could not take at once hands back one shared promise of its 'drain'.
+ */
+export class Outlet {
+  private drain: Promise<void> | undefined;
+
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  write(chunk: Buffer | string): Promise<void> | undefined {
+    if (this.stream.write(chunk)) return this.drain;
+    this.drain ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.removeListener('drain', done);
+        this.stream.removeListener('error', done);
+        this.drain = undefined;
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+    });
+    return this.drain;
+  }
+}
 
 export class LivePrinter {
   private readonly out: Outlet;

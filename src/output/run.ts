@@ -1,14 +1,12 @@
 // Rendering of `director run` and `director exec`: live lines, --inline or --fold blocks,
 // -q, or --json; then a status line per client and a final line naming the failed ones.
 import { foldGroups } from '../run/fold.js';
-import { summaryDocument } from '../run/summary.js';
-import type { RunEvents, RunOutcome } from '../run/types.js';
+import { summaryDocument } from '../run/layout.js';
+import type { HostRun, RunEvents, RunOutcome } from '../run/types.js';
 import type { Printer } from './printer.js';
-import { BlockPrinter } from './run-blocks.js';
+import { failureText, summaryLine } from './results.js';
+import { BlockPrinter, outputHead } from './run-blocks.js';
 import { LivePrinter } from './run-live.js';
-import { byFinish, statusLine } from './run-status.js';
-import { summaryLine } from './results.js';
-import { outputHead } from './run-head.js';
 
 export type RunView = 'live' | 'inline' | 'fold' | 'quiet';
 
@@ -24,8 +22,8 @@ export class RunRenderer {
     const live = new LivePrinter(p);
     this.events = {
       notice: (m) => p.noteOnce(m),
-      ...(view === 'live' && !p.json ? { lines: (client, stream, block) => live.lines(client, stream, block) } : {}),
-      ...(view === 'inline' && !p.json ? { finished: (h) => this.blocks.host(h) } : {}),
+      lines: view === 'live' && !p.json ? (client, stream, block) => live.lines(client, stream, block) : undefined,
+      finished: view === 'inline' && !p.json ? (h) => this.blocks.host(h) : undefined,
     };
   }
 
@@ -48,8 +46,30 @@ export class RunRenderer {
     if (this.view === 'fold') for (const g of foldGroups(o.hosts)) this.blocks.group(g);
     await this.blocks.done();
     for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
-    p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', ...(h.error ? { error: h.error } : {}) })), p));
+    p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);
     for (const h of o.hosts) if (h.remoteDir !== undefined) p.line(`kept ${h.client.name}:${h.remoteDir}`);
   }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Local wall-clock time `hh:mm:ss`. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `[2] 11:15:02 [FAILURE] host remote exit: code 3`. */
+export function statusLine(h: HostRun, p: Printer): string {
+  const head = `[${h.order}] ${clockTime(h.finishedAt)}`;
+  const word = h.state === 'success' ? p.c.green('[SUCCESS]') : p.c.red('[FAILURE]');
+  const reason = h.error ? ` ${failureText(h.error, p)}` : '';
+  const skipped = h.files.skipped.length > 0 ? p.c.yellow(` (${h.files.skipped.length} output entries not fetched: ${h.files.skipped.join('; ')})`) : '';
+  return `${head} ${word} ${h.client.name}${reason}${skipped}`;
+}
+
+/** Status lines in the order the clients finished. */
+export function byFinish(hosts: readonly HostRun[]): HostRun[] {
+  return [...hosts].sort((a, b) => a.order - b.order);
 }

@@ -12,13 +12,12 @@ import type { ExecResult, Session } from '../ssh/session.js';
 import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
 import { interruptedExit } from '../exit-codes.js';
-import { exitCodeFor, stateOfError } from './exit-status.js';
+import { endOfExec, exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
-import { endOfExec } from './host-status.js';
+import { writeSummary } from './layout.js';
 import { cleanupCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
-import type { StdinSource } from './stdin.js';
-import { writeSummary } from './summary.js';
+import type { StdinSource } from './spool.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
 
 export interface HostPlan {
@@ -81,7 +80,7 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
     onStart: (client) => (rec(client).startedAt = Date.now()),
     onDone: (result) => {
       const r = rec(result.client);
-      settle(r, result);
+      recordVerdict(r, result);
       r.order = ++finishedCount;
       events.finished?.(r);
     },
@@ -91,7 +90,7 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
   const outcome: RunOutcome = {
     command: plan.kind,
     runId: opts.runId,
-    ...(opts.outputDir !== undefined ? { outputDir: opts.outputDir } : {}),
+    outputDir: opts.outputDir,
     startedAt,
     finishedAt: Date.now(),
     interrupted: signal?.aborted === true,
@@ -116,7 +115,9 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
     stdout: { bytes: 0, md5: EMPTY_MD5 },
     stderr: { bytes: 0, md5: EMPTY_MD5 },
     files: { count: 0, bytes: 0, skipped: [] },
-    ...(dir !== undefined ? { dir, ...(folder !== undefined ? { folder } : {}) } : {}),
+    dir,
+    // summary.json names the folder only when it was made.
+    folder: dir === undefined ? undefined : folder,
     digest: '',
   };
 }
@@ -202,7 +203,7 @@ async function runCaptured(
     const end = await session.exec(command, {
       stdout: out,
       stderr: stderrFilter ?? err,
-      ...(input ? { stdin: input } : {}),
+      stdin: input,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
     });
@@ -231,7 +232,7 @@ async function runCaptured(
 }
 
 /** Folds the Fleet's verdict into the record: a thrown error wins over what was recorded. */
-function settle(r: HostRun, result: HostResult<void>): void {
+function recordVerdict(r: HostRun, result: HostResult<void>): void {
   r.finishedAt = Date.now();
   if (r.startedAt === 0) r.startedAt = r.finishedAt;
   if (!result.ok) {

@@ -1,25 +1,39 @@
-// Classifies each client's end and picks the command's exit status, following pssh:
+// How each client ended and the command's exit status, following pssh:
 // 4 unreachable > 3 timed out or killed by a signal > 5 non-zero exit > 1 other failure.
 import { EXIT } from '../exit-codes.js';
-import type { HostErrorKind } from '../ssh/host-error.js';
+import { HostError, type HostErrorKind } from '../ssh/host-error.js';
+import type { ExecResult } from '../ssh/session.js';
 import type { HostState } from './types.js';
 
 const CONNECT_KINDS: ReadonlySet<HostErrorKind> = new Set(['unreachable', 'connect-timeout', 'auth', 'host-key']);
 
-export interface ExecEnd {
-  code: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  interrupted: boolean;
-}
-
 /** The state of a client whose command ran (or was meant to). */
-export function stateOfExec(end: ExecEnd): HostState {
+export function stateOfExec(end: ExecResult): HostState {
   if (end.timedOut) return 'timeout';
   if (end.interrupted) return 'interrupted';
   if (end.signal !== null) return 'signal';
   if (end.code === 0) return 'success';
   return 'exit';
+}
+
+/** The state of a client's command and, when not a success, a HostError whose message a person can act on. */
+export function endOfExec(end: ExecResult, timeoutMs: number | undefined): { state: HostState; error?: HostError } {
+  const state = stateOfExec(end);
+  switch (state) {
+    case 'success':
+      return { state };
+    case 'timeout':
+      return { state, error: new HostError('timeout', `after ${(timeoutMs ?? 0) / 1000}s; the remote command was killed`) };
+    case 'interrupted':
+      return { state, error: new HostError('interrupted', 'the remote command was killed') };
+    case 'signal':
+      return { state, error: new HostError('remote-exit', `killed by signal ${end.signal}`) };
+    default:
+      return {
+        state,
+        error: new HostError('remote-exit', end.code === null ? 'no exit status came back' : `code ${end.code}`),
+      };
+  }
 }
 
 /** The state of a client whose work failed with a HostError of this kind. */

@@ -1,13 +1,28 @@
-// The output folder of one run on the director:
+// The output folder of one run on the director, and the summary.json in it:
 //   <root>/<name>/<run id>/summary.json
 //   <root>/<name>/<run id>/<host>/stdout, stderr, files/…
 // Each client gets its own folder, so nothing of one client can overwrite another's.
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Client } from '../config/client.js';
-import { makeRunId } from './run-id.js';
+import type { HostRun, RunOutcome } from './types.js';
 
-export const SUMMARY_FILE = 'summary.json';
+const SUMMARY_FILE = 'summary.json';
+
+// A run id names one run's output folder: it sorts by start time to the millisecond (UTC,
+// so a clock change for summer time cannot reorder runs), and a random tail keeps two runs
+// started in the same millisecond (on one director or two sharing a folder) apart.
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `20261123-111500.123-ab12` for 2026-11-23 11:15:00.123 UTC. */
+export function makeRunId(at: Date = new Date(), tail: string = randomBytes(2).toString('hex')): string {
+  const day = `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}`;
+  const time = `${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}.${pad(at.getUTCMilliseconds(), 3)}`;
+  return `${day}-${time}-${tail}`;
+}
+
+export const RUN_ID = /^\d{8}-\d{6}\.\d{3}-[0-9a-f]{4}$/;
 
 /** One path segment from any text: no "/", no control characters, never "." or "..". */
 export function safeSegment(text: string): string {
@@ -47,4 +62,51 @@ export function createRunFolder(root: string, name: string, now = new Date()): {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One client in summary.json: how it ended, when, and how many bytes it produced. */
+function hostDocument(h: HostRun): Record<string, unknown> {
+  return {
+    client: h.client.name,
+    index: h.client.index,
+    folder: h.folder,
+    ok: h.state === 'success',
+    state: h.state,
+    exitCode: h.code,
+    signal: h.signal,
+    timedOut: h.timedOut,
+    startedAt: iso(h.startedAt),
+    finishedAt: iso(h.finishedAt),
+    ms: h.finishedAt - h.startedAt,
+    stdout: h.stdout,
+    stderr: h.stderr,
+    files: h.files,
+    error: h.error ? { kind: h.error.kind, message: h.error.message } : null,
+    remoteDir: h.remoteDir,
+  };
+}
+
+/** summary.json of a run, and the same document for --json (JSON.stringify leaves out absent values). */
+export function summaryDocument(o: RunOutcome): Record<string, unknown> {
+  return {
+    command: o.command,
+    runId: o.runId,
+    ...o.what,
+    outputDir: o.outputDir,
+    startedAt: iso(o.startedAt),
+    finishedAt: iso(o.finishedAt),
+    interrupted: o.interrupted,
+    exitCode: o.exitCode,
+    ok: o.hosts.every((h) => h.state === 'success'),
+    clients: o.hosts.map(hostDocument),
+  };
+}
+
+/** Written whole to a temporary name and renamed, so a reader never sees half of it. */
+export function writeSummary(dir: string, o: RunOutcome): void {
+  const file = join(dir, SUMMARY_FILE);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(summaryDocument(o), null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }

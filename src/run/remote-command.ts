@@ -7,7 +7,7 @@
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
 import { tailMarker } from './tail-marker.js';
 
-export const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
+const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
 
 export function remoteIn(tempDir: string, name: keyof typeof REMOTE): string {
   return `${tempDir}/${REMOTE[name]}`;

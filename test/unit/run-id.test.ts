@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { splitRunOperands } from '../../src/run/argv.js';
+import { splitRunOperands } from '../../src/cli/run-operands.js';
 import { isInside, isSafeName } from '../../src/run/gather.js';
-import { createRunFolder, hostFolderNames, safeSegment, scriptLabel } from '../../src/run/layout.js';
-import { makeRunId, RUN_ID } from '../../src/run/run-id.js';
+import { createRunFolder, hostFolderNames, makeRunId, RUN_ID, safeSegment, scriptLabel } from '../../src/run/layout.js';
 import { client } from '../support/run-fixtures.js';
 
 test('run id: UTC date and time to the millisecond, then a random tail; ids sort by time', () => {

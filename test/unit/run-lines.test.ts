@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LivePrinter, prefixLines } from '../../src/output/run-live.js';
-import { LineSplitter } from '../../src/run/line-splitter.js';
+import { LineSplitter } from '../../src/run/capture.js';
 import { capturePrinter, client } from '../support/run-fixtures.js';
 
 /** The lines of a block ("\n"-ended lines), without their "\n". */

@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXIT } from '../../src/exit-codes.js';
-import { byFinish, clockTime, endWords, statusLine } from '../../src/output/run-status.js';
-import { exitCodeFor, stateOfError, stateOfExec } from '../../src/run/exit-status.js';
-import { endOfExec } from '../../src/run/host-status.js';
+import { byFinish, clockTime, statusLine } from '../../src/output/run.js';
+import { endWords } from '../../src/output/run-blocks.js';
+import { endOfExec, exitCodeFor, stateOfError, stateOfExec } from '../../src/run/exit-status.js';
 import { HostError } from '../../src/ssh/host-error.js';
 import { capturePrinter, hostRun } from '../support/run-fixtures.js';
 

@@ -3,11 +3,10 @@ import { checkRun, run } from '../../commands/run.js';
 import { UsageError } from '../../config/errors.js';
 import type { Fleet } from '../../ssh/fleet.js';
 import { RunRenderer, type RunView } from '../../output/run.js';
-import { splitRunOperands } from '../../run/argv.js';
-import { LocalTemp } from '../../run/local-temp.js';
-import { prepareStdin, type StdinSource } from '../../run/stdin.js';
+import { LocalTemp, prepareStdin, type StdinSource } from '../../run/spool.js';
 import { STATE_DIR } from '../../transfer/placement-record.js';
 import type { ActionContext } from '../context.js';
+import { splitRunOperands } from '../run-operands.js';
 
 /** The options run and exec share, as commander parsed them. */
 export interface RunCliOptions {

@@ -1,12 +1,32 @@
-// Standard input for every client (pssh -I): read once, then fed to each client from a
-// file. A regular file is read as it is; a pipe (or a FIFO given to --stdin) is first
-// spooled to a temporary file, so memory does not grow with its size.
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+// The director's spools of one run, in a private folder removed when the run is over: the
+// standard input for every client (pssh -I), the script snapshot, exec's output when it is
+// not kept.
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../config/errors.js';
-import type { LocalTemp } from './local-temp.js';
 
+export class LocalTemp {
+  readonly dir: string;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'director-run-')); // mode 0700
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// Standard input is read once, then fed to each client from a file. A regular file is read
+// as it is; a pipe (or a FIFO given to --stdin) is first spooled to a temporary file, so
+// memory does not grow with its size.
 export interface StdinSource {
   /** A fresh stream of the whole input, one per client. */
   open(): Readable;

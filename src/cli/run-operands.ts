@@ -20,5 +20,6 @@ export function splitRunOperands(operands: readonly string[], argv: readonly str
   if (before.length > 2) throw new UsageError(`run: too many operands before "--" (${before.slice(2).join(' ')})`);
   const [script, project] = before;
   if (script === undefined || script === '') throw new UsageError('run: missing <script>');
+  // No `project` key without a project: the operands are compared whole (test/unit/run-id).
   return { script, ...(project !== undefined ? { project } : {}), args };
 }
