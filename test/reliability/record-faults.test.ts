@@ -70,8 +70,9 @@ test('a full disk under .director: the record write fails, nothing it would list
 test('two data runs of one project at once (--wait): every verified file listed once, both folders emptied', async () => {
   const cwd = tempDir('director-two-runs-');
   const project = 'tworuns';
-  const a = makeData(names('a', 152));
-  const b = makeData(names('b', 152));
+  // Big enough that the two runs overlap for a while (each ~1 s on the wire here).
+  const a = makeData(names('a', 152), () => 64 * 1024);
+  const b = makeData(names('b', 152), () => 64 * 1024);
   const [ra, rb] = await Promise.all([data(cwd, a, project, ['--wait']), data(cwd, b, project, ['--wait'])]);
   assert.is(ra.code, 0, ra.stdout + ra.stderr);
   assert.is(rb.code, 0, rb.stdout + rb.stderr);
