@@ -50,12 +50,18 @@ export interface DataPlan {
   totalBytes: number;
 }
 
-export async function planData(opts: DataOptions, clients: readonly Client[]): Promise<DataPlan> {
+/** Bad names and a missing folder are refused before anything is written or contacted. */
+async function checkData(opts: DataOptions): Promise<string> {
   checkProject(opts.project);
   checkRemoteRoot(opts.remoteRoot);
   const dir = resolve(opts.dir);
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new UsageError(`data folder ${opts.dir} does not exist or is not a folder`);
+  return dir;
+}
+
+export async function planData(opts: DataOptions, clients: readonly Client[]): Promise<DataPlan> {
+  const dir = await checkData(opts);
   const found = await scan(dir, { extensions: opts.extensions });
   const record = readPlacementRecord(opts.stateDir, opts.project);
   const where = new Map(record?.files.map((f) => [f.path, f.client]) ?? []);
@@ -110,6 +116,7 @@ export interface DataResult {
  * from the folder by then, not "failed").
  */
 export async function data(opts: DataOptions, deps: { fleet: Fleet; onPlan?: (plan: DataPlan) => void; onEvent?: (e: DataEvent) => void }): Promise<DataResult> {
+  await checkData(opts);
   const release = await lockProject(opts.stateDir, opts.project, { wait: opts.wait, signal: deps.fleet.signal });
   try {
     const plan = await planData(opts, deps.fleet.clients);

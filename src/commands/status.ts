@@ -26,6 +26,8 @@ export interface ClientStatus {
   pingError?: string;
   /** Present with --ssh. */
   ssh?: { ok: true; ms: number } | { ok: false; error: HostError; ms: number };
+  /** ON, and logged in to when --ssh asked for it. */
+  ok: boolean;
 }
 
 const PACKETS = 2;
@@ -41,14 +43,10 @@ export async function status(opts: StatusOptions, deps: { fleet: Fleet }): Promi
   const clients = pinged.map((s, i) => {
     const login = logged?.[i];
     if (login) s.ssh = login.ok ? { ok: true, ms: login.ms } : { ok: false, error: login.error, ms: login.ms };
+    s.ok = s.on && (s.ssh?.ok ?? true);
     return s;
   });
-  return { clients, exitCode: clients.every(isUp) ? EXIT.ok : EXIT.failed };
-}
-
-/** ON, and logged in to when --ssh asked for it. */
-export function isUp(s: ClientStatus): boolean {
-  return s.on && (s.ssh?.ok ?? true);
+  return { clients, exitCode: clients.every((s) => s.ok) ? EXIT.ok : EXIT.failed };
 }
 
 async function probe(client: Client, host: string): Promise<ClientStatus> {
@@ -61,10 +59,10 @@ async function probe(client: Client, host: string): Promise<ClientStatus> {
       extra: ['-i', '0.2', '-n'],
     });
     const received = Array.isArray(r.times) ? r.times.length : 0;
-    const s: ClientStatus = { client, on: received >= PACKETS, received };
+    const s: ClientStatus = { client, on: received >= PACKETS, received, ok: false };
     if (typeof r.time === 'number') s.rttMs = r.time;
     return s;
   } catch (e) {
-    return { client, on: false, received: 0, pingError: (e as Error).message };
+    return { client, on: false, received: 0, pingError: (e as Error).message, ok: false };
   }
 }

@@ -1,5 +1,5 @@
 // Rendering of `director status`.
-import { isUp, type ClientStatus, type StatusResult } from '../commands/status.js';
+import type { ClientStatus, StatusResult } from '../commands/status.js';
 import type { Printer } from './printer.js';
 import { errorJson, summaryLine } from './results.js';
 
@@ -37,7 +37,7 @@ export function renderStatus(r: StatusResult, p: Printer): void {
   for (const s of all) p.line(onOffLine(s, p));
   p.line(
     summaryLine(
-      all.map((s) => ({ client: s.client, ok: isUp(s), error: s.ssh?.ok === false ? s.ssh.error : undefined })),
+      all.map((s) => ({ client: s.client, ok: s.ok, error: s.ssh?.ok === false ? s.ssh.error : undefined })),
       p,
     ),
   );
