@@ -72,10 +72,19 @@ export async function startLocal(opts: StartLocalOptions, deps: StartLocalDeps):
     }
     return { port, outcome: r.reason, message: r.message };
   };
-  const services = await Promise.all(opts.ports.map((port) => limit(() => startOne(port))));
+  let services = await Promise.all(opts.ports.map((port) => limit(() => startOne(port))));
 
   const staleKeys = new Set(stale.map(entryKey));
-  updateState(opts.stateFile, (all) => [...all.filter((e) => !staleKeys.has(entryKey(e)) && !children.has(e.port)), ...fresh]);
+  try {
+    updateState(opts.stateFile, (all) => [...all.filter((e) => !staleKeys.has(entryKey(e)) && !children.has(e.port)), ...fresh]);
+  } catch (e) {
+    // A service nobody recorded could never be found by shutdown_local: stop what was started.
+    const why = `started but could not be recorded (${(e as Error).message})`;
+    const stops = await Promise.all(fresh.map((entry) => stopService(entry, { graceMs: opts.graceMs ?? 2000 })));
+    const after = new Map(stops.map((st) => [st.port, st.outcome === 'failed' ? `, and could not be stopped: ${st.message}` : '; stopped again']));
+    services = services.map((s): StartOutcome => (s.outcome === 'started' ? { port: s.port, outcome: 'failed', message: why + (after.get(s.port) ?? '') } : s));
+    fresh.length = 0;
+  }
   const result: StartLocalResult = { services, stale, exitCode: allStarted(services) ? EXIT.ok : EXIT.failed };
   deps.onStarted?.(result);
   if (opts.foreground && fresh.length > 0) result.stopped = await serveForeground(fresh, children, opts, deps);

@@ -98,7 +98,13 @@ export class KnownHostsStore {
             message: `${name} is not in ${this.file} (host key ${keyType} ${fingerprint(keyB64)}); strict checking refuses unknown hosts`,
           };
         }
-        this.append(name, keyType, keyB64);
+        try {
+          this.append(name, keyType, keyB64);
+        } catch (e) {
+          // As OpenSSH does ("Failed to add the host to the list of known hosts"): the key is
+          // accepted for this run, and the user is told it was not recorded.
+          return { ok: true, message: `warning: ${name} (${keyType} ${fingerprint(keyB64)}) accepted but not recorded: ${(e as Error).message}` };
+        }
         return { ok: true, added: true, message: `added ${name} (${keyType} ${fingerprint(keyB64)}) to ${this.file}` };
     }
   }

@@ -1,6 +1,7 @@
-// The placement record under pressure: a full disk under .director, and two `data` runs of
-// one project at once. A local copy may go only once its record entry is durably on disk, and
-// every verified file is listed exactly once, whatever the other run does.
+// director's own records under pressure: a full disk under .director (the placement record,
+// local.json) or under known_hosts, and two `data` runs of one project at once. A local copy
+// may go only once its record entry is durably on disk, every verified file is listed exactly
+// once whatever the other run does, and nothing runs that no record names.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { makeData, type Made } from '../support/data-files.js';
 import { ledger, record, recordMismatches } from '../support/reliability.js';
+import { LocalEnv } from '../support/local-env.js';
 import { tempDir } from '../support/temp.js';
+import { waitUntil } from '../support/wait.js';
 
 const TEST = 'test/reliability/record-faults.test.ts';
 
@@ -42,8 +45,7 @@ function assertAccounted(cwd: string, made: Made, project: string): void {
 
 test('a full disk under .director: the record write fails, nothing it would list is deleted, exit 1 says why', async () => {
   const cwd = tempDir('director-tiny-cwd-');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', cwd]);
-  atExit(() => execFileSync('umount', ['-l', cwd]));
+  const unmount = tmpfsOver(cwd, '256k');
   const project = 'fulldisk';
   const made = makeData(names('f', 3000), () => 64);
   const r = await data(cwd, made, project);
@@ -65,6 +67,60 @@ test('a full disk under .director: the record write fails, nothing it would list
     figure: `${listed.length} listed and sent, ${l.stillLocal.length} kept local`,
     test: TEST,
   });
+  unmount();
+});
+
+/** A tmpfs of `size` over `dir` (needs root, as the suite does); returns the unmount (also run at exit). */
+function tmpfsOver(dir: string, size: string): () => void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  let mounted = true;
+  const undo = () => {
+    if (mounted) execFileSync('umount', ['-l', dir]);
+    mounted = false;
+  };
+  atExit(undo);
+  return undo;
+}
+
+/** Fill the file system of `dir` to the last byte. */
+function fill(dir: string): void {
+  execFileSync('sh', ['-c', 'dd if=/dev/zero of="$1"/filler bs=4k 2>/dev/null; true', 'sh', dir]);
+}
+
+test('known_hosts on a full disk: a new host is accepted for this run with a warning, the file stays whole', async () => {
+  const dir = tempDir('director-kh-full-');
+  const unmount = tmpfsOver(dir, '64k');
+  const file = join(dir, 'known_hosts');
+  writeFileSync(file, '# kept\n');
+  fill(dir);
+  const r = await runDirector(['-c', c.cluster.clientsConf, '-i', c.cluster.identity, '--known-hosts', file, 'status', '--ssh']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /3 ok, 0 failed/);
+  assert.match(r.stderr, /accepted but not recorded: cannot write .*known_hosts: .*no space left on device/i);
+  assert.is(readFileSync(file, 'utf8'), '# kept\n');
+  assert.equal(readdirSync(dir).sort(), ['filler', 'known_hosts']);
+  unmount();
+  record({ id: 'known-hosts-full-disk', area: 'fault', case: 'known_hosts on a full disk (accept-new)', does: 'connects as OpenSSH does, warns the key was not recorded; the file stays whole', filesLost: 0, test: TEST });
+});
+
+test('local.json on a full disk: start_local stops the services it could not record and says so', async () => {
+  const env = await LocalEnv.create(2);
+  const unmount = tmpfsOver(env.dir, '64k');
+  try {
+    env.writePorts(env.ports);
+    fill(env.dir);
+    const r = await env.run(['start_local']);
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    for (const port of env.ports) {
+      assert.match(r.stdout, new RegExp(`Service 127\\.0\\.0\\.1:${port} not started: started but could not be recorded \\(cannot write .*local\\.json: .*no space left on device.*\\); stopped again`, 'i'));
+    }
+    await waitUntil(() => env.servicePids().length === 0, 5000, 'no service left running');
+    assert.not.ok(existsSync(env.stateFile), 'no half-written state file');
+    record({ id: 'local-state-full-disk', area: 'fault', case: 'local.json on a full disk (start_local)', does: 'services it could not record are stopped again; exit 1 names the cause', processesLeft: env.servicePids().length, test: TEST });
+  } finally {
+    unmount();
+    await env.cleanup();
+  }
 });
 
 test('two data runs of one project at once (--wait): every verified file listed once, both folders emptied', async () => {
