@@ -1,10 +1,10 @@
 // Runs one async function per client, at most `parallel` clients at once, each over one
 // Session opened for it and closed after it. Whatever happens at one client (refused,
 // timeout, auth, a throw inside the work) becomes that client's result, never a crash.
-import pLimit from 'p-limit';
 import type { Client } from '../config/client.js';
 import { classifyConnectError, HostError } from './host-error.js';
 import { Session, type SessionContext } from './session.js';
+import { Slots, type Slot } from './slots.js';
 import { resolveTarget, type ConnectTarget, type TargetDefaults } from './target.js';
 import { trace } from '../trace.js';
 
@@ -28,8 +28,15 @@ export interface FleetRunOptions<T> {
   onDone?(result: HostResult<T>): void;
 }
 
-/** Handshakes cut short by the server (sshd's MaxStartups drops) are retried this many times. */
-const HANDSHAKE_RETRIES = 3;
+/**
+ * Connection attempts under way at once, apart from the -p work slots: an attempt that will
+ * only time out (a blackholed client) must not hold a work slot, or the live clients behind it
+ * wait in waves of -p. A client that has connected waits for a work slot and then gives its
+ * attempt slot back, so at most this many plus -p connections are open.
+ */
+const ATTEMPTS_AT_ONCE = 128;
+/** A handshake the server cut short (sshd's MaxStartups drops) is tried again until the connect timeout. */
+const RETRY_BACKOFF_MS = [100, 200, 400, 800];
 
 export class Fleet {
   constructor(
@@ -49,17 +56,15 @@ export class Fleet {
 
   /** Results come in clients.conf order. */
   run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
-    const limit = pLimit(Math.max(1, this.opts.parallel));
+    const slots = new Slots(this.opts.parallel);
+    const attempts = new Slots(Math.max(this.opts.parallel, ATTEMPTS_AT_ONCE));
     const only = hooks.only ?? (() => true);
     return Promise.all(
-      this.clients.filter(only).map((client) =>
-        limit(async (): Promise<HostResult<T>> => {
-          const started = performance.now();
-          const result = await this.one(client, work, hooks, started);
-          hooks.onDone?.(result);
-          return result;
-        }),
-      ),
+      this.clients.filter(only).map(async (client): Promise<HostResult<T>> => {
+        const result = await this.one(client, work, hooks, { slots, attempts });
+        hooks.onDone?.(result);
+        return result;
+      }),
     );
   }
 
@@ -67,37 +72,46 @@ export class Fleet {
     client: Client,
     work: (session: Session, client: Client) => Promise<T>,
     hooks: FleetRunOptions<T>,
-    started: number,
+    limits: { slots: Slots; attempts: Slots },
   ): Promise<HostResult<T>> {
+    const attempt = await limits.attempts.take();
+    let slot: Slot | undefined;
+    const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
-    if (this.opts.signal?.aborted) {
-      return { client, ok: false, error: new HostError('interrupted', 'not started: interrupted'), ms: 0 };
-    }
-    hooks.onStart?.(client);
     let session: Session | undefined;
     try {
+      if (this.opts.signal?.aborted) {
+        return { client, ok: false, error: new HostError('interrupted', 'not started: interrupted'), ms: 0 };
+      }
+      hooks.onStart?.(client);
       trace(`${client.name} connecting`);
       session = await this.connect(client);
       trace(`${client.name} connected`);
+      slot = await limits.slots.take();
+      attempt.release();
       hooks.onConnected?.(client);
       const value = await work(session, client);
       return { client, ok: true, value, ms: ms() };
     } catch (err) {
       return { client, ok: false, error: toHostError(err, session), ms: ms() };
     } finally {
+      attempt.release();
+      slot?.release();
       session?.close();
     }
   }
 
   private async connect(client: Client): Promise<Session> {
     const target = this.target(client);
-    for (let attempt = 0; ; attempt++) {
+    const deadline = performance.now() + this.opts.session.connectTimeoutMs;
+    for (let n = 0; ; n++) {
       try {
         return await Session.open(target, this.opts.session, this.opts.signal);
       } catch (err) {
         const e = classifyConnectError(err, this.opts.session.connectTimeoutMs / 1000);
-        if (!e.droppedInHandshake || attempt >= HANDSHAKE_RETRIES || this.opts.signal?.aborted) throw e;
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt + Math.random() * 100));
+        const wait = (RETRY_BACKOFF_MS[n] ?? 1000) * (1 + Math.random());
+        if (!e.droppedInHandshake || performance.now() + wait > deadline || this.opts.signal?.aborted) throw e;
+        await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
