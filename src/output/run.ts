@@ -30,7 +30,10 @@ export class RunRenderer {
   /** After the run. `kept`: the output folder is the user's (not a spool to be removed). */
   async finish(o: RunOutcome, kept: boolean): Promise<void> {
     const p = this.p;
+    // A spool's summary.json is read by no one; the user's is worth a line when it is missing.
+    const noSummary = kept && o.summaryError !== undefined ? `${o.command}: summary.json not written: ${o.summaryError}` : undefined;
     if (p.json) {
+      if (noSummary !== undefined) p.note(noSummary);
       const doc = summaryDocument(o);
       const clients = doc['clients'] as Record<string, unknown>[];
       o.hosts.forEach((h, i) => {
@@ -47,6 +50,7 @@ export class RunRenderer {
     await this.blocks.done();
     for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
     p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
+    if (noSummary !== undefined) p.note(noSummary);
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);
     for (const h of o.hosts) if (h.remoteDir !== undefined) p.line(`kept ${h.client.name}:${h.remoteDir}`);
   }

@@ -66,7 +66,12 @@ export class StreamCapture extends Writable {
           this.file?.destroy();
           return cb();
         }
-        this.file.end(() => cb());
+        // A write's failure may come only now (the last bytes were buffered): end hands it over
+        // before the 'error' event would.
+        this.file.end((e?: Error | null) => {
+          if (e) this.fileError ??= e;
+          cb();
+        });
       });
   }
 

@@ -1,7 +1,8 @@
 // The work run and exec share, per client over its one connection: make a temporary
 // folder, upload (run), run the command with its output captured and watched, fetch what
 // it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
-// client's result; summary.json is written even after Ctrl-C.
+// client's result, a write the director's disk refuses too; summary.json is written even
+// after Ctrl-C.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { interruptedExit } from '../exit-codes.js';
 import { endOfExec, exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
-import { writeSummary } from './layout.js';
+import { isLocalFsError, writeFailure } from './layout.js';
+import { SummaryFile } from './summary-file.js';
 import { cleanupCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
 import type { StdinSource } from './spool.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
@@ -61,33 +63,17 @@ type Running = EngineOptions & { signal: AbortSignal | undefined };
 
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
+/** How a client's reason begins when the director could not keep its output. */
+const WRITING_OUTPUT = 'writing output on the director';
+
 export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptions, events: RunEvents = {}): Promise<RunOutcome> {
   const startedAt = Date.now();
   const records = new Map<number, HostRun>();
-  for (const client of fleet.clients) {
-    const folder = opts.hostDirs.get(client.index);
-    const dir = opts.outputDir !== undefined && folder !== undefined ? join(opts.outputDir, folder) : undefined;
-    if (dir !== undefined) mkdirSync(dir, { recursive: true });
-    records.set(client.index, blankRecord(client, dir, folder));
-  }
+  for (const client of fleet.clients) records.set(client.index, hostRecord(client, opts));
   const rec = (c: Client) => records.get(c.index) as HostRun;
   let finishedCount = 0;
-
-  // Ctrl-C reaches every step through the Fleet's one signal.
   const signal = fleet.signal;
-  const running: Running = { ...opts, signal };
-  const results = await fleet.run<void>((session, client) => hostWork(session, client, rec(client), plan, running, events), {
-    onStart: (client) => (rec(client).startedAt = Date.now()),
-    onDone: (result) => {
-      const r = rec(result.client);
-      recordVerdict(r, result);
-      r.order = ++finishedCount;
-      events.finished?.(r);
-    },
-  });
-
-  const hosts = results.map((r) => rec(r.client));
-  const outcome: RunOutcome = {
+  const outcomeOf = (hosts: HostRun[]): RunOutcome => ({
     command: plan.kind,
     runId: opts.runId,
     outputDir: opts.outputDir,
@@ -97,9 +83,49 @@ export async function runOnFleet(fleet: Fleet, plan: HostPlan, opts: EngineOptio
     exitCode: signal?.aborted ? interruptedExit(signal) : exitCodeFor(hosts.map((h) => h.state)),
     hosts,
     what: opts.what,
-  };
-  if (opts.outputDir !== undefined) writeSummary(opts.outputDir, outcome);
+  });
+  const summary = opts.outputDir !== undefined ? new SummaryFile(opts.outputDir, outcomeOf([...records.values()])) : undefined;
+
+  // Ctrl-C reaches every step through the Fleet's one signal.
+  const running: Running = { ...opts, signal };
+  let results: HostResult<void>[];
+  try {
+    results = await fleet.run<void>((session, client) => hostWork(session, client, rec(client), plan, running, events), {
+      onStart: (client) => (rec(client).startedAt = Date.now()),
+      onDone: (result) => {
+        const r = rec(result.client);
+        recordVerdict(r, result);
+        r.order = ++finishedCount;
+        events.finished?.(r);
+      },
+    });
+  } catch (e) {
+    summary?.discard();
+    throw e;
+  }
+
+  const outcome = outcomeOf(results.map((r) => rec(r.client)));
+  const summaryError = summary?.write(outcome);
+  if (summaryError !== undefined) outcome.summaryError = summaryError;
   return outcome;
+}
+
+/**
+ * A client's record before its work, with its output folder made. A folder the director's
+ * disk refuses fails that client alone: its command still runs, its output only shown.
+ */
+function hostRecord(client: Client, opts: EngineOptions): HostRun {
+  const folder = opts.hostDirs.get(client.index);
+  if (opts.outputDir === undefined || folder === undefined) return blankRecord(client, undefined, folder);
+  const dir = join(opts.outputDir, folder);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const r = blankRecord(client, undefined, folder);
+    r.files.error = `${WRITING_OUTPUT}: ${writeFailure(e)}`;
+    return r;
+  }
+  return blankRecord(client, dir, folder);
 }
 
 function blankRecord(client: Client, dir: string | undefined, folder: string | undefined): HostRun {
@@ -149,9 +175,16 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
 async function gather(session: Session, r: HostRun, tempDir: string, opts: Running): Promise<void> {
   if (!opts.gather || r.dir === undefined) return;
   try {
-    r.files = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
+    const fetched = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
+    // The output that could not be written stays this client's failure.
+    if (r.files.error !== undefined) fetched.error = r.files.error;
+    r.files = fetched;
   } catch (e) {
-    r.files.error = `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
+    // The first reason stands: when the output could not be written, the same full disk
+    // is likely why the files could not be either.
+    r.files.error ??= isLocalFsError(e)
+      ? `${WRITING_OUTPUT} (DIRECTOR_OUTPUT_DIR files): ${writeFailure(e)}`
+      : `fetching DIRECTOR_OUTPUT_DIR: ${(e as Error).message}`;
   }
 }
 
@@ -226,7 +259,7 @@ async function runCaptured(
     r.stdout = { bytes: o.bytes, md5: o.md5 };
     r.stderr = { bytes: e.bytes, md5: e.md5 };
     const local = o.error ?? e.error;
-    if (local) r.files.error = `writing output on the director: ${local.message}`;
+    if (local) r.files.error ??= `${WRITING_OUTPUT}: ${writeFailure(local)}`;
   }
   return result;
 }

@@ -3,12 +3,14 @@
 //   <root>/<name>/<run id>/<host>/stdout, stderr, files/…
 // Each client gets its own folder, so nothing of one client can overwrite another's.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Client } from '../config/client.js';
 import type { HostRun, RunOutcome } from './types.js';
 
-const SUMMARY_FILE = 'summary.json';
+export const SUMMARY_FILE = 'summary.json';
+/** Where summary.json is made before it takes its name (see summary-file.ts). */
+export const SUMMARY_TEMP = `${SUMMARY_FILE}.tmp`;
 
 // A run id names one run's output folder: it sorts by start time to the millisecond (UTC,
 // so a clock change for summer time cannot reorder runs), and a random tail keeps two runs
@@ -32,7 +34,7 @@ export function safeSegment(text: string): string {
 
 /** Folder names for the clients, by client index: their names, made unique. */
 export function hostFolderNames(clients: readonly Client[]): Map<number, string> {
-  const taken = new Set<string>([SUMMARY_FILE]);
+  const taken = new Set<string>([SUMMARY_FILE, SUMMARY_TEMP]);
   const out = new Map<number, string>();
   for (const c of clients) {
     let name = safeSegment(c.name);
@@ -104,9 +106,22 @@ export function summaryDocument(o: RunOutcome): Record<string, unknown> {
   };
 }
 
-/** Written whole to a temporary name and renamed, so a reader never sees half of it. */
-export function writeSummary(dir: string, o: RunOutcome): void {
-  const file = join(dir, SUMMARY_FILE);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(summaryDocument(o), null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+/**
+ * Why a write into the run's folder failed, as a person reads it: "no space left on device"
+ * rather than "ENOSPC: no space left on device, write". Other errors keep their message.
+ */
+export function writeFailure(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code !== 'string' || typeof err.syscall !== 'string' || !err.message.startsWith(`${err.code}: `)) return err.message;
+  const text = err.message.slice(err.code.length + 2);
+  const cut = text.lastIndexOf(`, ${err.syscall}`);
+  return cut > 0 ? text.slice(0, cut) : text;
+}
+
+/** Is this an error of the director's own file system (not of SFTP, whose codes are numbers)? */
+export function isLocalFsError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const err = e as NodeJS.ErrnoException;
+  return typeof err.code === 'string' && typeof err.syscall === 'string';
 }

@@ -61,6 +61,8 @@ export interface RunOutcome {
   hosts: HostRun[];
   /** What was run: the script and its arguments, or the command words. */
   what: { script?: string; project?: string; args: string[] };
+  /** Why summary.json could not be written into outputDir, when it could not. */
+  summaryError?: string;
 }
 
 /** What a renderer may hear while the run goes on; printing itself lives in src/output. */

@@ -3,7 +3,6 @@
 // may go only once its record entry is durably on disk, every verified file is listed exactly
 // once whatever the other run does, and nothing runs that no record names.
 import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { startCluster, type TestCluster } from '../support/cluster.js';
 import { makeData, type Made } from '../support/data-files.js';
 import { ledger, record, recordMismatches } from '../support/reliability.js';
 import { LocalEnv } from '../support/local-env.js';
-import { tempDir } from '../support/temp.js';
+import { fill, tempDir, tmpfsOver } from '../support/temp.js';
 import { waitUntil } from '../support/wait.js';
 
 const TEST = 'test/reliability/record-faults.test.ts';
@@ -69,23 +68,6 @@ test('a full disk under .director: the record write fails, nothing it would list
   });
   unmount();
 });
-
-/** A tmpfs of `size` over `dir` (needs root, as the suite does); returns the unmount (also run at exit). */
-function tmpfsOver(dir: string, size: string): () => void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  let mounted = true;
-  const undo = () => {
-    if (mounted) execFileSync('umount', ['-l', dir]);
-    mounted = false;
-  };
-  atExit(undo);
-  return undo;
-}
-
-/** Fill the file system of `dir` to the last byte. */
-function fill(dir: string): void {
-  execFileSync('sh', ['-c', 'dd if=/dev/zero of="$1"/filler bs=4k 2>/dev/null; true', 'sh', dir]);
-}
 
 test('known_hosts on a full disk: a new host is accepted for this run with a warning, the file stays whole', async () => {
   const dir = tempDir('director-kh-full-');
