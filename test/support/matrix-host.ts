@@ -4,7 +4,7 @@
 // the user's passwd home and a per-host folder over /tmp, so the server's pid is the
 // listener to count processes by and its namespace holds everything a login starts.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519Pair, SSHD } from '../../src/sandbox/cluster.js';
 import { BUSYBOX, BUSYBOX_FIRST, CHATTY_LINE, KINDS, type KindSpec, type MatrixKind, type ServerType } from './matrix-kinds.js';
@@ -57,21 +57,30 @@ export function prepareHost(dir: string, index: number, kind: MatrixKind, addres
     sftp: spec.sftp,
     address,
     port,
-    name: `${spec.user}@${address}:${port}`,
+    name: clientName(spec.user, address, port),
     homeInHost: user.home,
     home,
     tmp,
     dir,
     logFile: join(dir, 'server.log'),
-    hostKeyPublic: spec.server === 'dropbear' ? dropbearHostKey(dir) : opensshHostKey(dir),
+    hostKeyPublic: spec.server === 'dropbear' ? dropbearHostKey(dir) : opensshHostKey(dir, `matrix-${index + 1}-${kind}`),
   };
   writeHome(host, spec, user, clientKey);
-  if (spec.server === 'openssh') writeFileSync(join(dir, 'sshd_config'), sshdConfig(host, spec));
   return host;
 }
 
-function opensshHostKey(dir: string): string {
-  const key = ed25519Pair(`matrix-${dir}`);
+function clientName(user: string, address: string, port: number): string {
+  return `${user}@${address}:${port}`;
+}
+
+/** Moves a host not yet started (or written to clients.conf) to another port. */
+export function movePort(h: MatrixHost, port: number): void {
+  h.port = port;
+  h.name = clientName(h.user, h.address, port);
+}
+
+function opensshHostKey(dir: string, comment: string): string {
+  const key = ed25519Pair(comment);
   writeFileSync(join(dir, 'ssh_host_ed25519_key'), key.private, { mode: 0o600 });
   return key.public;
 }
@@ -149,6 +158,7 @@ function serverCommand(h: MatrixHost): string[] {
  * hook stops the servers, and a live server does not keep the test process running.
  */
 export function launchHost(h: MatrixHost): number {
+  if (h.server === 'openssh') writeFileSync(join(h.dir, 'sshd_config'), sshdConfig(h, KINDS[h.kind]));
   const log = openSync(h.logFile, 'a');
   try {
     const child = spawn(
@@ -164,9 +174,19 @@ export function launchHost(h: MatrixHost): number {
   }
 }
 
-export function logTail(h: MatrixHost): string {
+/** How long the server's log is now: what a start writes comes after this. */
+export function logSize(h: MatrixHost): number {
   try {
-    return readFileSync(h.logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
+    return statSync(h.logFile).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What the server logged since `from` (logSize before the start), on one line. */
+export function logSince(h: MatrixHost, from: number): string {
+  try {
+    return readFileSync(h.logFile).subarray(from).toString('utf8').trim().split('\n').join(' | ');
   } catch {
     return '';
   }

@@ -6,7 +6,6 @@
 // TestCluster; reference-ssh.ts runs OpenSSH's own ssh against a host to compare with.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { isAlive, killTreeSync, stopTree } from '../../src/process-tree.js';
@@ -15,8 +14,8 @@ import type { Fleet } from '../../src/ssh/fleet.js';
 import { atExit } from './at-exit.js';
 import { fleetOn, type ClientFiles, type FleetOptions } from './cluster.js';
 import type { MatrixKind } from './matrix-kinds.js';
-import { launchHost, logTail, prepareHost, type MatrixHost } from './matrix-host.js';
-import type { TestHosts } from './proc.js';
+import { launchHost, logSince, logSize, movePort, prepareHost, type MatrixHost } from './matrix-host.js';
+import { listensOn, type TestHosts } from './proc.js';
 import { tempDir } from './temp.js';
 
 /** Host files, outside /tmp and the homes (both bound over inside the hosts). */
@@ -35,8 +34,10 @@ export function matrixSupported(): boolean {
 
 const live = new Set<Matrix>();
 let hooked = false;
-// Away from startCluster's 127.0.2.x upwards, so a file may use both.
-let nextNet = 200;
+// Away from startCluster's 127.0.2.x upwards, so a file may use both; where in 200-254 hangs
+// on the pid, so two test processes seldom pick the same addresses (launch copes if they do).
+let netOffset = process.pid % 55;
+const takeNet = () => 200 + (netOffset++ % 55);
 
 /** Starts one host per entry of `kinds` (a kind may repeat) and waits until all accept connections. */
 export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec = {}): Promise<Matrix> {
@@ -45,7 +46,7 @@ export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec
     hooked = true;
     atExit(() => live.forEach((m) => m.kill()));
   }
-  const net = spec.net ?? nextNet++;
+  const net = spec.net ?? takeNet();
   const dir = tempDir('director-matrix-');
   const root = join(MATRIX_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(root, { recursive: true, mode: 0o755 });
@@ -62,19 +63,20 @@ export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec
     hosts.push(prepareHost(join(root, `${index + 1}-${kind}`), index, kind, address, port, key.public));
     port += 1;
   }
-  writeFileSync(files.clientsConf, `# director test matrix\n${hosts.map((h) => h.name).join('\n')}\n`);
-  const knownLine = (h: MatrixHost) => `[${h.address}]:${h.port} ${h.hostKeyPublic.split(' ').slice(0, 2).join(' ')}`;
-  writeFileSync(files.knownHosts, `${hosts.map(knownLine).join('\n')}\n`, { mode: 0o600 });
-
   const matrix = new Matrix(hosts, files, dir, root);
   live.add(matrix);
   const limit = pLimit(4);
-  try {
-    await Promise.all(hosts.map((h) => limit(() => matrix.startHost(h.index))));
-  } catch (e) {
+  // allSettled: no launch may still be running when a failure removes the hosts' files.
+  const started = await Promise.allSettled(hosts.map((h) => limit(() => matrix.launch(h.index, true))));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
     await matrix.stop();
-    throw e;
+    throw failed.reason;
   }
+  // Only now are the ports final.
+  writeFileSync(files.clientsConf, `# director test matrix\n${hosts.map((h) => h.name).join('\n')}\n`);
+  const knownLine = (h: MatrixHost) => `[${h.address}]:${h.port} ${h.hostKeyPublic.split(' ').slice(0, 2).join(' ')}`;
+  writeFileSync(files.knownHosts, `${hosts.map(knownLine).join('\n')}\n`, { mode: 0o600 });
   return matrix;
 }
 
@@ -127,18 +129,32 @@ export class Matrix implements TestHosts, ClientFiles {
     return fleetOn(this, o);
   }
 
-  /** Start (or restart) one host's server and wait until it accepts connections. */
-  async startHost(index: number): Promise<void> {
+  /** Start (or restart) one host's server and wait until it listens. */
+  startHost(index: number): Promise<void> {
+    return this.launch(index, false);
+  }
+
+  /**
+   * Starts a host's server and waits until that very process listens (a test connection
+   * could reach another run's server on the same address and port). Before the port is
+   * written anywhere (`mayMove`), a port taken meanwhile by another test process is given up
+   * for the next free one.
+   */
+  async launch(index: number, mayMove: boolean): Promise<void> {
     const h = this.hosts[index];
     if (h === undefined) throw new Error(`no matrix host ${index}`);
     if (this.pid(index) !== undefined) return;
-    const pid = launchHost(h);
-    this.pids.set(index, pid);
-    const deadline = Date.now() + 5000;
-    while (!(await accepts(h.address, h.port))) {
-      if (!isAlive(pid)) throw new Error(`${h.server} for ${h.name} (${h.kind}) exited: ${logTail(h)}`);
-      if (Date.now() > deadline) throw new Error(`${h.server} for ${h.name} (${h.kind}) does not accept connections: ${logTail(h)}`);
-      await new Promise((r) => setTimeout(r, 20));
+    for (let attempt = 1; ; attempt++) {
+      const logFrom = logSize(h);
+      const pid = launchHost(h);
+      this.pids.set(index, pid);
+      const deadline = Date.now() + 5000;
+      while (isAlive(pid) && !listensOn(pid, h.address, h.port) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      if (listensOn(pid, h.address, h.port)) return;
+      if (isAlive(pid)) await stopTree(pid, 500);
+      const why = `${h.server} for ${h.name} (${h.kind}) did not start listening: ${logSince(h, logFrom)}`;
+      if (!mayMove || attempt === 3 || !/Address already in use/.test(why)) throw new Error(why);
+      movePort(h, await freePort(h.address, h.port + 1));
     }
   }
 
@@ -153,13 +169,17 @@ export class Matrix implements TestHosts, ClientFiles {
     this.removeFiles();
   }
 
-  /** For the exit hook: SIGKILL every host now, remove the files. */
+  /** For the exit hook: SIGKILL every host now, remove the files (best effort: other matrices still go). */
   kill(): void {
     for (const h of this.hosts) {
       const pid = this.pid(h.index);
       if (pid !== undefined) killTreeSync(pid);
     }
-    this.removeFiles();
+    try {
+      this.removeFiles();
+    } catch {
+      /* best effort */
+    }
   }
 
   private removeFiles(): void {
@@ -168,16 +188,4 @@ export class Matrix implements TestHosts, ClientFiles {
     rmSync(this.root, { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Does something accept a TCP connection there now? (Closed at once: the server logs a preauth close.) */
-function accepts(address: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ host: address, port });
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
 }

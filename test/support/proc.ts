@@ -118,6 +118,38 @@ export function processesIn(ns: string, except: ReadonlySet<number> = new Set())
   return out;
 }
 
+/** 127.0.200.1 as /proc/net/tcp writes it: the address's bytes in host (little-endian) order. */
+function tcpHex(address: string, port: number): string {
+  const ip = address.split('.').reverse().map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+  return `${ip}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
+/**
+ * Does process `pid` itself hold a socket listening on address:port (IPv4)? Unlike a test
+ * connection, this cannot mistake another process's server on that port for this one.
+ */
+export function listensOn(pid: number, address: string, port: number): boolean {
+  try {
+    const want = tcpHex(address, port);
+    const LISTEN = '0A';
+    const inodes = readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1] === want && f[3] === LISTEN)
+      .map((f) => `socket:[${f[9]}]`);
+    if (inodes.length === 0) return false;
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** Pids in a namespace whose command line (words joined by spaces) matches. */
 export function hostProcessesMatching(ns: string, pattern: RegExp): number[] {
   return processesIn(ns).filter((pid) => pattern.test(commandLine(pid) ?? ''));
