@@ -39,7 +39,7 @@ let hooked = false;
 let netOffset = process.pid % 55;
 const takeNet = () => 200 + (netOffset++ % 55);
 
-/** Starts one host per entry of `kinds` (a kind may repeat) and waits until all accept connections. */
+/** Starts one host per entry of `kinds` (a kind may repeat) and waits until each one's server listens. */
 export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec = {}): Promise<Matrix> {
   if (!matrixSupported()) throw new Error('the matrix needs root (useradd, mount namespaces)');
   if (!hooked) {
@@ -57,11 +57,17 @@ export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec
 
   const hosts: MatrixHost[] = [];
   let port = spec.basePort ?? 2900;
-  for (const [index, kind] of kinds.entries()) {
-    const address = `127.0.${net}.${index + 1}`;
-    port = await freePort(address, port);
-    hosts.push(prepareHost(join(root, `${index + 1}-${kind}`), index, kind, address, port, key.public));
-    port += 1;
+  try {
+    for (const [index, kind] of kinds.entries()) {
+      const address = `127.0.${net}.${index + 1}`;
+      port = await freePort(address, port);
+      hosts.push(prepareHost(join(root, `${index + 1}-${kind}`), index, kind, address, port, key.public));
+      port += 1;
+    }
+  } catch (e) {
+    // e.g. useradd refused: nothing runs yet, only the files are to go.
+    rmSync(root, { recursive: true, force: true });
+    throw e;
   }
   const matrix = new Matrix(hosts, files, dir, root);
   live.add(matrix);
