@@ -279,7 +279,7 @@ function sshdConfig(h: SandboxHost, authorizedKeys: string, extra: string[]): st
   return [...defaults.filter((line) => !overridden.has(keyword(line))), ...extra, ''].join('\n');
 }
 
-async function freePort(address: string, from: number): Promise<number> {
+export async function freePort(address: string, from: number): Promise<number> {
   for (let port = from; port < 65535; port++) {
     const free = await new Promise<boolean>((done) => {
       const s = createServer();

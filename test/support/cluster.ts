@@ -52,6 +52,33 @@ export interface FleetOptions extends Omit<RawGlobals, 'json' | 'color'> {
   signal?: AbortSignal;
 }
 
+/** The files that point director at a set of test hosts. */
+export interface ClientFiles {
+  clientsConf: string;
+  identity: string;
+  knownHosts: string;
+}
+
+/**
+ * A Fleet on test hosts built the way the CLI builds it from `-c -i --known-hosts`
+ * (ActionContext: clients.conf and -H/-x selection, KeyRing, KnownHostsStore, ssh_config), to
+ * call a command function with: `mkdir(opts, { fleet: c.fleet() })`. The host-key policy is
+ * the CLI's default (accept-new) unless given, whatever DIRECTOR_HOST_KEY_CHECKING says.
+ */
+export function fleetOn(files: ClientFiles, o: FleetOptions = {}): Fleet {
+  const { signal, ...globals } = o;
+  const raw: RawGlobals = {
+    clients: files.clientsConf,
+    identity: files.identity,
+    knownHosts: files.knownHosts,
+    hostKeyChecking: 'accept-new',
+    ...globals,
+    json: false,
+    color: false,
+  };
+  return new ActionContext(raw, signal ?? new AbortController().signal).fleet();
+}
+
 export class TestCluster {
   constructor(
     readonly cluster: Cluster,
@@ -72,24 +99,14 @@ export class TestCluster {
     return ['-c', this.cluster.clientsConf, '-i', this.cluster.identity, '--known-hosts', file];
   }
 
-  /**
-   * A Fleet on this cluster built the way the CLI builds it from `args()` (ActionContext:
-   * clients.conf and -H/-x selection, KeyRing, KnownHostsStore, ssh_config), to call a
-   * command function with: `mkdir(opts, { fleet: c.fleet() })`. The host-key policy is the
-   * CLI's default (accept-new) unless given, whatever DIRECTOR_HOST_KEY_CHECKING says.
-   */
+  /** The listener pid of host `index` (proc.ts counts its sessions by it). */
+  pid(index: number): number | undefined {
+    return this.cluster.pid(index);
+  }
+
+  /** A Fleet on this cluster built the way the CLI builds it from `args()`: see `fleetOn`. */
   fleet(o: FleetOptions = {}): Fleet {
-    const { signal, ...globals } = o;
-    const raw: RawGlobals = {
-      clients: this.cluster.clientsConf,
-      identity: this.cluster.identity,
-      knownHosts: this.cluster.knownHosts,
-      hostKeyChecking: 'accept-new',
-      ...globals,
-      json: false,
-      color: false,
-    };
-    return new ActionContext(raw, signal ?? new AbortController().signal).fleet();
+    return fleetOn(this.cluster, o);
   }
 
   async stop(): Promise<void> {

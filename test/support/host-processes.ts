@@ -1,8 +1,7 @@
 // Processes on the test hosts while and after director works: when a process of interest
 // started on a host and when it was gone (to time a kill from the host's side, not from what
 // director says about it), and what is left afterwards on the hosts.
-import type { TestCluster } from './cluster.js';
-import { commandLine, describe, groupStartedAtMs, hostNamespace, processesIn, processesLeft } from './proc.js';
+import { commandLine, describe, groupStartedAtMs, hostNamespace, processesIn, processesLeft, type TestHosts } from './proc.js';
 
 export interface Sighting {
   /**
@@ -24,7 +23,7 @@ export interface HostWatch {
 }
 
 /** Polls every host of `c` for processes whose command line `matches`. */
-export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean, everyMs = 25): HostWatch {
+export function watchHosts(c: TestHosts, matches: (cmdline: string) => boolean, everyMs = 25): HostWatch {
   const namespaces = c.hosts.map((_, i) => hostNamespace(c, i));
   const hosts: Sighting[] = namespaces.map(() => ({}));
   const poll = () => {
@@ -63,7 +62,7 @@ export function watchHosts(c: TestCluster, matches: (cmdline: string) => boolean
 }
 
 /** Processes left on all hosts of `c` besides their sshd listeners: how many, and which. */
-export async function leftOnHosts(c: TestCluster): Promise<{ count: number; which: string }> {
+export async function leftOnHosts(c: TestHosts): Promise<{ count: number; which: string }> {
   let count = 0;
   const which: string[] = [];
   for (let i = 0; i < c.hosts.length; i++) {

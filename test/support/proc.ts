@@ -4,7 +4,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { processTree } from '../../src/process-tree.js';
-import type { TestCluster } from './cluster.js';
 
 // ---- any process -------------------------------------------------------------------------
 
@@ -119,6 +118,38 @@ export function processesIn(ns: string, except: ReadonlySet<number> = new Set())
   return out;
 }
 
+/** 127.0.200.1 as /proc/net/tcp writes it: the address's bytes in host (little-endian) order. */
+function tcpHex(address: string, port: number): string {
+  const ip = address.split('.').reverse().map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+  return `${ip}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
+/**
+ * Does process `pid` itself hold a socket listening on address:port (IPv4)? Unlike a test
+ * connection, this cannot mistake another process's server on that port for this one.
+ */
+export function listensOn(pid: number, address: string, port: number): boolean {
+  try {
+    const want = tcpHex(address, port);
+    const LISTEN = '0A';
+    const inodes = readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1] === want && f[3] === LISTEN)
+      .map((f) => `socket:[${f[9]}]`);
+    if (inodes.length === 0) return false;
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.includes(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** Pids in a namespace whose command line (words joined by spaces) matches. */
 export function hostProcessesMatching(ns: string, pattern: RegExp): number[] {
   return processesIn(ns).filter((pid) => pattern.test(commandLine(pid) ?? ''));
@@ -126,35 +157,42 @@ export function hostProcessesMatching(ns: string, pattern: RegExp): number[] {
 
 // ---- a test host -------------------------------------------------------------------------
 
-function listener(c: TestCluster, host: number): number {
-  const pid = c.cluster.pid(host);
+/** Test hosts whose listeners (sshd, dropbear) have pids: a TestCluster, a Matrix. */
+export interface TestHosts {
+  readonly hosts: readonly unknown[];
+  /** The listener's pid, undefined while the host is down. */
+  pid(host: number): number | undefined;
+}
+
+function listener(c: TestHosts, host: number): number {
+  const pid = c.pid(host);
   if (pid === undefined) throw new Error(`host ${host} is not running`);
   return pid;
 }
 
 /** Processes of one host: its sshd listener and everything under it. */
-export function hostProcesses(c: TestCluster, host: number): number[] {
-  const pid = c.cluster.pid(host);
+export function hostProcesses(c: TestHosts, host: number): number[] {
+  const pid = c.pid(host);
   return pid === undefined ? [] : processTree(pid);
 }
 
 /** The command lines of a host's sshd and everything under it. */
-export function hostCommands(c: TestCluster, host: number): string[] {
+export function hostCommands(c: TestHosts, host: number): string[] {
   return commandLines(hostProcesses(c, host));
 }
 
 /** A host's mount namespace (each isolated test host has its own), to count its processes later. */
-export function hostNamespace(c: TestCluster, host: number): string {
+export function hostNamespace(c: TestHosts, host: number): string {
   return mountNamespace(listener(c, host));
 }
 
 /** Does the host really have a mount namespace of its own (not this machine's)? */
-export function hostIsIsolated(c: TestCluster, host: number): boolean {
+export function hostIsIsolated(c: TestHosts, host: number): boolean {
   return hostNamespace(c, host) !== mountNamespace('self');
 }
 
 /** Where the director can read an absolute path of host `i`'s own view (its mounts included). */
-export function hostPath(c: TestCluster, host: number, path: string): string {
+export function hostPath(c: TestHosts, host: number, path: string): string {
   return join(`/proc/${listener(c, host)}/root`, path);
 }
 
@@ -163,10 +201,10 @@ export function hostPath(c: TestCluster, host: number, path: string): string {
  * started (even daemonized, since it stays in the host's namespace). sshd takes a moment to
  * tear a session down, so this waits up to `graceMs` for the count to reach 0.
  */
-export async function processesLeft(c: TestCluster, host: number, ns = hostNamespace(c, host), graceMs = 3000): Promise<number[]> {
+export async function processesLeft(c: TestHosts, host: number, ns = hostNamespace(c, host), graceMs = 3000): Promise<number[]> {
   const deadline = Date.now() + graceMs;
   for (;;) {
-    const pid = c.cluster.pid(host);
+    const pid = c.pid(host);
     const left = processesIn(ns, new Set(pid === undefined ? [] : [pid]));
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 50));

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { TestCluster } from './cluster.js';
 import { REPO_ROOT } from './cli.js';
 import { md5, type Made } from './data-files.js';
+import type { TestHosts } from './proc.js';
 
 export type Area = 'fault' | 'hostile' | 'security';
 
@@ -51,8 +52,8 @@ export function readRecords(file = RECORDS): Array<Figure & { at: string }> {
 }
 
 /** Run a command inside a host's mount namespace (to see or change what only it sees). */
-export function inHost(c: TestCluster, host: number, args: string[], input?: string | Buffer): Buffer {
-  const pid = c.cluster.pid(host);
+export function inHost(c: TestHosts, host: number, args: string[], input?: string | Buffer): Buffer {
+  const pid = c.pid(host);
   if (pid === undefined) throw new Error(`host ${host} is not running`);
   return execFileSync('nsenter', ['-t', String(pid), '-m', '--', ...args], { input: input ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
 }
