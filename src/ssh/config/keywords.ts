@@ -190,3 +190,10 @@ export function parseTime(value: string): number | null {
   }
   return total <= 0x7fffffff ? total : null;
 }
+
+/** Every canonical keyword that takes a value (structure and skipped keywords left out). */
+export function valueKeywords(): string[] {
+  const out = new Set<string>();
+  for (const spec of BY_NAME.values()) if (!['host', 'match', 'include', 'skip'].includes(spec.combine)) out.add(spec.name);
+  return [...out];
+}

@@ -46,8 +46,9 @@ export function parseLine(raw: string, file: string, line: number): Directive | 
 
 /** strdelim(): the first word ends at whitespace, a quote or one `=`; one `=` may follow spaces. */
 function splitKeyword(text: string): { keyword: string; rest: string } | null {
-  const stop = [...text].findIndex((c) => WHITESPACE.includes(c) || c === '"' || c === '=');
-  if (stop === -1) return { keyword: text, rest: '' };
+  let stop = 0;
+  while (stop < text.length && !WHITESPACE.includes(text[stop]!) && text[stop] !== '"' && text[stop] !== '=') stop += 1;
+  if (stop === text.length) return { keyword: text, rest: '' };
   if (text[stop] === '"') {
     const close = text.indexOf('"', stop + 1);
     if (close === -1) return null;
