@@ -1,7 +1,9 @@
 // director mkdir <path> <dirName>: create <path>/<dirName> (parents included) on every client.
 import { UsageError } from '../config/errors.js';
 import { EXIT } from '../exit-codes.js';
+import { posix } from 'node:path';
 import { quote } from '../remote-shell.js';
+import { answer, answers, answerToken, didNotRun, underSh } from '../remote/posix.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
 import { remotePath } from '../transfer/remote-path.js';
@@ -36,16 +38,26 @@ export function mkdirTarget(opts: MkdirOptions): string {
 
 export async function mkdir(opts: MkdirOptions, deps: { fleet: Fleet }): Promise<MkdirResult> {
   const shown = mkdirTarget(opts);
-  const target = quote(remotePath(shown));
-  // One round trip: say whether it was there, create it otherwise. `--` keeps a leading `-` a name.
-  const command = `if [ -d ${target} ]; then echo exists; else mkdir -p -- ${target} && echo created; fi`;
+  const target = remotePath(shown);
+  const token = answerToken();
+  // `created` only when this mkdir made the folder, `exists` only when it was a folder already:
+  // decided by mkdir's own status on the client, never by guessing from output text.
+  // `--` keeps a leading `-` a name.
+  const code = [
+    `mkdir -p -- ${quote(posix.dirname(target))} 2>/dev/null`,
+    `if e=$(mkdir -- ${quote(target)} 2>&1); then ${answer(token, 'created')}`,
+    `elif [ -d ${quote(target)} ]; then ${answer(token, 'exists')}`,
+    `else printf '%s\\n' "$e" >&2; exit 1; fi`,
+  ].join('\n');
+  const command = underSh(code);
   const results = await deps.fleet.run(async (session) => {
     const { result, stdout, stderr } = await session.capture(command);
-    if (result.code !== 0) {
-      const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
-      throw new HostError('remote-exit', why);
+    const said = answers(stdout, token);
+    if (result.code === 0 && (said[0] === 'created' || said[0] === 'exists')) return { path: shown, created: said[0] === 'created' };
+    if (result.code === 1 && said.length === 0 && stderr.trim() !== '') {
+      throw new HostError('remote-exit', stderr.trim().split('\n').pop() as string);
     }
-    return { path: shown, created: stdout.trim() === 'created' };
+    throw new HostError('remote-exit', didNotRun(result.code, stderr));
   });
   return { target: shown, results, exitCode: results.every((r) => r.ok) ? EXIT.ok : EXIT.failed };
 }
