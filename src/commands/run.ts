@@ -1,7 +1,7 @@
 // director run <script> [project] [-- args…]: upload the script to every client, run it
 // there (in the project's data folder when given) and gather each client's output into
 // output/<project or script>/<run id>/.
-import { closeSync, copyFileSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Client } from '../config/client.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
@@ -23,7 +23,7 @@ import {
   runEnv,
 } from '../run/remote-command.js';
 import { LocalTemp, type StdinSource } from '../run/spool.js';
-import { putFile, putText } from '../ssh/sftp.js';
+import { putFile } from '../remote/put-file.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 
 export interface RunOptions {
@@ -117,15 +117,14 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
               keepRemote: opts.keepRemote,
             })
         : undefined,
-      inlineFind: inline ? findRunDirCommand(runId) : undefined,
+      inlineFind: inline ? (token: string) => findRunDirCommand(runId, token) : undefined,
       async upload(session, client, tempDir) {
-        const sftp = await session.sftp();
-        await putFile(sftp, snapshot, remoteIn(tempDir, 'script'), 0o700).catch((e: Error) => {
+        await putFile(session, createReadStream(snapshot), remoteIn(tempDir, 'script'), '700').catch((e: Error) => {
           throw new HostError('io', `uploading the script: ${e.message}`);
         });
         const list = lists.get(client.name);
         if (list === undefined) return { filesList: false };
-        await putText(sftp, remoteIn(tempDir, 'files'), list, 0o600).catch((e: Error) => {
+        await putFile(session, list, remoteIn(tempDir, 'files'), '600').catch((e: Error) => {
           throw new HostError('io', `uploading the DIRECTOR_FILES list: ${e.message}`);
         });
         return { filesList: true };

@@ -18,7 +18,8 @@ import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';
 import { isLocalFsError, writeFailure } from './layout.js';
 import { SummaryFile } from './summary-file.js';
-import { cleanupCommand, parseTempDir, prepareCommand, remoteIn } from './remote-command.js';
+import { cleanupCommand, parseTempDirs, prepareCommand, remoteIn } from './remote-command.js';
+import { answerToken } from '../remote/posix.js';
 import type { StdinSource } from './spool.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
 
@@ -40,8 +41,8 @@ export interface HostPlan {
    * mktemp, upload or cleanup. `token` marks the stderr line that names a folder left behind.
    */
   inline?(client: Client, token: string): string;
-  /** Finds the folder of an inline command killed before its own tidy-up (findRunDirCommand). */
-  inlineFind?: string;
+  /** Finds the folder of an inline command killed before its own tidy-up (findRunDirCommand), its lines framed by `token`. */
+  inlineFind?: (token: string) => string;
 }
 
 export interface EngineOptions {
@@ -155,8 +156,9 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
     await runCaptured(session, client, r, plan.command(client, undefined, false), opts, events);
     return;
   }
-  const prep = await session.capture(prepareCommand(plan.kind, plan.workDir));
-  const tempDir = prep.result.code === 0 ? parseTempDir(prep.stdout) : undefined;
+  const token = answerToken();
+  const prep = await session.capture(prepareCommand(plan.kind, plan.workDir, token));
+  const tempDir = prep.result.code === 0 ? parseTempDirs(prep.stdout, token)[0] : undefined;
   if (tempDir === undefined) {
     const why = prep.stderr.trim().split('\n').pop() || `exit status ${prep.result.code ?? prep.result.signal}`;
     throw new HostError('remote-exit', `cannot make the remote temporary folder: ${why}`);
@@ -175,7 +177,7 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
 async function gather(session: Session, r: HostRun, tempDir: string, opts: Running): Promise<void> {
   if (!opts.gather || r.dir === undefined) return;
   try {
-    const fetched = await fetchTree(await session.sftp(), remoteIn(tempDir, 'output'), join(r.dir, 'files'));
+    const fetched = await fetchTree(session, remoteIn(tempDir, 'output'), join(r.dir, 'files'));
     // The output that could not be written stays this client's failure.
     if (r.files.error !== undefined) fetched.error = r.files.error;
     r.files = fetched;
@@ -205,8 +207,9 @@ async function inlineWork(session: Session, client: Client, r: HostRun, plan: Ho
   } else if (end?.code === null && plan.inlineFind && !session.isLost) {
     // Killed (time limit, Ctrl-C, a signal) before its own tidy-up ran: fetch what it wrote
     // and tidy up from here, as the uploaded-script path does.
-    const found = await session.capture(plan.inlineFind).catch(() => undefined);
-    const dir = found ? parseTempDir(found.stdout.split('\n')[0] ?? '') : undefined;
+    const token = answerToken();
+    const found = await session.capture(plan.inlineFind(token)).catch(() => undefined);
+    const dir = found ? parseTempDirs(found.stdout, token)[0] : undefined;
     if (dir !== undefined) {
       await gather(session, r, dir, opts);
       await tidy(session, r, dir, opts);

@@ -1,16 +1,20 @@
-// Fetches what a script wrote under DIRECTOR_OUTPUT_DIR into <host>/files, over the
-// connection's SFTP channel, keeping names and folders. Only plain files and folders are
-// taken; a name that could lead outside the target folder is refused, never written.
-import { mkdirSync } from 'node:fs';
+// Fetches what a script wrote under DIRECTOR_OUTPUT_DIR into <host>/files as one tar stream
+// over an exec channel (no SFTP: a server may have none, and a chatty rc file corrupts it),
+// keeping names and folders. Only plain files and folders are taken; a name that could lead
+// outside the target folder is refused, never written; links and special files are listed.
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import pLimit from 'p-limit';
-import type { SFTPWrapper } from 'ssh2';
-import { getFile, readdir } from '../ssh/sftp.js';
+import { Writable, type Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { quote } from '../remote-shell.js';
+import { AfterMark, markCode } from '../remote/framed.js';
+import { answerToken, didNotRun, underSh } from '../remote/posix.js';
+import type { Session } from '../ssh/session.js';
 import type { FilesStats } from './types.js';
 
-/** Files in flight per client on its one SFTP channel. */
-const PER_CLIENT = 4;
 const MAX_DEPTH = 64;
+/** How much of tar's stderr is kept for a message. */
+const STDERR_LIMIT = 4096;
 
 export function isSafeName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0');
@@ -21,45 +25,125 @@ export function isInside(root: string, path: string): boolean {
   return path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-export async function fetchTree(sftp: SFTPWrapper, remoteDir: string, localDir: string): Promise<FilesStats> {
+/** The remote side: the mark, then `tar -c` of the folder's contents (GNU and busybox tar alike). */
+export function gatherCommand(remoteDir: string, token: string): string {
+  return underSh(`cd -- ${quote(remoteDir)} || exit 1\n${markCode(token)}\nexec tar -cf - .`);
+}
+
+export async function fetchTree(session: Session, remoteDir: string, localDir: string): Promise<FilesStats> {
   const stats: FilesStats = { count: 0, bytes: 0, skipped: [] };
   const root = resolve(localDir);
-  const limit = pLimit(PER_CLIENT);
-  const jobs: Promise<void>[] = [];
-
-  const walk = async (remote: string, rel: string, depth: number): Promise<void> => {
-    const entries = await readdir(sftp, remote);
-    for (const e of entries) {
-      const relName = rel === '' ? e.filename : `${rel}/${e.filename}`;
-      const target = resolve(root, relName);
-      if (!isSafeName(e.filename) || !isInside(root, target)) {
-        stats.skipped.push(`${JSON.stringify(relName)}: unsafe name`);
-      } else if (e.attrs.isDirectory()) {
-        if (depth >= MAX_DEPTH) stats.skipped.push(`${relName}/: deeper than ${MAX_DEPTH} folders`);
-        else {
-          mkdirSync(target, { recursive: true });
-          await walk(`${remote}/${e.filename}`, relName, depth + 1);
-        }
-      } else if (e.attrs.isFile()) {
-        mkdirSync(root, { recursive: true });
-        jobs.push(
-          limit(async () => {
-            await getFile(sftp, `${remote}/${e.filename}`, target);
-            stats.count++;
-            stats.bytes += e.attrs.size;
-          }),
-        );
-      } else {
-        stats.skipped.push(`${relName}: ${e.attrs.isSymbolicLink() ? 'symbolic link' : 'not a plain file'}`);
-      }
+  const token = answerToken();
+  const framed = new AfterMark(token);
+  const extract = tar.extract();
+  let stderr = '';
+  const errSink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (stderr.length < STDERR_LIMIT) stderr += chunk.toString('utf8');
+      cb();
+    },
+  });
+  let localError: unknown;
+  extract.on('entry', (header, stream, next) => {
+    const body = stream as unknown as Body;
+    const done = (e?: unknown) => {
+      if (e !== undefined) localError ??= e;
+      next();
+    };
+    const rel = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+    if (rel === '' || rel === '.') return drain(body, done);
+    const parts = rel.split('/');
+    const target = resolve(root, rel);
+    if (!parts.every(isSafeName) || !isInside(root, target)) {
+      stats.skipped.push(`${JSON.stringify(rel)}: unsafe name`);
+      return drain(body, done);
     }
-  };
-  let walkError: unknown;
-  await walk(remoteDir, '', 0).catch((e: unknown) => (walkError = e));
-  // Every started fetch is awaited before reporting, so none fails unobserved.
-  const settled = await Promise.allSettled(jobs);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (walkError !== undefined) throw walkError;
-  if (failed) throw failed.reason;
+    if (header.type === 'directory') {
+      if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
+      else {
+        try {
+          mkdirSync(target, { recursive: true });
+        } catch (e) {
+          localError ??= e;
+        }
+      }
+      return drain(body, done);
+    }
+    if (header.type !== 'file' && header.type !== 'contiguous-file') {
+      const what = header.type === 'symlink' ? 'symbolic link' : header.type === 'link' ? 'hard link (its first name is fetched)' : 'not a plain file';
+      stats.skipped.push(`${rel}: ${what}`);
+      return drain(body, done);
+    }
+    if (parts.length > MAX_DEPTH) {
+      stats.skipped.push(`${rel}: deeper than ${MAX_DEPTH} folders`);
+      return drain(body, done);
+    }
+    try {
+      mkdirSync(resolve(target, '..'), { recursive: true });
+    } catch (e) {
+      return drain(body, () => done(e));
+    }
+    writeEntry(body, target, (e) => {
+      if (e === undefined) {
+        stats.count++;
+        stats.bytes += header.size ?? 0;
+      }
+      done(e);
+    });
+  });
+  const extracted = new Promise<void>((ok, fail) => {
+    extract.on('finish', ok);
+    extract.on('error', fail);
+  });
+  // A stream that never shows its mark ends the extraction instead of leaving it waiting.
+  framed.on('error', (e) => extract.destroy(e));
+  framed.pipe(extract as unknown as Writable);
+  const result = await session.exec(gatherCommand(remoteDir, token), { stdout: framed, stderr: errSink });
+  framed.end();
+  await extracted.catch((e: unknown) => {
+    throw framed.marked ? new Error(`reading the tar stream: ${(e as Error).message}`) : e;
+  });
+  if (localError !== undefined) throw localError;
+  if (!framed.marked) throw new Error(didNotRun(result.code, stderr));
+  if (result.code !== 0) throw new Error(stderr.trim().split('\n').pop() || `tar exit status ${result.code ?? result.signal}`);
   return stats;
+}
+
+/** tar-stream's entry bodies are streamx readables: the part of their API used here. */
+type Body = Pick<Readable, 'on' | 'pause' | 'resume'>;
+
+/**
+ * Writes one entry to its file with backpressure; a write that fails (a full disk) keeps
+ * reading the entry to its end, so the stream moves on, and reports the failure once both
+ * the entry and the file are done.
+ */
+function writeEntry(body: Body, target: string, then: (e?: unknown) => void): void {
+  const out = createWriteStream(target);
+  let failed: unknown;
+  let open = 2;
+  const one = () => {
+    if (--open === 0) then(failed);
+  };
+  out.on('error', (e) => {
+    failed ??= e;
+    body.resume();
+  });
+  out.on('close', one);
+  body.on('data', (chunk: Buffer) => {
+    if (failed !== undefined) return;
+    if (!out.write(chunk)) {
+      body.pause();
+      out.once('drain', () => body.resume());
+    }
+  });
+  body.on('end', () => {
+    out.end();
+    one();
+  });
+}
+
+/** Reads an entry's body to its end (tar-stream moves on only then). */
+function drain(body: Body, then: () => void): void {
+  body.on('end', then);
+  body.resume();
 }

@@ -1,10 +1,12 @@
 // The remote shell text of run and exec, built only from words quoted by remote-shell.ts.
-// The one exception is exec's command: the user's own shell code, joined by spaces as
-// `ssh host cmd…` does. Each client gets a fresh temporary folder (mktemp -d, mode 0700):
+// director's own steps run under /bin/sh whatever the login shell (remote/posix.ts), and
+// what they print for director is framed by a token. The one exception is exec's command:
+// the user's own shell code, joined by spaces as `ssh host cmd…` does. Each client gets a fresh temporary folder (mktemp -d, mode 0700):
 //   <tmp>/script   the uploaded script (run)
 //   <tmp>/files    DIRECTOR_FILES list (run)
 //   <tmp>/output   DIRECTOR_OUTPUT_DIR
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
+import { answers, underSh } from '../remote/posix.js';
 import { tailMarker } from './tail-marker.js';
 
 const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
@@ -14,15 +16,18 @@ export function remoteIn(tempDir: string, name: keyof typeof REMOTE): string {
 }
 
 /** Creates the work folder (if any) and the temporary folder, and prints the latter's path. */
-export function prepareCommand(kind: 'run' | 'exec', workDir?: string): string {
-  const mk = `d=$(mktemp -d "\${TMPDIR:-/tmp}"/${quote(`director-${kind}.XXXXXXXXXX`)}) && mkdir -- "$d"/${REMOTE.output} && printf '%s\\n' "$d"`;
-  return workDir === undefined ? mk : `mkdir -p -- ${quote(workDir)} && ${mk}`;
+export function prepareCommand(kind: 'run' | 'exec', workDir: string | undefined, token: string): string {
+  const mk = `d=$(mktemp -d "\${TMPDIR:-/tmp}"/${quote(`director-${kind}.XXXXXXXXXX`)}) && mkdir -- "$d"/${REMOTE.output} && ${folderAnswer(token)}`;
+  return underSh(workDir === undefined ? mk : `mkdir -p -- ${quote(workDir)} && ${mk}`);
 }
 
-/** The temporary folder printed by prepareCommand, checked before it is used in a command. */
-export function parseTempDir(stdout: string): string | undefined {
-  const path = stdout.replace(/\n$/, '');
-  return path.startsWith('/') && !path.includes('\n') && !path.includes('\0') ? path : undefined;
+function folderAnswer(token: string): string {
+  return `printf '%s %s\\n' ${token} "$d"`;
+}
+
+/** The folders printed by prepareCommand or findRunDirCommand, each checked before it is used in a command. */
+export function parseTempDirs(stdout: string, token: string): string[] {
+  return answers(stdout, token).filter((path) => path.startsWith('/') && !path.includes('\0'));
 }
 
 export interface RunEnvInput {
@@ -62,7 +67,7 @@ export function runCommand(v: RunCommandInput): string {
   const script = remoteIn(v.tempDir, 'script');
   const argv = v.interpreter === undefined ? [script, ...v.args] : [v.interpreter, script, ...v.args];
   const cd = v.workDir === undefined ? '' : `cd -- ${quote(v.workDir)} && `;
-  return `${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`;
+  return underSh(`${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`);
 }
 
 /** Script and file list travel inside the command itself up to this size (base64). */
@@ -106,16 +111,16 @@ export function inlineRunCommand(v: InlineRunInput): string {
   const argv = `${v.interpreter === undefined ? '' : `${quote(v.interpreter)} `}"$d/${REMOTE.script}"${v.args.map((a) => ` ${quote(a)}`).join('')}`;
   const say = `printf '%s%s\n' ${quote(tailMarker(v.token))} "$d" >&2`;
   const tidy = v.keepRemote ? say : `if rmdir -- "$d/${REMOTE.output}" 2>/dev/null; then rm -rf -- "$d"; else ${say}; fi`;
-  return `${setup} || exit 125
+  return underSh(`${setup} || exit 125
 ${argv}
 s=$?
 ${tidy}
-exit $s`;
+exit $s`);
 }
 
 /** Prints the temporary folder of a run whose command was killed before it could tidy up. */
-export function findRunDirCommand(runId: string): string {
-  return `for d in "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*; do [ -d "$d" ] && printf '%s\\n' "$d"; done; true`;
+export function findRunDirCommand(runId: string, token: string): string {
+  return underSh(`for d in "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*; do [ -d "$d" ] && ${folderAnswer(token)}; done; true`);
 }
 
 export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {
@@ -126,7 +131,7 @@ export function execCommand(v: { env: Record<string, string>; words: readonly st
 }
 
 export function cleanupCommand(tempDir: string): string {
-  return `rm -rf -- ${quote(tempDir)}`;
+  return underSh(`rm -rf -- ${quote(tempDir)}`);
 }
 
 /** A script with a shebang (or an ELF binary) is exec'd as it is; anything else by /bin/sh. */

@@ -11,7 +11,7 @@ import {
   execCommand,
   filesListText,
   interpreterFor,
-  parseTempDir,
+  parseTempDirs,
   prepareCommand,
   remoteIn,
   runCommand,
@@ -29,8 +29,10 @@ function sh(shell: string, text: string): string {
   return execFileSync(shell, ['-c', text], { cwd: home, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: tmp }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function prepare(kind: 'run' | 'exec', workDir?: string): string {
-  const d = parseTempDir(sh('sh', prepareCommand(kind, workDir)));
+const TOKEN = '__director_0123456789abcdef__';
+
+function prepare(kind: 'run' | 'exec', workDir?: string, shell = 'sh'): string {
+  const d = parseTempDirs(sh(shell, prepareCommand(kind, workDir, TOKEN)), TOKEN)[0];
   assert.ok(d, 'prepare printed an absolute folder');
   return d as string;
 }
@@ -40,10 +42,11 @@ const STUB = `#!/bin/sh
 printf '%s\\0' "$(pwd)" "$DIRECTOR_HOST" "$DIRECTOR_HOST_INDEX" "$DIRECTOR_HOST_COUNT" "$DIRECTOR_PROJECT" "$DIRECTOR_OUTPUT_DIR" "\${DIRECTOR_FILES-unset}" "$DIRECTOR_RUN_ID" "$#" "$@"
 `;
 
-for (const shell of ['sh', 'dash', 'bash']) {
-  test(`run command through ${shell}: working folder, DIRECTOR_* and arguments arrive intact`, () => {
+// director's own steps run under /bin/sh whatever the login shell that sshd hands them to.
+for (const shell of ['sh', 'dash', 'bash', 'zsh', 'fish', 'tcsh']) {
+  test(`run command through a ${shell} login shell: working folder, DIRECTOR_* and arguments arrive intact`, () => {
     const workDir = `data dir/it's "proj"`;
-    const d = prepare('run', workDir);
+    const d = prepare('run', workDir, shell);
     assert.ok(existsSync(join(home, workDir)), 'the work folder was made');
     assert.ok(d.startsWith(`${tmp}/director-run.`));
     assert.ok(existsSync(remoteIn(d, 'output')));
@@ -105,11 +108,12 @@ test('exec: the user words are shell code; the values director adds are data', (
   sh('sh', cleanupCommand(d));
 });
 
-test('parseTempDir accepts only one absolute path', () => {
-  assert.is(parseTempDir('/tmp/director-run.abc\n'), '/tmp/director-run.abc');
-  assert.is(parseTempDir('tmp/x\n'), undefined);
-  assert.is(parseTempDir('/tmp/a\n/tmp/b\n'), undefined);
-  assert.is(parseTempDir(''), undefined);
+test('parseTempDirs takes only absolute paths on lines framed by the token; an rc banner is passed over', () => {
+  assert.equal(parseTempDirs(`welcome to node7\n${TOKEN} /tmp/director-run.abc\n`, TOKEN), ['/tmp/director-run.abc']);
+  assert.equal(parseTempDirs(`${TOKEN} tmp/x\n`, TOKEN), []);
+  assert.equal(parseTempDirs(`${TOKEN} /tmp/a\n${TOKEN} /tmp/b\n`, TOKEN), ['/tmp/a', '/tmp/b']);
+  assert.equal(parseTempDirs('/tmp/a\n', TOKEN), [], 'an unframed line is not an answer');
+  assert.equal(parseTempDirs('', TOKEN), []);
 });
 
 test('the placement list is one path a line', () => {
