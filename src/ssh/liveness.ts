@@ -3,7 +3,9 @@
 // interval of silence. ssh2's own keepalive instead waits for the reply to each request;
 // on a slow link that reply queues behind megabytes of our own data, and a working
 // connection is declared dead. Here any byte received counts: window adjustments, output,
-// replies.
+// replies. (Through 400 kbit/s, sshd's window adjustments for an upload come every ~2.7 s,
+// measured: a check shorter than that calls a working upload dead.)
+import { trace } from '../trace.js';
 
 /** ServerAliveInterval in ms (0 = no check) and ServerAliveCountMax. */
 export interface AliveSettings {
@@ -77,7 +79,10 @@ export class Liveness {
       return;
     }
     const intervals = Math.floor(silentMs / intervalMs);
-    if (intervals >= 1) this.ping();
+    if (intervals >= 1) {
+      trace(`nothing received for ${silentMs} ms: keepalive`);
+      this.ping();
+    }
     this.wakeIn(this.lastHeard + (intervals + 1) * intervalMs - Date.now());
   }
 }
