@@ -23,9 +23,9 @@ export function endOfExec(end: ExecResult, timeoutMs: number | undefined): { sta
     case 'success':
       return { state };
     case 'timeout':
-      return { state, error: new HostError('timeout', `after ${(timeoutMs ?? 0) / 1000}s; the remote command was killed`) };
+      return { state, error: new HostError('timeout', `after ${(timeoutMs ?? 0) / 1000}s; ${killOutcome(end)}`) };
     case 'interrupted':
-      return { state, error: new HostError('interrupted', 'the remote command was killed') };
+      return { state, error: new HostError('interrupted', killOutcome(end)) };
     case 'signal':
       return { state, error: new HostError('remote-exit', `killed by signal ${end.signal}`) };
     default:
@@ -34,6 +34,11 @@ export function endOfExec(end: ExecResult, timeoutMs: number | undefined): { sta
         error: new HostError('remote-exit', end.code === null ? 'no exit status came back' : `code ${end.code}`),
       };
   }
+}
+
+/** "killed" only when the command's channel ended after the kill (see exec-channel.ts). */
+function killOutcome(end: ExecResult): string {
+  return end.killUnconfirmed === undefined ? 'the remote command was killed' : `the kill could not be confirmed: ${end.killUnconfirmed}`;
 }
 
 /** The state of a client whose work failed with a HostError of this kind. */

@@ -1,15 +1,20 @@
 // One ssh2 connection to one client: authenticated, host key checked, used for every step
 // of a command (exec channels, one SFTP channel), then closed once.
-import { Writable, type Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
-import { killableCommand, killGroupCommand, PgidSniffer } from './killable.js';
+import { runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
+import { killGroupCommand } from './killable.js';
 import type { KnownHostsStore } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import type { KeyRing } from './keys.js';
+import { Liveness } from './liveness.js';
 import type { ConnectTarget } from './target.js';
+
+export type { ExecOptions, ExecResult } from './exec-channel.js';
 
 const { Client: SshClient } = ssh2;
 
@@ -25,8 +30,8 @@ const HOST_KEY_ALGORITHMS = [
 
 /** sshd allows 10 channels per connection (MaxSessions); keep one free for SFTP. */
 export const EXEC_CHANNELS = 8;
-/** After a KILL signal, how long to wait for the channel to close before dropping it. */
-const KILL_GRACE_MS = 3000;
+/** After our end of the connection, how long the server has to close its end. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface SessionContext {
   knownHosts: KnownHostsStore;
@@ -36,34 +41,26 @@ export interface SessionContext {
   notice?: (message: string) => void;
 }
 
-export interface ExecOptions {
-  /** Bytes for the remote command's standard input; it gets EOF after them (or at once when absent). */
-  stdin?: Buffer | string | Readable;
-  /** Where the remote stdout/stderr go; piped with backpressure and never ended by exec. */
-  stdout?: Writable;
-  stderr?: Writable;
-  /** Command time limit: on expiry the remote process group is killed. */
-  timeoutMs?: number;
-  /** Abort (Ctrl-C): the remote process group is killed. */
-  signal?: AbortSignal;
-}
-
-export interface ExecResult {
-  /** Exit code, or null when the command ended by a signal or reported no status. */
-  code: number | null;
-  /** Signal name (without SIG) when the command was killed. */
-  signal: string | null;
-  timedOut: boolean;
-  interrupted: boolean;
-}
-
 export class Session {
   private sftpPromise: Promise<SFTPWrapper> | undefined;
   private readonly channels = pLimit(EXEC_CHANNELS);
   private lost: Error | undefined;
   private closed = false;
+  private liveness: Liveness | undefined;
   /** Ends every running exec when the connection goes, in case its channel never closes. */
   private readonly onLost = new Set<() => void>();
+  /** What exec channels need of the connection (see exec-channel.ts). */
+  private readonly channelHost: ChannelHost = {
+    open: (command, cb) => this.conn.exec(command, cb),
+    lostError: () => (this.lost ? this.lostError() : undefined),
+    whenLost: (f) => {
+      this.onLost.add(f);
+      return () => this.onLost.delete(f);
+    },
+    killGroup: (pgid) => this.killGroup(pgid),
+    bytesHeard: () => this.socket()?.bytesRead ?? 0,
+    giveUp: (why) => this.fail(why),
+  };
 
   private constructor(
     private readonly conn: InstanceType<typeof SshClient>,
@@ -74,6 +71,7 @@ export class Session {
     });
     conn.on('close', () => {
       this.lost ??= new Error('connection closed');
+      this.liveness?.stop();
       for (const f of [...this.onLost]) f();
     });
   }
@@ -90,8 +88,9 @@ export class Session {
       port: target.port,
       username: target.username,
       readyTimeout: ctx.connectTimeoutMs,
-      keepaliveInterval: 15000,
-      keepaliveCountMax: 4,
+      // Liveness is director's own (liveness.ts): ssh2's waits for replies that a full send
+      // queue holds back.
+      keepaliveInterval: 0,
       algorithms: {
         serverHostKey: preferredHostKeyAlgorithms(knownTypes, HOST_KEY_ALGORITHMS) as never,
       },
@@ -136,6 +135,7 @@ export class Session {
         stopWaiting();
         conn.removeListener('error', fail);
         conn.removeListener('close', onEarlyClose);
+        session.watch();
         resolve();
       });
       const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
@@ -151,7 +151,7 @@ export class Session {
 
   /** Run a command (already safe shell text, see remote-shell.ts) and wait for it to end. */
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.channels(() => this.execNow(command, opts));
+    return this.channels(() => runExec(this.channelHost, command, opts));
   }
 
   /** Run a command and collect its stdout (small outputs only: listings, checksums). */
@@ -167,104 +167,6 @@ export class Session {
       });
     const result = await this.exec(command, { ...opts, stdout: sink(out), stderr: sink(err) });
     return { result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-  }
-
-  private execNow(command: string, opts: ExecOptions): Promise<ExecResult> {
-    // Only a command that may have to be stopped pays for the wrapper.
-    const stoppable = (opts.timeoutMs !== undefined && opts.timeoutMs > 0) || opts.signal !== undefined;
-    const sniffer = stoppable ? new PgidSniffer() : undefined;
-    return new Promise<ExecResult>((resolve, reject) => {
-      if (this.lost) return reject(this.lostError());
-      if (opts.signal?.aborted) return resolve({ code: null, signal: null, timedOut: false, interrupted: true });
-      this.conn.exec(stoppable ? killableCommand(command) : command, (err: Error | undefined, stream: ClientChannel) => {
-        if (err) return reject(this.lost ? this.lostError() : new HostError('io', `cannot open a channel: ${err.message}`));
-        let code: number | null = null;
-        let signal: string | null = null;
-        let timedOut = false;
-        let interrupted = false;
-        let timer: NodeJS.Timeout | undefined;
-        let grace: NodeJS.Timeout | undefined;
-        let settled = false;
-        const kill = () => {
-          if (grace) return;
-          try {
-            stream.signal('KILL');
-          } catch {
-            /* channel already closing */
-          }
-          if (sniffer?.pgid !== undefined) this.killGroup(sniffer.pgid);
-          // Killed within moments of its start: kill the group as soon as its pid is known.
-          else sniffer?.once('pgid', (pid: number) => this.killGroup(pid));
-          // If the channel still does not close, drop it, and stop waiting for it after that.
-          grace = setTimeout(() => {
-            stream.close();
-            grace = setTimeout(finish, KILL_GRACE_MS);
-          }, KILL_GRACE_MS);
-        };
-        const onAbort = () => {
-          interrupted = true;
-          kill();
-        };
-        if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-          timer = setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, opts.timeoutMs);
-        }
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        // Ctrl-C while the channel was opening: the listener came too late to hear it.
-        if (opts.signal?.aborted) onAbort();
-        stream.on('exit', (c: number | null, s?: string) => {
-          if (typeof c === 'number') code = c;
-          else if (typeof s === 'string') signal = s.replace(/^SIG/, '');
-        });
-        // Both streams are always read, or flow control stalls the remote command.
-        if (opts.stdout) stream.pipe(opts.stdout, { end: false });
-        else stream.resume();
-        const stderr = sniffer ? stream.stderr.pipe(sniffer) : stream.stderr;
-        if (opts.stderr) stderr.pipe(opts.stderr, { end: false });
-        else stderr.resume();
-        const finish = () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          clearTimeout(grace);
-          opts.signal?.removeEventListener('abort', onAbort);
-          this.onLost.delete(onConnectionLost);
-          if (code === null && signal === null && !timedOut && !interrupted && this.lost) {
-            return reject(this.lostError());
-          }
-          resolve({ code, signal, timedOut, interrupted });
-        };
-        // ssh2 closes a dead connection's channels only once their output is read out; a
-        // reader that stopped (backpressure) would keep this exec pending forever.
-        const onConnectionLost = () => setTimeout(finish, 1000).unref();
-        this.onLost.add(onConnectionLost);
-        // Resolve only once the channel closed and both outputs were read to their end, so a
-        // caller's sinks have every byte (ssh2 may report close before stderr's end).
-        let closed = false;
-        let outs = 2;
-        const maybeFinish = () => {
-          if (closed && outs === 0) finish();
-        };
-        stream.once('end', () => {
-          outs--;
-          maybeFinish();
-        });
-        stderr.once('end', () => {
-          outs--;
-          maybeFinish();
-        });
-        stream.on('close', () => {
-          closed = true;
-          maybeFinish();
-        });
-        const input = opts.stdin;
-        if (input === undefined) stream.end();
-        else if (typeof input === 'string' || Buffer.isBuffer(input)) stream.end(input);
-        else input.pipe(stream);
-      });
-    });
   }
 
   /** `kill -KILL -- -pgid` on a channel of its own, outside the channel bound (sshd keeps one spare). */
@@ -301,15 +203,47 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.liveness?.stop();
     this.conn.end();
-    // If the server does not answer our close, do not keep the process alive for it. ssh2's
-    // destroy() does nothing once its socket stopped being writable (as after end()), so a
-    // stalled peer would hold the socket open for minutes: destroy the socket itself.
-    const sock = (this.conn as unknown as { _sock?: { destroy(): void } })._sock;
-    setTimeout(() => {
-      this.conn.destroy();
-      sock?.destroy();
-    }, 2000).unref();
+    // If the server does not answer our close, do not keep the process alive for it.
+    setTimeout(() => this.drop(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** The peer is taken for gone (silent too long, or deaf to a kill): the connection ends now. */
+  private fail(why: string): void {
+    this.lost ??= new Error(why);
+    this.liveness?.stop();
+    this.drop();
+  }
+
+  /**
+   * ssh2's destroy() does nothing once its socket stopped being writable (as after end(), or
+   * with a full send queue), so a stalled peer would hold the socket open for minutes:
+   * destroy the socket itself.
+   */
+  private drop(): void {
+    this.conn.destroy();
+    this.socket()?.destroy();
+  }
+
+  private socket(): Socket | undefined {
+    return (this.conn as unknown as { _sock?: Socket })._sock;
+  }
+
+  /** Starts the liveness check (ServerAliveInterval × ServerAliveCountMax) once logged in. */
+  private watch(): void {
+    const sock = this.socket();
+    if (!sock) return;
+    this.liveness = new Liveness(sock, this.target.alive, () => this.ping(), (why) => this.fail(why));
+  }
+
+  /** keepalive@openssh.com; its reply is only one more byte heard, wanted by nobody. */
+  private ping(): void {
+    const inner = this.conn as unknown as { _protocol?: { ping(): void }; _callbacks?: Array<() => void> };
+    if (!inner._protocol || !inner._callbacks) return;
+    // ssh2 hands each global reply to the next callback in this queue: keep it in step.
+    inner._callbacks.push(() => undefined);
+    inner._protocol.ping();
   }
 }
 

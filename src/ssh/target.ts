@@ -1,10 +1,13 @@
 // Where and as whom to connect to a client: clients.conf, then the command line, then
-// ~/.ssh/config (HostName, User, Port, IdentityFile), then defaults.
+// ~/.ssh/config (HostName, User, Port, IdentityFile, ServerAliveInterval/CountMax), then
+// defaults.
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import SSHConfig from 'ssh-config';
 import type { Client } from '../config/client.js';
+import { ConfigError } from '../config/errors.js';
 import { readConfig } from '../config/load.js';
+import { DEFAULT_ALIVE, type AliveSettings } from './liveness.js';
 
 export interface ConnectTarget {
   /** What to open a TCP connection to. */
@@ -13,6 +16,8 @@ export interface ConnectTarget {
   username: string;
   /** IdentityFile entries from ssh_config, `~` and tokens expanded. */
   identityFiles: string[];
+  /** When the peer is taken for gone (liveness.ts). */
+  alive: AliveSettings;
 }
 
 export interface TargetDefaults {
@@ -54,7 +59,30 @@ export function resolveTarget(client: Client, defaults: TargetDefaults): Connect
   const identityFiles = (Array.isArray(files) ? files : files === undefined ? [] : [files]).map((f) =>
     tokens(f.replace(/^~(?=\/|$)/, homedir())),
   );
-  return { hostname, port, username, identityFiles };
+  return { hostname, port, username, identityFiles, alive: aliveSettings(first) };
+}
+
+/** ServerAliveInterval (OpenSSH time format; 0 = off) and ServerAliveCountMax, as ssh reads them. */
+function aliveSettings(first: (key: string) => string | undefined): AliveSettings {
+  const interval = first('serveraliveinterval');
+  const count = first('serveralivecountmax');
+  const intervalS = interval === undefined ? undefined : sshSeconds(interval);
+  if (intervalS === undefined && interval !== undefined) throw new ConfigError('ssh_config: ServerAliveInterval is not a time', undefined, undefined, interval);
+  if (count !== undefined && !/^\d+$/.test(count)) throw new ConfigError('ssh_config: ServerAliveCountMax is not a number', undefined, undefined, count);
+  return {
+    intervalMs: intervalS === undefined ? DEFAULT_ALIVE.intervalMs : intervalS * 1000,
+    countMax: count === undefined ? DEFAULT_ALIVE.countMax : Number(count),
+  };
+}
+
+/** OpenSSH's time format: `90`, `90s`, `1m30s`, `1h` … (convtime); undefined when not one. */
+export function sshSeconds(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (!/^(\d+[smhdwSMHDW])+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const [, n, u] of text.matchAll(/(\d+)([smhdw])/gi)) total += Number(n) * (unit[(u as string).toLowerCase()] as number);
+  return total;
 }
 
 /** -F: a file the user named must be there (as with ssh -F); a missing ~/.ssh/config is fine. */

@@ -13,13 +13,14 @@ import { KnownHostsStore } from '../../src/ssh/known-hosts-store.js';
 import { KeyRing } from '../../src/ssh/keys.js';
 import { HostError } from '../../src/ssh/host-error.js';
 import { Fleet } from '../../src/ssh/fleet.js';
+import { DEFAULT_ALIVE } from '../../src/ssh/liveness.js';
 import { parseClients } from '../../src/config/clients.js';
 
 async function open(host = 0): Promise<Session> {
   const c = await sharedCluster();
   const h = c.hosts[host]!;
   return Session.open(
-    { hostname: h.address, port: h.port, username: 'root', identityFiles: [] },
+    { hostname: h.address, port: h.port, username: 'root', identityFiles: [], alive: DEFAULT_ALIVE },
     { knownHosts: new KnownHostsStore(c.cluster.knownHosts, 'strict'), keys: new KeyRing(c.cluster.identity, undefined), connectTimeoutMs: 5000 },
   );
 }

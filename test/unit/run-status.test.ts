@@ -24,6 +24,11 @@ test('status lines: [n] hh:mm:ss [SUCCESS|FAILURE] host reason', () => {
     statusLine(hostRun(2, { order: 3, finishedAt: at, state: t.state, code: null, timedOut: true, ...(t.error ? { error: t.error } : {}) }), p),
     '[3] 11:15:02 [FAILURE] 10.0.0.3 timed out: after 2.5s; the remote command was killed',
   );
+  // "killed" only when the channel ended after the kill; otherwise why it could not be confirmed.
+  const deaf = endOfExec({ code: null, signal: null, timedOut: true, interrupted: false, killUnconfirmed: 'the client stopped answering' }, 10_000);
+  assert.is(deaf.error?.message, 'after 10s; the kill could not be confirmed: the client stopped answering');
+  const cut = endOfExec({ code: null, signal: null, timedOut: false, interrupted: true, killUnconfirmed: 'the connection was lost' }, undefined);
+  assert.equal([cut.state, cut.error?.message], ['interrupted', 'the kill could not be confirmed: the connection was lost']);
   const down = hostRun(3, { order: 4, finishedAt: at, state: 'unreachable', code: null, error: new HostError('unreachable', 'connection refused') });
   assert.is(statusLine(down, p), '[4] 11:15:02 [FAILURE] 10.0.0.4 unreachable: connection refused');
   const skipped = hostRun(4, { order: 5, finishedAt: at, files: { count: 0, bytes: 0, skipped: ['ln: symbolic link'] } });

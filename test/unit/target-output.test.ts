@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import SSHConfig from 'ssh-config';
 import { homedir } from 'node:os';
 import { parseClients } from '../../src/config/clients.js';
-import { resolveTarget } from '../../src/ssh/target.js';
+import { resolveTarget, sshSeconds } from '../../src/ssh/target.js';
 import { parseGlobals } from '../../src/cli/globals.js';
 import { Printer } from '../../src/output/printer.js';
 import { summaryLine } from '../../src/output/results.js';
@@ -25,12 +25,43 @@ Host *
 test('ssh_config gives HostName, User, Port and IdentityFile; clients.conf and -l win', () => {
   const [web, alice, other] = parseClients('web1\nalice@web2:2200\nother\n', 'f');
   const t = resolveTarget(web!, { sshConfig: CONFIG });
-  assert.equal(t, { hostname: 'web1.example.internal', port: 2222, username: 'deploy', identityFiles: [`${homedir()}/.ssh/web_key`] });
+  assert.equal(t, {
+    hostname: 'web1.example.internal',
+    port: 2222,
+    username: 'deploy',
+    identityFiles: [`${homedir()}/.ssh/web_key`],
+    alive: { intervalMs: 15_000, countMax: 3 },
+  });
   const a = resolveTarget(alice!, { sshConfig: CONFIG, user: 'cli' });
   assert.equal([a.username, a.port], ['alice', 2200]);
   assert.is(resolveTarget(web!, { sshConfig: CONFIG, user: 'cli' }).username, 'cli');
   assert.is(resolveTarget(other!, { sshConfig: CONFIG }).username, 'fallback');
   assert.equal(resolveTarget(other!, { sshConfig: null }).port, 22);
+});
+
+test('ssh_config ServerAliveInterval/ServerAliveCountMax per host, OpenSSH time format, 0 = off, bad values refused', () => {
+  const cfg = SSHConfig.parse(`
+Host slow
+  ServerAliveInterval 1m30s
+Host off
+  ServerAliveInterval 0
+Host quick
+  ServerAliveInterval 1
+  ServerAliveCountMax 5
+Host bad
+  ServerAliveInterval soon
+Host badcount
+  ServerAliveCountMax -1
+`);
+  const [slow, off, quick, other, bad, badcount] = parseClients('slow\noff\nquick\nother\nbad\nbadcount\n', 'f');
+  assert.equal(resolveTarget(slow!, { sshConfig: cfg }).alive, { intervalMs: 90_000, countMax: 3 });
+  assert.equal(resolveTarget(off!, { sshConfig: cfg }).alive.intervalMs, 0);
+  assert.equal(resolveTarget(quick!, { sshConfig: cfg }).alive, { intervalMs: 1000, countMax: 5 });
+  assert.equal(resolveTarget(other!, { sshConfig: cfg }).alive, { intervalMs: 15_000, countMax: 3 });
+  assert.equal(resolveTarget(other!, { sshConfig: null }).alive, { intervalMs: 15_000, countMax: 3 });
+  assert.throws(() => resolveTarget(bad!, { sshConfig: cfg }), /ServerAliveInterval is not a time: "soon"/);
+  assert.throws(() => resolveTarget(badcount!, { sshConfig: cfg }), /ServerAliveCountMax is not a number/);
+  assert.equal(['90', '2m', '1h1s', 'x', '1x', ''].map(sshSeconds), [90, 120, 3601, undefined, undefined, undefined]);
 });
 
 test('global options: defaults, env, validation', () => {

@@ -1,0 +1,154 @@
+// One exec channel from open to end: output piped with backpressure, the time limit and
+// Ctrl-C turned into a kill of the remote process group, and an honest account of whether
+// that kill took. A kill is confirmed only by the channel ending after it; a client that
+// stopped answering (a stopped sshd, a firewall drop) never confirms it, and is then given up
+// after KILL_GRACE_MS so that director's exit does not wait on it.
+import type { Readable, Writable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import { HostError } from './host-error.js';
+import { killableCommand, PgidSniffer } from './killable.js';
+
+/** After a kill, how long the command's channel has to end before the kill counts as unconfirmed. */
+export const KILL_GRACE_MS = 3000;
+/** ssh2 closes a dead connection's channels only once their output is read out; this long at most. */
+const LOST_DRAIN_MS = 1000;
+
+export interface ExecOptions {
+  /** Bytes for the remote command's standard input; it gets EOF after them (or at once when absent). */
+  stdin?: Buffer | string | Readable;
+  /** Where the remote stdout/stderr go; piped with backpressure and never ended by exec. */
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Command time limit: on expiry the remote process group is killed. */
+  timeoutMs?: number;
+  /** Abort (Ctrl-C): the remote process group is killed. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when the command ended by a signal or reported no status. */
+  code: number | null;
+  /** Signal name (without SIG) when the command was killed. */
+  signal: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** Set when a kill was sent but the channel did not end after it: why, in a person's words. */
+  killUnconfirmed?: string;
+}
+
+/** What an exec channel needs of its connection (the Session). */
+export interface ChannelHost {
+  open(command: string, cb: (err: Error | undefined, stream: ClientChannel) => void): void;
+  /** The connection's failure, once it failed. */
+  lostError(): HostError | undefined;
+  /** Called when the connection goes; returns the way to stop listening. */
+  whenLost(f: () => void): () => void;
+  killGroup(pgid: number): void;
+  /** Bytes received from the peer so far. */
+  bytesHeard(): number;
+  /** The peer stopped answering: drop the connection now. */
+  giveUp(why: string): void;
+}
+
+export function runExec(host: ChannelHost, command: string, opts: ExecOptions): Promise<ExecResult> {
+  // Only a command that may have to be stopped pays for the wrapper.
+  const stoppable = (opts.timeoutMs !== undefined && opts.timeoutMs > 0) || opts.signal !== undefined;
+  const sniffer = stoppable ? new PgidSniffer() : undefined;
+  return new Promise<ExecResult>((resolve, reject) => {
+    const lost = host.lostError();
+    if (lost) return reject(lost);
+    if (opts.signal?.aborted) return resolve({ code: null, signal: null, timedOut: false, interrupted: true });
+    host.open(stoppable ? killableCommand(command) : command, (err, stream) => {
+      if (err) return reject(host.lostError() ?? new HostError('io', `cannot open a channel: ${err.message}`));
+      const r: ExecResult = { code: null, signal: null, timedOut: false, interrupted: false };
+      let timer: NodeJS.Timeout | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      let killSent = false;
+      let settled = false;
+      const kill = () => {
+        if (killSent) return;
+        killSent = true;
+        const heardAtKill = host.bytesHeard();
+        try {
+          stream.signal('KILL');
+        } catch {
+          /* channel already closing */
+        }
+        if (sniffer?.pgid !== undefined) host.killGroup(sniffer.pgid);
+        // Killed within moments of its start: kill the group as soon as its pid is known.
+        else sniffer?.once('pgid', (pid: number) => host.killGroup(pid));
+        grace = setTimeout(() => {
+          // Nothing at all came back since the kill: the client is not there to act on it.
+          if (host.bytesHeard() === heardAtKill) {
+            r.killUnconfirmed = 'the client stopped answering';
+            host.giveUp(r.killUnconfirmed);
+          } else {
+            r.killUnconfirmed = "the command's channel did not close";
+            stream.close();
+          }
+          finish();
+        }, KILL_GRACE_MS);
+      };
+      const onAbort = () => {
+        r.interrupted = true;
+        kill();
+      };
+      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          r.timedOut = true;
+          kill();
+        }, opts.timeoutMs);
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // Ctrl-C while the channel was opening: the listener came too late to hear it.
+      if (opts.signal?.aborted) onAbort();
+      stream.on('exit', (c: number | null, s?: string) => {
+        if (typeof c === 'number') r.code = c;
+        else if (typeof s === 'string') r.signal = s.replace(/^SIG/, '');
+      });
+      // Both streams are always read, or flow control stalls the remote command.
+      if (opts.stdout) stream.pipe(opts.stdout, { end: false });
+      else stream.resume();
+      const stderr = sniffer ? stream.stderr.pipe(sniffer) : stream.stderr;
+      if (opts.stderr) stderr.pipe(opts.stderr, { end: false });
+      else stderr.resume();
+      const finish = (ended = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(grace);
+        opts.signal?.removeEventListener('abort', onAbort);
+        unlisten();
+        if (killSent && !ended) r.killUnconfirmed ??= 'the connection was lost';
+        const gone = host.lostError();
+        if (r.code === null && r.signal === null && !killSent && gone) return reject(gone);
+        resolve(r);
+      };
+      // A reader that stopped (backpressure) would otherwise keep this exec pending forever.
+      const unlisten = host.whenLost(() => setTimeout(finish, LOST_DRAIN_MS).unref());
+      // Resolve only once the channel closed and both outputs were read to their end, so a
+      // caller's sinks have every byte (ssh2 may report close before stderr's end).
+      let closed = false;
+      let outs = 2;
+      const maybeFinish = () => {
+        if (closed && outs === 0) finish(!host.lostError());
+      };
+      stream.once('end', () => {
+        outs--;
+        maybeFinish();
+      });
+      stderr.once('end', () => {
+        outs--;
+        maybeFinish();
+      });
+      stream.on('close', () => {
+        closed = true;
+        maybeFinish();
+      });
+      const input = opts.stdin;
+      if (input === undefined) stream.end();
+      else if (typeof input === 'string' || Buffer.isBuffer(input)) stream.end(input);
+      else input.pipe(stream);
+    });
+  });
+}

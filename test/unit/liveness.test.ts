@@ -1,0 +1,51 @@
+// The liveness check on its own, with a fake socket: silence brings keepalive requests and
+// then the verdict at interval × count; any byte received starts the silence over.
+import { EventEmitter } from 'node:events';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeAlive, Liveness } from '../../src/ssh/liveness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function watch(intervalMs: number, countMax: number) {
+  const socket = new EventEmitter();
+  const seen = { pings: 0, deadAt: 0, why: '' };
+  const startedAt = Date.now();
+  const live = new Liveness(socket, { intervalMs, countMax }, () => seen.pings++, (why) => {
+    seen.deadAt = Date.now() - startedAt;
+    seen.why = why;
+  });
+  return { socket, seen, live };
+}
+
+test('a silent peer: a keepalive after each silent interval, dead at interval × count', async () => {
+  const { seen } = watch(100, 3);
+  await sleep(450);
+  assert.is(seen.pings, 2);
+  // Timers may run late on a busy machine, never early.
+  assert.ok(seen.deadAt >= 300 && seen.deadAt < 400, `dead after ${seen.deadAt} ms`);
+  assert.is(seen.why, 'nothing received for 0.3s (ServerAliveInterval 0.1 × ServerAliveCountMax 3)');
+});
+
+test('a peer that keeps sending is never pinged nor declared dead, however long', async () => {
+  const { socket, seen, live } = watch(100, 2);
+  for (let i = 0; i < 8; i++) {
+    await sleep(60);
+    socket.emit('data', Buffer.from('x'));
+  }
+  assert.equal([seen.pings, seen.deadAt], [0, 0]);
+  live.stop();
+  assert.is(socket.listenerCount('data'), 0);
+});
+
+test('interval 0 is off; stop() ends the watch', async () => {
+  const off = watch(0, 3);
+  assert.is(off.socket.listenerCount('data'), 0);
+  const stopped = watch(50, 1);
+  stopped.live.stop();
+  await sleep(150);
+  assert.equal([off.seen.deadAt, stopped.seen.deadAt, stopped.seen.pings], [0, 0, 0]);
+  assert.match(describeAlive({ intervalMs: 15_000, countMax: 3 }), /for 45s/);
+});
+
+test.run();
