@@ -6,7 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { HostError } from './host-error.js';
-import { killableCommand, PgidSniffer } from './killable.js';
+import { killableCommand, PidSniffer } from './killable.js';
 
 /** After a kill, how long the command's channel has to end before the kill counts as unconfirmed. */
 export const KILL_GRACE_MS = 3000;
@@ -23,6 +23,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Abort (Ctrl-C): the remote process group is killed. */
   signal?: AbortSignal;
+  /** The command prints the pid marker itself (remote/kill.ts pidMarkCommand): do not add one. */
+  marksPid?: boolean;
 }
 
 export interface ExecResult {
@@ -32,8 +34,10 @@ export interface ExecResult {
   signal: string | null;
   timedOut: boolean;
   interrupted: boolean;
-  /** Set when a kill was sent but the channel did not end after it: why, in a person's words. */
+  /** Set when a kill was sent but not confirmed (the channel did not end, or processes remain): why, in a person's words. */
   killUnconfirmed?: string;
+  /** The pid marker found a csh-family login shell and stopped it before the command ran. */
+  cshLoginShell?: boolean;
 }
 
 /** What an exec channel needs of its connection (the Session). */
@@ -43,7 +47,8 @@ export interface ChannelHost {
   lostError(): HostError | undefined;
   /** Called when the connection goes; returns the way to stop listening. */
   whenLost(f: () => void): () => void;
-  killGroup(pgid: number): void;
+  /** Kills a process tree; resolves with the pids still alive after it (undefined: no report). */
+  killTree(pid: number): Promise<number[] | undefined>;
   /** Bytes received from the peer so far. */
   bytesHeard(): number;
   /** The peer stopped answering: drop the connection now. */
@@ -53,18 +58,20 @@ export interface ChannelHost {
 export function runExec(host: ChannelHost, command: string, opts: ExecOptions): Promise<ExecResult> {
   // Only a command that may have to be stopped pays for the wrapper.
   const stoppable = (opts.timeoutMs !== undefined && opts.timeoutMs > 0) || opts.signal !== undefined;
-  const sniffer = stoppable ? new PgidSniffer() : undefined;
+  const sniffer = stoppable || opts.marksPid ? new PidSniffer() : undefined;
   return new Promise<ExecResult>((resolve, reject) => {
     const lost = host.lostError();
     if (lost) return reject(lost);
     if (opts.signal?.aborted) return resolve({ code: null, signal: null, timedOut: false, interrupted: true });
-    host.open(stoppable ? killableCommand(command) : command, (err, stream) => {
+    host.open(stoppable && !opts.marksPid ? killableCommand(command) : command, (err, stream) => {
       if (err) return reject(host.lostError() ?? new HostError('io', `cannot open a channel: ${err.message}`));
       const r: ExecResult = { code: null, signal: null, timedOut: false, interrupted: false };
       let timer: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       let killSent = false;
       let settled = false;
+      /** What the tree kill found still alive afterwards. */
+      let verdict: Promise<number[] | undefined> | undefined;
       const kill = () => {
         if (killSent) return;
         killSent = true;
@@ -74,9 +81,9 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
         } catch {
           /* channel already closing */
         }
-        if (sniffer?.pgid !== undefined) host.killGroup(sniffer.pgid);
-        // Killed within moments of its start: kill the group as soon as its pid is known.
-        else sniffer?.once('pgid', (pid: number) => host.killGroup(pid));
+        if (sniffer?.pid !== undefined) verdict = host.killTree(sniffer.pid);
+        // Killed within moments of its start: kill the tree as soon as its pid is known.
+        else sniffer?.once('pid', (pid: number) => (verdict = host.killTree(pid)));
         grace = setTimeout(() => {
           // Nothing at all came back since the kill: the client is not there to act on it.
           if (host.bytesHeard() === heardAtKill) {
@@ -116,13 +123,27 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        clearTimeout(grace);
         opts.signal?.removeEventListener('abort', onAbort);
         unlisten();
+        if (sniffer?.csh) r.cshLoginShell = true;
         if (killSent && !ended) r.killUnconfirmed ??= 'the connection was lost';
         const gone = host.lostError();
-        if (r.code === null && r.signal === null && !killSent && gone) return reject(gone);
-        resolve(r);
+        if (r.code === null && r.signal === null && !killSent && gone) {
+          clearTimeout(grace);
+          return reject(gone);
+        }
+        if (!killSent || r.killUnconfirmed !== undefined || verdict === undefined) {
+          clearTimeout(grace);
+          if (killSent && r.killUnconfirmed === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
+          return resolve(r);
+        }
+        // The channel ended after the kill: "killed" once the tree kill found nothing left.
+        void verdict.then((left) => {
+          clearTimeout(grace);
+          if (left === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
+          else if (left.length > 0) r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
+          resolve(r);
+        });
       };
       // A reader that stopped (backpressure) would otherwise keep this exec pending forever.
       const unlisten = host.whenLost(() => setTimeout(finish, LOST_DRAIN_MS).unref());

@@ -7,7 +7,8 @@ import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
 import { runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
-import { killGroupCommand } from './killable.js';
+import { killTreeCommand, parseKillReport } from '../remote/kill.js';
+import { answerToken } from '../remote/posix.js';
 import type { KnownHostsStore } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import type { KeyRing } from './keys.js';
@@ -57,7 +58,7 @@ export class Session {
       this.onLost.add(f);
       return () => this.onLost.delete(f);
     },
-    killGroup: (pgid) => this.killGroup(pgid),
+    killTree: (pid) => this.killTree(pid),
     bytesHeard: () => this.socket()?.bytesRead ?? 0,
     giveUp: (why) => this.fail(why),
   };
@@ -169,14 +170,23 @@ export class Session {
     return { result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   }
 
-  /** `kill -KILL -- -pgid` on a channel of its own, outside the channel bound (sshd keeps one spare). */
-  private killGroup(pgid: number): void {
-    if (this.lost) return;
-    this.conn.exec(killGroupCommand(pgid), (err: Error | undefined, stream: ClientChannel) => {
-      if (err) return;
-      stream.resume();
-      stream.stderr.resume();
-      stream.end();
+  /**
+   * Kills `pid`'s process tree on a channel of its own, outside the channel bound (sshd keeps
+   * one spare), and resolves with the pids still alive afterwards; undefined when the kill
+   * gave no report (the connection went, or the client could not run it).
+   */
+  private killTree(pid: number): Promise<number[] | undefined> {
+    return new Promise((resolve) => {
+      if (this.lost) return resolve(undefined);
+      const token = answerToken();
+      this.conn.exec(killTreeCommand(pid, token), (err: Error | undefined, stream: ClientChannel) => {
+        if (err) return resolve(undefined);
+        let out = '';
+        stream.on('data', (d: Buffer) => (out += d.toString('utf8')));
+        stream.stderr.resume();
+        stream.on('close', () => resolve(parseKillReport(out, token)));
+        stream.end();
+      });
     });
   }
 
