@@ -184,6 +184,8 @@ async function oneBatch(
   trace(`${who} batch of ${items.length} unpacked and summed`);
   const good: VerifiedFile[] = [];
   const stamps: string[] = [];
+  // One time for the batch (it verified as a whole), one string shared by its entries.
+  const time = new Date().toISOString();
   await Promise.all(
     items.map(async (it) => {
       const tmp = joinRemote(base, it.tempRel);
@@ -219,7 +221,7 @@ async function oneBatch(
       }
       try {
         await sftpRename(sftp, tmp, it.job.remotePath);
-        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time: new Date().toISOString() });
+        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time });
         stamps.push(sent.stamp);
       } catch (e) {
         if (session.isLost) throw session.lostError();
