@@ -1,7 +1,7 @@
 // director data <dir> <project>: spread a folder of data files over the clients, each file to
 // one client, md5-verified there; a local copy goes only after its remote copy verified.
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Client } from '../config/client.js';
 import { UsageError } from '../config/errors.js';
 import { EXIT, interruptedExit } from '../exit-codes.js';
@@ -9,13 +9,14 @@ import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';
 import { transferToClient } from '../transfer/client-transfer.js';
 import { FileReader } from '../transfer/file-reader.js';
-import { checkProject, mergeFiles, readPlacementRecord, writePlacementRecord, type PlacementRecord, type PlacedFile } from '../transfer/placement-record.js';
+import { checkProject, readPlacementRecord, type PlacementRecord } from '../transfer/placement-record.js';
+import { placementRecorder } from '../transfer/placement-recorder.js';
 import { place, type PlacementRule } from '../transfer/placement.js';
 import { lockProject } from '../transfer/project-lock.js';
 import { seededRng } from '../transfer/random.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { scan, type ScanResult } from '../transfer/scan.js';
-import type { FileJob, FileStatus, VerifiedFile } from '../transfer/types.js';
+import type { FileJob, FileStatus } from '../transfer/types.js';
 
 export interface DataOptions {
   dir: string;
@@ -96,6 +97,8 @@ export type DataEvent =
 export interface ClientOutcome {
   client: Client;
   files: FileStatus[];
+  /** Temporaries an earlier run left in the project folder, removed now (undefined: not known). */
+  temporariesRemoved?: number;
   error?: HostError;
   ms: number;
 }
@@ -105,6 +108,8 @@ export interface DataResult {
   clients: ClientOutcome[];
   verified: number;
   failed: number;
+  /** Earlier runs' temporaries removed, all clients together. */
+  temporariesRemoved: number;
   interrupted: boolean;
   /** 0 when every file verified; 1 when some failed (kept locally); 130/143 after Ctrl-C/SIGTERM. */
   exitCode: number;
@@ -133,7 +138,7 @@ export async function runData(
   deps: { fleet: Fleet; onEvent?: (e: DataEvent) => void },
 ): Promise<DataResult> {
   const emit = deps.onEvent ?? (() => undefined);
-  const recorder = placementRecorder(opts);
+  const recorder = placementRecorder(opts.stateDir, opts.project, opts.remoteRoot);
   const work = plan.clients.filter((p) => p.jobs.length > 0);
   const wanted = new Set(work.map((p) => p.client.name));
   const fleet = deps.fleet;
@@ -144,12 +149,13 @@ export async function runData(
       const p = plan.clients[client.index] as ClientPlan;
       return transferToClient(session, joinRemote(remotePath(opts.remoteRoot), opts.project), p.jobs, {
         reader,
+        localPath: (rel) => join(plan.dir, rel),
         keep: opts.keep,
         force: opts.force,
         signal,
         onBytes: (n) => emit({ type: 'bytes', n }),
         onFile: (status) => emit({ type: 'file', client, status }),
-        record: (verified) => recorder(client, verified),
+        record: (verified) => recorder(client.name, verified),
       });
     },
     // Clients with nothing to receive are not contacted.
@@ -161,7 +167,7 @@ export async function runData(
     const p = plan.clients[r.client.index] as ClientPlan;
     let outcome: ClientOutcome;
     if (r.ok) {
-      outcome = { client: r.client, files: r.value.files, error: r.value.error, ms: r.ms };
+      outcome = { client: r.client, files: r.value.files, temporariesRemoved: r.value.temporariesRemoved, error: r.value.error, ms: r.ms };
     } else {
       // The client failed before any file was tried (unreachable, auth…): every file failed, kept locally.
       const files: FileStatus[] = p.jobs.map((job) => ({ job, ok: false, kind: r.error.kind === 'interrupted' ? 'interrupted' : 'unreachable', reason: r.error.message }));
@@ -179,52 +185,10 @@ export async function runData(
     clients: outcomes,
     verified: all.length - failed,
     failed,
+    temporariesRemoved: outcomes.reduce((n, o) => n + (o.temporariesRemoved ?? 0), 0),
     interrupted,
     exitCode: interrupted ? interruptedExit(signal) : failed === 0 ? EXIT.ok : EXIT.failed,
   };
-}
-
-/**
- * Atomic updates of the placement record as clients verify files. Entries that arrive while a
- * write is under way are written together by the next one (group commit), and each caller
- * resumes only once its entries are on disk, so no local copy goes before its entry.
- */
-function placementRecorder(opts: DataOptions) {
-  let record: PlacementRecord | undefined;
-  let pending: PlacedFile[] = [];
-  let waiters: Array<{ ok: () => void; fail: (e: unknown) => void }> = [];
-  let writing = false;
-  const drain = () => {
-    if (writing || pending.length === 0) return;
-    writing = true;
-    const placed = pending;
-    const mine = waiters;
-    pending = [];
-    waiters = [];
-    setImmediate(() => {
-      try {
-        const before = record ?? readPlacementRecord(opts.stateDir, opts.project) ?? { version: 1, project: opts.project, remoteRoot: opts.remoteRoot, files: [] };
-        const next = { ...mergeFiles(before, placed), remoteRoot: opts.remoteRoot };
-        writePlacementRecord(opts.stateDir, next);
-        // Kept only once on disk: entries of a failed write are not carried into the next one.
-        record = next;
-        for (const w of mine) w.ok();
-      } catch (e) {
-        for (const w of mine) w.fail(e);
-      } finally {
-        writing = false;
-        drain();
-      }
-    });
-  };
-  return (client: Client, verified: VerifiedFile[]): Promise<void> =>
-    new Promise<void>((ok, fail) => {
-      for (const s of verified) {
-        pending.push({ path: s.job.file.rel, client: client.name, remotePath: s.job.remotePath, size: s.bytes, md5: s.md5, time: s.time });
-      }
-      waiters.push({ ok, fail });
-      drain();
-    });
 }
 
 export function listPlacement(stateDir: string, project: string): PlacementRecord {

@@ -133,16 +133,18 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
       ok: r.failed === 0 && !r.interrupted,
       verified: r.verified,
       failed: r.failed,
+      temporariesRemoved: r.temporariesRemoved,
       skipped: r.plan.scan.skipped,
       randomCount: r.plan.randomCount,
       placement: stateFile,
       clients: r.clients.map((c) => ({
         client: c.client.name,
         ms: c.ms,
+        temporariesRemoved: c.temporariesRemoved,
         error: c.error && { kind: c.error.kind, message: c.error.message },
         files: c.files.map((f) =>
           f.ok
-            ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, keptBecause: f.keptBecause }
+            ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, keptBecause: f.keptBecause, localGone: f.localGone }
             : { path: f.job.file.rel, remotePath: f.job.remotePath, ok: false, kind: f.kind, reason: f.reason },
         ),
       })),
@@ -160,6 +162,9 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
   const kept = r.clients.flatMap((c) => c.files).filter((f) => f.ok && f.keptBecause);
   if (already > 0) p.line(`${plural(already, 'file')} already on ${already === 1 ? 'its client' : 'their clients'} with the same md5`);
   for (const k of kept) if (k.ok) p.line(p.c.yellow(`kept local ${k.job.file.rel}: ${k.keptBecause}`));
+  // Verified and recorded; its local copy was deleted by someone else, not by director.
+  for (const f of r.clients.flatMap((c) => c.files)) if (f.ok && f.localGone) p.line(p.c.yellow(`gone before removal: ${f.job.file.rel} (deleted locally while it was sent; its verified copy is recorded)`));
+  if (r.temporariesRemoved > 0) p.line(`removed ${plural(r.temporariesRemoved, 'temporary file')} an earlier run left on the clients`);
   renderPlacementNotes(r.plan, p);
   if (failed.length > 0) {
     p.line(p.c.red(`Failed files (kept locally):`));

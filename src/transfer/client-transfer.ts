@@ -4,9 +4,10 @@
 //      files under temporary names and md5sums what it wrote (tar-batch.ts), a few batches
 //      in flight at once;
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
-//      replacing), record them, and only then delete the local copies.
+//      replacing), record them, and only then delete the local copies that did not change
+//      since they were opened (local-removal.ts).
+// Temporaries an earlier, killed run left in the project folder go first (leftovers.ts).
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
-import { lstatSync, unlinkSync } from 'node:fs';
 import type { SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import type { Session } from '../ssh/session.js';
@@ -15,7 +16,9 @@ import { localMd5 } from './local-md5.js';
 import { remoteMd5 } from './remote-batch.js';
 import { joinRemote } from './remote-path.js';
 import { rename as sftpRename, unlink as sftpUnlink } from '../ssh/sftp.js';
-import { planBatches, sendBatch, type Batch } from './tar-batch.js';
+import { batches, makeBatch, sendBatch } from './tar-batch.js';
+import { CHANGED, recordThenRemoveLocal, stampNow } from './local-removal.js';
+import { removeLeftovers } from './leftovers.js';
 import type { FailKind, FileJob, FileStatus, VerifiedFile } from './types.js';
 import type { FileReader } from './file-reader.js';
 import { trace } from '../trace.js';
@@ -28,6 +31,8 @@ const LOCAL_HASHES_IN_FLIGHT = 8;
 export interface ClientTransferOptions {
   /** Reads and hashes local files on a worker thread. */
   reader: FileReader;
+  /** The local path of a file of the data folder. */
+  localPath: (rel: string) => string;
   keep: boolean;
   force: boolean;
   signal?: AbortSignal;
@@ -39,6 +44,8 @@ export interface ClientTransferOptions {
 
 export interface ClientTransferResult {
   files: FileStatus[];
+  /** Temporaries of earlier runs removed from the project folder (undefined: could not tell). */
+  temporariesRemoved?: number;
   /** Set when the client failed as a whole (connection lost, no md5sum…). */
   error?: HostError;
 }
@@ -60,6 +67,7 @@ export async function transferToClient(
     opts.onFile?.(s);
   };
   let fatal: HostError | undefined;
+  let temporariesRemoved: number | undefined;
   const fail = (e: unknown): HostError => {
     if (e instanceof HostError) return e;
     if (session.isLost) return session.lostError();
@@ -68,11 +76,18 @@ export async function transferToClient(
 
   try {
     trace(`${session.target.hostname}:${session.target.port} checking ${jobs.length} targets`);
-    const [sftp, existing] = await Promise.all([session.sftp(), remoteMd5(session, jobs.map((j) => j.remotePath))]);
+    const [sftp, existing, removed] = await Promise.all([
+      session.sftp(),
+      remoteMd5(session, jobs.map((j) => j.remotePath)),
+      // Before any batch of this run starts: only an earlier run's temporaries are there.
+      removeLeftovers(session, base, opts.signal),
+    ]);
+    temporariesRemoved = removed;
     trace(`${session.target.hostname}:${session.target.port} ${existing.size} targets exist`);
 
     const toSend: FileJob[] = [];
     const alreadyThere: VerifiedFile[] = [];
+    const stamps: string[] = [];
     const hashLimit = pLimit(LOCAL_HASHES_IN_FLIGHT);
     await Promise.all(
       jobs.map((job) =>
@@ -83,14 +98,18 @@ export async function transferToClient(
             return;
           }
           let mine: string;
+          let stamp: string | undefined;
           try {
-            mine = await localMd5(job.file.abs);
+            // Stamped before the first byte is hashed, as the reader stamps what it sends.
+            stamp = stampNow(opts.localPath(job.file.rel));
+            mine = await localMd5(opts.localPath(job.file.rel));
           } catch (e) {
             report({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
             return;
           }
           if (mine === there) {
             alreadyThere.push({ job, ok: true, md5: mine, bytes: job.file.size, already: true, removedLocal: false, time: new Date().toISOString() });
+            stamps.push(stamp ?? '');
           } else if (opts.force) toSend.push(job);
           else {
             report({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
@@ -98,7 +117,7 @@ export async function transferToClient(
         }),
       ),
     );
-    if (alreadyThere.length > 0) await recordThenRemoveLocal(alreadyThere, opts, report);
+    if (alreadyThere.length > 0) await recordThenRemoveLocal(alreadyThere, stamps, opts, report);
 
     // Keep the plan's order (hashing above finished in any order).
     const order = new Map(jobs.map((j, i) => [j, i]));
@@ -116,7 +135,7 @@ export async function transferToClient(
       report({ job, ok: false, kind, reason: reason?.message ?? 'not sent' });
     }
   }
-  return { files: jobs.map((j) => statuses.get(j) as FileStatus), error: fatal };
+  return { files: jobs.map((j) => statuses.get(j) as FileStatus), temporariesRemoved, error: fatal };
 }
 
 async function pipeline(
@@ -130,9 +149,10 @@ async function pipeline(
   const limit = pLimit(BATCHES_IN_FLIGHT);
   let fatal: unknown;
   await Promise.all(
-    planBatches(base, jobs).map((batch) =>
+    batches(jobs).map((group) =>
       limit(async () => {
         if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
+        const batch = makeBatch(base, group);
         try {
           await oneBatch(session, sftp, base, batch, opts, report);
         } catch (e) {
@@ -153,16 +173,19 @@ async function oneBatch(
   session: Session,
   sftp: SFTPWrapper,
   base: string,
-  batch: Batch,
+  batch: ReturnType<typeof makeBatch>,
   opts: ClientTransferOptions,
   report: Report,
 ): Promise<void> {
   const { items } = batch;
   const who = `${session.target.hostname}:${session.target.port}`;
   trace(`${who} batch of ${items.length} starts`);
-  const outcome = await sendBatch(session, base, batch, opts.reader, { onBytes: opts.onBytes, signal: opts.signal });
+  const outcome = await sendBatch(session, base, batch, opts.reader, { localPath: opts.localPath, onBytes: opts.onBytes, signal: opts.signal });
   trace(`${who} batch of ${items.length} unpacked and summed`);
   const good: VerifiedFile[] = [];
+  const stamps: string[] = [];
+  // One time for the batch (it verified as a whole), one string shared by its entries.
+  const time = new Date().toISOString();
   await Promise.all(
     items.map(async (it) => {
       const tmp = joinRemote(base, it.tempRel);
@@ -173,6 +196,14 @@ async function oneBatch(
       }
       const sent = outcome.sent.get(it);
       const remote = outcome.remote.get(it.tempRel);
+      if (sent?.changed === true) {
+        // The client holds exactly what was read, but what was read may be part old and part
+        // new bytes, a file that never existed: not put at the final name, not recorded (run
+        // would take it for the data); the local file stays and the next run sends it whole.
+        report({ job: it.job, ok: false, kind: 'changed', reason: `${CHANGED} (kept locally; the next run sends it again)` });
+        await sftpUnlink(sftp, tmp).catch(() => undefined);
+        return;
+      }
       if (sent === undefined || remote !== sent.md5) {
         // When the unpack failed (a full disk) and this file is missing or tar named it, that is
         // why; a file written whole whose sum differs is still a checksum failure.
@@ -190,7 +221,8 @@ async function oneBatch(
       }
       try {
         await sftpRename(sftp, tmp, it.job.remotePath);
-        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time: new Date().toISOString() });
+        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time });
+        stamps.push(sent.stamp);
       } catch (e) {
         if (session.isLost) throw session.lostError();
         report({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${errorText(e)}` });
@@ -199,34 +231,8 @@ async function oneBatch(
     }),
   );
   trace(`${who} batch of ${items.length} renamed`);
-  if (good.length > 0) await recordThenRemoveLocal(good, opts, report);
+  if (good.length > 0) await recordThenRemoveLocal(good, stamps, opts, report);
   trace(`${who} batch of ${items.length} recorded, local copies removed`);
-}
-
-/** Record verified files, then (unless --keep) delete their local copies if unchanged since read. */
-async function recordThenRemoveLocal(
-  verified: VerifiedFile[],
-  opts: ClientTransferOptions,
-  report: Report,
-): Promise<void> {
-  await opts.record(verified);
-  // Synchronous: an unlink of a file just read is quick, and a thousand of them as promises
-  // would each wait a trip through libuv's thread pool.
-  for (const s of verified) {
-    if (!opts.keep) {
-      try {
-        const st = lstatSync(s.job.file.abs);
-        if (st.size !== s.job.file.size || st.mtimeMs !== s.job.file.mtimeMs) s.keptBecause = 'changed since it was read';
-        else {
-          unlinkSync(s.job.file.abs);
-          s.removedLocal = true;
-        }
-      } catch (e) {
-        s.keptBecause = `cannot remove: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`;
-      }
-    }
-    report(s);
-  }
 }
 
 function errorText(e: unknown): string {

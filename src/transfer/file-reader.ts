@@ -12,10 +12,19 @@ export class ReadError extends Error {
 /** Chunks of a file as they arrive, then its md5. */
 export interface FileStream {
   size: number;
+  mtimeMs: number;
+  /** What the file was at open (local-removal.ts): its local copy goes only if it still is. */
+  stamp: string;
   /** Next chunk, or undefined at the end. */
   next(): Promise<Buffer | undefined>;
-  /** md5 and byte count, once next() has returned undefined. */
-  result(): Promise<{ md5: string; bytes: number }>;
+  /** md5 and byte count, once next() has returned undefined; `changed` if it was written to meanwhile. */
+  result(): Promise<ReadResult>;
+}
+
+export interface ReadResult {
+  md5: string;
+  bytes: number;
+  changed: boolean;
 }
 
 const CHUNK = 1024 * 1024;
@@ -23,12 +32,12 @@ const CHUNK = 1024 * 1024;
 const WINDOW = 2;
 
 interface Pending {
-  sized: (size: number) => void;
+  sized: (m: Extract<ReaderReply, { kind: 'size' }>) => void;
   failed: (e: ReadError) => void;
   chunks: Buffer[];
   waiting: ((c: Buffer | undefined) => void) | undefined;
   waitFail: ((e: ReadError) => void) | undefined;
-  ended: { md5: string; bytes: number } | undefined;
+  ended: ReadResult | undefined;
   error: ReadError | undefined;
   sizeKnown: boolean;
 }
@@ -65,7 +74,7 @@ export class FileReader {
     switch (m.kind) {
       case 'size':
         p.sizeKnown = true;
-        p.sized(m.size);
+        p.sized(m);
         break;
       case 'chunk': {
         const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
@@ -78,7 +87,7 @@ export class FileReader {
         break;
       }
       case 'end':
-        p.ended = { md5: m.md5, bytes: m.bytes };
+        p.ended = { md5: m.md5, bytes: m.bytes, changed: m.changed };
         this.pending.delete(m.id);
         if (p.waiting && p.chunks.length === 0) {
           const w = p.waiting;
@@ -98,7 +107,7 @@ export class FileReader {
     const id = this.nextId++;
     return new Promise<FileStream>((resolve, reject) => {
       const p: Pending = {
-        sized: (size) => resolve(stream(size)),
+        sized: (m) => resolve(stream(m.size, m.mtimeMs, m.stamp)),
         failed: reject,
         chunks: [],
         waiting: undefined,
@@ -107,8 +116,10 @@ export class FileReader {
         error: undefined,
         sizeKnown: false,
       };
-      const stream = (size: number): FileStream => ({
+      const stream = (size: number, mtimeMs: number, stamp: string): FileStream => ({
         size,
+        mtimeMs,
+        stamp,
         next: () => {
           const c = p.chunks.shift();
           if (c) {

@@ -68,13 +68,6 @@ export function writePlacementRecord(stateDir: string, record: PlacementRecord):
   writePrivateFile(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
-/** Add or replace entries by path (a file lives on one client only). */
-export function mergeFiles(record: PlacementRecord, placed: readonly PlacedFile[]): PlacementRecord {
-  const byPath = new Map(record.files.map((f) => [f.path, f]));
-  for (const f of placed) byPath.set(f.path, f);
-  return { ...record, files: [...byPath.values()] };
-}
-
 export function filesOn(record: PlacementRecord, clientName: string): PlacedFile[] {
   return record.files.filter((f) => f.client === clientName);
 }

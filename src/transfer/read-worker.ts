@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ReaderReply, ReaderRequest } from './reader-protocol.js';
+import { stampOf } from './local-removal.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');
@@ -12,6 +13,8 @@ if (!port) throw new Error('read-worker runs as a worker thread');
 interface Open {
   fd: number;
   size: number;
+  /** Taken before the first byte was read, compared at the end of the read. */
+  stamp: string;
   position: number;
   hash: ReturnType<typeof createHash>;
   /** Chunks sent and not yet consumed by the main thread. */
@@ -43,9 +46,12 @@ function pump(id: number): void {
       reply({ id, kind: 'chunk', data }, [buf.buffer as ArrayBuffer]);
     }
     if (f.position >= f.size) {
+      // Written to while it was read (a rewrite in place, an append): what was read may be
+      // part old and part new bytes. An fstat of the same descriptor sees those changes.
+      const changed = stampOf(fstatSync(f.fd, { bigint: true })) !== f.stamp;
       closeSync(f.fd);
       files.delete(id);
-      reply({ id, kind: 'end', md5: f.hash.digest('hex'), bytes: f.position });
+      reply({ id, kind: 'end', md5: f.hash.digest('hex'), bytes: f.position, changed });
     }
   } catch (e) {
     closeSync(f.fd);
@@ -70,9 +76,11 @@ port.on('message', (req: ReaderRequest) => {
     reply({ id: req.id, kind: 'error', code: code(e) });
     return;
   }
-  const size = fstatSync(fd).size;
-  files.set(req.id, { fd, size, position: 0, hash: createHash('md5'), outstanding: 0, window: req.window, chunk: req.chunk });
+  const st = fstatSync(fd, { bigint: true });
+  const size = Number(st.size);
+  const stamp = stampOf(st);
+  files.set(req.id, { fd, size, stamp, position: 0, hash: createHash('md5'), outstanding: 0, window: req.window, chunk: req.chunk });
   // The size is known before the first byte, for the tar header.
-  reply({ id: req.id, kind: 'size', size });
+  reply({ id: req.id, kind: 'size', size, mtimeMs: Number(st.mtimeMs), stamp });
   pump(req.id);
 });

@@ -4,7 +4,9 @@ export type ReaderRequest =
   | { kind: 'ack'; id: number };
 
 export type ReaderReply =
-  | { id: number; kind: 'size'; size: number }
+  /** `stamp` (local-removal.ts) and mtime are taken from the open file before its first byte is read. */
+  | { id: number; kind: 'size'; size: number; mtimeMs: number; stamp: string }
   | { id: number; kind: 'chunk'; data: Uint8Array }
-  | { id: number; kind: 'end'; md5: string; bytes: number }
+  /** `changed`: the file's stamp at the end of the read differs from the one at open (the bytes may be a mix). */
+  | { id: number; kind: 'end'; md5: string; bytes: number; changed: boolean }
   | { id: number; kind: 'error'; code: string };

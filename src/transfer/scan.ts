@@ -4,12 +4,14 @@ import { join } from 'node:path';
 
 export const DEFAULT_EXTENSIONS = ['.txt', '.json', '.zip', '.gz'];
 
+/**
+ * As little as placement needs, as there may be a hundred thousand: the full path is the
+ * scan's root joined with `rel`, and the mtime for the tar header is read when the file is.
+ */
 export interface LocalFile {
-  abs: string;
   /** Relative to the data folder, `/`-separated: kept as is on the client. */
   rel: string;
   size: number;
-  mtimeMs: number;
 }
 
 export interface Skipped {
@@ -68,8 +70,7 @@ export async function scan(root: string, opts: ScanOptions): Promise<ScanResult>
       else if (TEMPORARY_NAME.test(e.name)) skipped.push({ rel, why: 'named like a director temporary' });
       else if (!eligible(e.name, opts.extensions)) skipped.push({ rel, why: 'extension' });
       else {
-        const st = lstatSync(abs);
-        files.push({ abs, rel, size: st.size, mtimeMs: st.mtimeMs });
+        files.push({ rel, size: lstatSync(abs).size });
       }
     }
   };

@@ -6,7 +6,7 @@
 // How files are cut into batches and what their temporaries are called is decided here too.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
 import type { Session } from '../ssh/session.js';
@@ -15,7 +15,8 @@ import { nulList, parseMd5sumZ } from './md5sum-output.js';
 import { MD5SUM_LIST } from './remote-batch.js';
 import { unpackFailure, type UnpackFailure } from './unpack-failure.js';
 import type { FileJob } from './types.js';
-import { ReadError, type FileReader, type FileStream } from './file-reader.js';
+import { ReadError, type FileReader, type FileStream, type ReadResult } from './file-reader.js';
+import { Coalesce, quiet, unlessStopped } from './stream-tools.js';
 import { trace } from '../trace.js';
 
 /**
@@ -45,9 +46,12 @@ export interface Batch {
   items: readonly BatchItem[];
 }
 
+/** md5 of the bytes sent, whether the file changed while it was read, its stamp at open. */
+export type Sent = ReadResult & { stamp: string };
+
 export interface BatchOutcome {
-  /** md5 of the bytes sent, per item that was sent. */
-  sent: Map<BatchItem, { md5: string; bytes: number }>;
+  /** Per item that was sent. */
+  sent: Map<BatchItem, Sent>;
   /** Items whose local file could not be read (nothing was sent for them). */
   unreadable: Map<BatchItem, string>;
   /** md5 the client computed from what it wrote, by tempRel. */
@@ -56,12 +60,14 @@ export interface BatchOutcome {
   failure?: UnpackFailure;
 }
 
-/** `jobs`, all under the remote folder `base`, in batches, each file with its temporary name. */
-export function planBatches(base: string, jobs: readonly FileJob[]): Batch[] {
-  return batches(jobs).map((batch) => {
-    const tag = batchTag(batch.map((job) => job.remotePath));
-    return { tag, items: batch.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) })) };
-  });
+/**
+ * One batch of `jobs` (all under the remote folder `base`), each file with its temporary name.
+ * Made when the batch starts, not for all batches at once: names for a hundred thousand
+ * files would otherwise sit in memory for the whole run.
+ */
+export function makeBatch(base: string, jobs: readonly FileJob[]): Batch {
+  const tag = batchTag(jobs.map((job) => job.remotePath));
+  return { tag, items: jobs.map((job, n) => ({ job, tempRel: tempPath(relativeTo(base, job.remotePath), tag, n) })) };
 }
 
 /** Group jobs into batches by count and bytes, in order. */
@@ -126,7 +132,7 @@ export async function sendBatch(
   base: string,
   batch: Batch,
   reader: FileReader,
-  opts: { onBytes?: (n: number) => void; signal?: AbortSignal },
+  opts: { localPath: (rel: string) => string; onBytes?: (n: number) => void; signal?: AbortSignal },
 ): Promise<BatchOutcome> {
   const { items } = batch;
   // Named by the batch's tag, as its temporaries are: a rerun after a crash sends the same
@@ -134,7 +140,7 @@ export async function sendBatch(
   const list = nulList(items.map((it) => it.tempRel));
   const listName = `.director-batch-${batch.tag}.list`;
   const pack = tar.pack();
-  const sent = new Map<BatchItem, { md5: string; bytes: number }>();
+  const sent = new Map<BatchItem, Sent>();
   const unreadable = new Map<BatchItem, string>();
 
   // If the remote command ends first (connection lost, tar died), feeding must stop waiting
@@ -144,7 +150,8 @@ export async function sendBatch(
   // would otherwise wait for the rest of a stream that never comes.
   const cancel = new AbortController();
   pack.on('error', () => undefined);
-  const feeding = feed(pack, items, { name: listName, body: list }, sent, unreadable, reader, opts.onBytes, stop.signal).catch((e: unknown) => {
+  const open = (it: BatchItem) => reader.open(opts.localPath(it.job.file.rel));
+  const feeding = feed(pack, items, { name: listName, body: list }, sent, unreadable, open, opts.onBytes, stop.signal).catch((e: unknown) => {
     cancel.abort();
     pack.destroy(e as Error);
     throw e;
@@ -189,9 +196,9 @@ async function feed(
   pack: tar.Pack,
   items: readonly BatchItem[],
   list: { name: string; body: Buffer },
-  sent: Map<BatchItem, { md5: string; bytes: number }>,
+  sent: Map<BatchItem, Sent>,
   unreadable: Map<BatchItem, string>,
-  reader: FileReader,
+  open: (it: BatchItem) => Promise<FileStream>,
   onBytes: ((n: number) => void) | undefined,
   stop: AbortSignal,
 ): Promise<void> {
@@ -207,14 +214,14 @@ async function feed(
       const it = items[next] as BatchItem;
       if (it.job.file.size > SMALL && ahead.size > 0) break;
       next++;
-      const p = reader.open(it.job.file.abs);
+      const p = open(it);
       p.catch(() => undefined);
       ahead.set(it, p);
     }
   };
   for (const item of items) {
     readAhead();
-    const opening = ahead.get(item) ?? reader.open(item.job.file.abs);
+    const opening = ahead.get(item) ?? open(item);
     ahead.delete(item);
     let file: FileStream;
     try {
@@ -228,7 +235,7 @@ async function feed(
     }
     let entry!: ReturnType<tar.Pack['entry']>;
     const done = new Promise<void>((ok, fail) => {
-      entry = quiet(pack.entry({ name: item.tempRel, size: file.size, mode: 0o644, mtime: new Date(item.job.file.mtimeMs), type: 'file' }, (e) => (e ? fail(e) : ok())));
+      entry = quiet(pack.entry({ name: item.tempRel, size: file.size, mode: 0o644, mtime: new Date(file.mtimeMs), type: 'file' }, (e) => (e ? fail(e) : ok())));
     });
     // Awaited below, unless feeding stops first: then its rejection must not go unhandled.
     done.catch(() => undefined);
@@ -240,61 +247,7 @@ async function feed(
     }
     (entry as unknown as { end(): void }).end();
     await until(done);
-    sent.set(item, await file.result());
+    sent.set(item, { ...(await file.result()), stamp: file.stamp });
   }
   pack.finalize();
-}
-
-/** Joins small chunks into writes of about `size` bytes; passes big chunks straight on. */
-export class Coalesce extends Transform {
-  private parts: Buffer[] = [];
-  private length = 0;
-
-  constructor(private readonly size: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.parts.push(chunk);
-    this.length += chunk.length;
-    if (this.length >= this.size) this.emitParts();
-    cb();
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.emitParts();
-    cb();
-  }
-
-  private emitParts(): void {
-    if (this.length === 0) return;
-    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length));
-    this.parts = [];
-    this.length = 0;
-  }
-}
-
-/** `p`, or a rejection as soon as `signal` aborts. */
-function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('the remote side stopped reading'));
-  return new Promise<T>((ok, fail) => {
-    const onAbort = () => fail(new Error('the remote side stopped reading'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        ok(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        fail(e);
-      },
-    );
-  });
-}
-
-/** An entry's failure reaches us through its callback; an 'error' event with no listener would crash. */
-function quiet<T extends { on(event: 'error', f: () => void): unknown }>(entry: T): T {
-  entry.on('error', () => undefined);
-  return entry;
 }

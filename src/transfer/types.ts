@@ -7,10 +7,23 @@ export interface FileJob {
   remotePath: string;
 }
 
-export type FailKind = 'checksum' | 'exists-different' | 'local-read' | 'io' | 'unreachable' | 'interrupted';
+/** `changed`: written to while it was read, so what was sent may mix old and new bytes. */
+export type FailKind = 'checksum' | 'exists-different' | 'local-read' | 'changed' | 'io' | 'unreachable' | 'interrupted';
 
 export type FileStatus =
-  | { job: FileJob; ok: true; md5: string; bytes: number; already: boolean; removedLocal: boolean; keptBecause?: string; time: string }
+  | {
+      job: FileJob;
+      ok: true;
+      md5: string;
+      bytes: number;
+      already: boolean;
+      removedLocal: boolean;
+      /** Why the local copy stays although the file verified (it changed, it could not be removed). */
+      keptBecause?: string;
+      /** The local copy was deleted by someone else before director would have removed it. */
+      localGone?: boolean;
+      time: string;
+    }
   | { job: FileJob; ok: false; kind: FailKind; reason: string };
 
 /** A file whose copy on the client verified (sent now, or already there). */
