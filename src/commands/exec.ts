@@ -4,6 +4,7 @@ import type { Fleet } from '../ssh/fleet.js';
 import { UsageError } from '../config/errors.js';
 import { runOnFleet } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, makeRunId } from '../run/layout.js';
+import { needsFamilyFirst } from '../remote/login-shell.js';
 import { execCommand, runEnv } from '../run/remote-command.js';
 import type { StdinSource } from '../run/spool.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
@@ -29,10 +30,13 @@ export async function exec(opts: ExecCommandOptions, deps: { fleet: Fleet; event
     {
       kind: 'exec',
       tempDir: gather,
-      command: (client, tempDir) =>
+      marksPid: true,
+      familyFirst: needsFamilyFirst(opts.words),
+      command: (client, tempDir, _filesList, family) =>
         execCommand({
           env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }),
           words: opts.words,
+          family,
         }),
     },
     {

@@ -12,8 +12,10 @@ import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
 import {
+  argsScript,
   findRunDirCommand,
   filesListText,
+  COMMAND_LIMIT,
   INLINE_LIMIT,
   inlineRunCommand,
   inlineSize,
@@ -104,8 +106,8 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
       tempDir: true,
       workDir,
       inline: inline
-        ? (client: Client, token: string) =>
-            inlineRunCommand({
+        ? (client: Client, token: string) => {
+            const text = inlineRunCommand({
               runId,
               token,
               workDir,
@@ -115,13 +117,21 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
               script: scriptBytes,
               filesList: lists.get(client.name),
               keepRemote: opts.keepRemote,
-            })
+            });
+            // Long arguments make it too long for one command: this client goes the upload way.
+            return text.length <= COMMAND_LIMIT ? text : undefined;
+          }
         : undefined,
       inlineFind: inline ? (token: string) => findRunDirCommand(runId, token) : undefined,
       async upload(session, client, tempDir) {
         await putFile(session, createReadStream(snapshot), remoteIn(tempDir, 'script'), '700').catch((e: Error) => {
           throw new HostError('io', `uploading the script: ${e.message}`);
         });
+        if (opts.args.length > 0) {
+          await putFile(session, argsScript(opts.args), remoteIn(tempDir, 'args'), '600').catch((e: Error) => {
+            throw new HostError('io', `uploading the script's arguments: ${e.message}`);
+          });
+        }
         const list = lists.get(client.name);
         if (list === undefined) return { filesList: false };
         await putFile(session, list, remoteIn(tempDir, 'files'), '600').catch((e: Error) => {
@@ -136,7 +146,7 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
           workDir,
           env: runEnv({ host: client.name, index: client.index, count, project: opts.project, runId, tempDir: tempDir as string, filesList }),
           interpreter,
-          args: opts.args,
+          hasArgs: opts.args.length > 0,
         }),
     };
     return await runOnFleet(

@@ -17,11 +17,16 @@ export const PID_MARKER = '__director_pid__';
  * form of the command instead.
  */
 export function pidMarkCommand(stopIfCsh = false): string {
+  // The login shell is the ancestor whose parent is the SSH server's session process: a
+  // shell may run the marker from a subshell of its own (tcsh does when the line has a `&`).
+  const find =
+    'p=$PPID; while [ "$p" -gt 1 ]; do s=; read s < /proc/$p/stat 2>/dev/null || break; s=${s##*") "}; set -- $s; c=; ' +
+    'read c < /proc/$2/comm 2>/dev/null; case $c in sshd*|dropbear*) break;; esac; p=$2; done; [ "$p" -gt 1 ] || p=$PPID';
   const say = `echo ${PID_MARKER} $p`;
-  const code = stopIfCsh
-    ? `p=$PPID; c=; read c < /proc/$p/comm 2>/dev/null; case $c in *csh) ${say} csh >&2; kill -KILL $p;; *) ${say} >&2;; esac`
-    : `p=$PPID; ${say} >&2`;
-  return `/bin/sh -c '${code}'`;
+  const tail = stopIfCsh
+    ? `c=; read c < /proc/$p/comm 2>/dev/null; case $c in *csh) ${say} csh >&2; kill -KILL $p;; *) ${say} >&2;; esac`
+    : `${say} >&2`;
+  return `/bin/sh -c '${find}; ${tail}'`;
 }
 
 /**

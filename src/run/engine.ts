@@ -19,6 +19,7 @@ import { fetchTree } from './gather.js';
 import { isLocalFsError, writeFailure } from './layout.js';
 import { SummaryFile } from './summary-file.js';
 import { cleanupCommand, parseTempDirs, prepareCommand, remoteIn } from './remote-command.js';
+import { loginShellFamily, type ShellFamily } from '../remote/login-shell.js';
 import { answerToken } from '../remote/posix.js';
 import type { StdinSource } from './spool.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
@@ -35,12 +36,17 @@ export interface HostPlan {
   /** Uploads into the fresh temporary folder; says whether a DIRECTOR_FILES list went up. */
   upload?(session: Session, client: Client, tempDir: string): Promise<{ filesList: boolean }>;
   /** The command text for this client (see remote-command.ts). */
-  command(client: Client, tempDir: string | undefined, filesList: boolean): string;
+  command(client: Client, tempDir: string | undefined, filesList: boolean, family?: ShellFamily): string;
+  /** The command prints the pid marker itself and may ask for its csh form (exec). */
+  marksPid?: boolean;
+  /** The login shell's family must be known before the command is sent (remote/login-shell.ts). */
+  familyFirst?: boolean;
   /**
    * When set, the whole run at this client in one command (inlineRunCommand): no separate
    * mktemp, upload or cleanup. `token` marks the stderr line that names a folder left behind.
+   * Undefined for a client whose command would be too long: it goes the upload way.
    */
-  inline?(client: Client, token: string): string;
+  inline?(client: Client, token: string): string | undefined;
   /** Finds the folder of an inline command killed before its own tidy-up (findRunDirCommand), its lines framed by `token`. */
   inlineFind?: (token: string) => string;
 }
@@ -151,9 +157,9 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
 
 async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<void> {
   if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
-  if (plan.inline) return inlineWork(session, client, r, plan, opts, events);
+  if (plan.inline && (await inlineWork(session, client, r, plan, opts, events))) return;
   if (!plan.tempDir) {
-    await runCaptured(session, client, r, plan.command(client, undefined, false), opts, events);
+    await runInLoginShell(session, client, r, plan, undefined, false, opts, events);
     return;
   }
   const token = answerToken();
@@ -166,7 +172,7 @@ async function hostWork(session: Session, client: Client, r: HostRun, plan: Host
   try {
     const { filesList } = plan.upload ? await plan.upload(session, client, tempDir) : { filesList: false };
     if (opts.signal?.aborted) throw new HostError('interrupted', 'interrupted before the command started');
-    await runCaptured(session, client, r, plan.command(client, tempDir, filesList), opts, events);
+    await runInLoginShell(session, client, r, plan, tempDir, filesList, opts, events);
     await gather(session, r, tempDir, opts);
   } finally {
     await tidy(session, r, tempDir, opts);
@@ -196,10 +202,12 @@ async function tidy(session: Session, r: HostRun, tempDir: string, opts: Running
   else if (!session.isLost) await session.capture(cleanupCommand(tempDir)).catch(() => undefined);
 }
 
-async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<void> {
+async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<boolean> {
   const token = randomBytes(8).toString('hex');
+  const command = (plan.inline as NonNullable<HostPlan['inline']>)(client, token);
+  if (command === undefined) return false;
   const tail = new TailMarker(token);
-  const end = await runCaptured(session, client, r, (plan.inline as NonNullable<HostPlan['inline']>)(client, token), opts, events, tail);
+  const end = await runCaptured(session, client, r, command, opts, events, tail);
   const left = tail.path;
   if (left !== undefined) {
     await gather(session, r, left, opts);
@@ -215,6 +223,28 @@ async function inlineWork(session: Session, client: Client, r: HostRun, plan: Ho
       await tidy(session, r, dir, opts);
     }
   }
+  return true;
+}
+
+/**
+ * Runs the plan's command; when its marker found a csh-family login shell (which it stopped
+ * before anything ran), runs the csh form instead.
+ */
+async function runInLoginShell(
+  session: Session,
+  client: Client,
+  r: HostRun,
+  plan: HostPlan,
+  tempDir: string | undefined,
+  filesList: boolean,
+  opts: Running,
+  events: RunEvents,
+): Promise<void> {
+  const family = plan.familyFirst ? await loginShellFamily(session) : undefined;
+  const end = await runCaptured(session, client, r, plan.command(client, tempDir, filesList, family), opts, events, undefined, plan.marksPid);
+  if (end?.cshLoginShell && !end.timedOut && !end.interrupted) {
+    await runCaptured(session, client, r, plan.command(client, tempDir, filesList, 'csh'), opts, events, undefined, plan.marksPid);
+  }
 }
 
 async function runCaptured(
@@ -226,6 +256,7 @@ async function runCaptured(
   events: RunEvents,
   /** Sits between the channel's stderr and its capture (inline runs). */
   stderrFilter?: TailMarker,
+  marksPid?: boolean,
 ): Promise<ExecResult | undefined> {
   const capture = (name: StreamName) =>
     new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (block) => events.lines?.(client, name, block) : undefined);
@@ -242,6 +273,7 @@ async function runCaptured(
       stdin: input,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
+      marksPid,
     });
     result = end;
     r.code = end.code;

@@ -6,10 +6,12 @@
 //   <tmp>/files    DIRECTOR_FILES list (run)
 //   <tmp>/output   DIRECTOR_OUTPUT_DIR
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
+import { pidMarkCommand } from '../remote/kill.js';
+import type { ShellFamily } from '../remote/login-shell.js';
 import { answers, underSh } from '../remote/posix.js';
 import { tailMarker } from './tail-marker.js';
 
-const REMOTE = { script: 'script', output: 'output', files: 'files' } as const;
+const REMOTE = { script: 'script', output: 'output', files: 'files', args: 'args' } as const;
 
 export function remoteIn(tempDir: string, name: keyof typeof REMOTE): string {
   return `${tempDir}/${REMOTE[name]}`;
@@ -60,15 +62,33 @@ export interface RunCommandInput {
   env: Record<string, string>;
   /** Absent: the script runs by its shebang (exec'd directly); else e.g. /bin/sh. */
   interpreter?: string;
-  args: readonly string[];
+  /** Whether `<tmp>/args` (argsScript) was uploaded: the script's arguments come from it. */
+  hasArgs: boolean;
 }
 
+/**
+ * The uploaded script's command. Its arguments are not in it: they were uploaded as
+ * `<tmp>/args` and are set from there, so they are bounded by execve, not by the length of
+ * the one string sshd hands to the login shell.
+ */
 export function runCommand(v: RunCommandInput): string {
   const script = remoteIn(v.tempDir, 'script');
-  const argv = v.interpreter === undefined ? [script, ...v.args] : [v.interpreter, script, ...v.args];
+  const argv = v.interpreter === undefined ? [script] : [v.interpreter, script];
   const cd = v.workDir === undefined ? '' : `cd -- ${quote(v.workDir)} && `;
-  return underSh(`${cd}export ${envPrefix(v.env)} && exec ${shellCommand(argv)}`);
+  const args = v.hasArgs ? `. ${quote(remoteIn(v.tempDir, 'args'))} && ` : '';
+  return underSh(`${cd}export ${envPrefix(v.env)} && ${args}exec ${shellCommand(argv)}${v.hasArgs ? ' "$@"' : ''}`);
 }
+
+/** `<tmp>/args`: sh code that sets the script's arguments. */
+export function argsScript(args: readonly string[]): string {
+  return `set -- ${args.map(quote).join(' ')}\n`;
+}
+
+/**
+ * sshd hands a command to the login shell as one argument, which Linux bounds at 128 KiB
+ * (MAX_ARG_STRLEN); an inline run longer than this goes the upload way instead.
+ */
+export const COMMAND_LIMIT = 120_000;
 
 /** Script and file list travel inside the command itself up to this size (base64). */
 export const INLINE_LIMIT = 64 * 1024;
@@ -123,11 +143,27 @@ export function findRunDirCommand(runId: string, token: string): string {
   return underSh(`for d in "\${TMPDIR:-/tmp}"/${quote(`director-run.${runId}.`)}*; do [ -d "$d" ] && ${folderAnswer(token)}; done; true`);
 }
 
-export function execCommand(v: { env: Record<string, string>; words: readonly string[] }): string {
+/**
+ * exec's command: the pid marker, the DIRECTOR_* values, then the user's words, for the
+ * login shell to read, all on one line: the user's first line is line 1, as with
+ * `ssh host words…`. `;`, not `&&`: nothing of ours depends on the user's code. The POSIX
+ * form's marker stops a csh-family shell before it reads on (remote/kill.ts), and the
+ * caller runs the csh form instead.
+ */
+export function execCommand(v: { env: Record<string, string>; words: readonly string[]; family?: ShellFamily }): string {
   if (v.words.length === 0) throw new Error('empty command');
-  // `;`, not `&&`: nothing of ours depends on the user's code. On the same line, not a line of
-  // its own: the user's first line is line 1, as with `ssh host words…`.
-  return `export ${envPrefix(v.env)}; ${v.words.join(' ')}`;
+  const csh = v.family === 'csh';
+  return `${pidMarkCommand(!csh)}; ${csh ? cshSetenv(v.env) : `export ${envPrefix(v.env)}`}; ${v.words.join(' ')}`;
+}
+
+/** `setenv NAME 'value'; …` for csh and tcsh (no newline can be quoted there). */
+function cshSetenv(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (value.includes('\n')) throw new Error(`${name}: a value with a newline cannot be given to a csh login shell`);
+      return `setenv ${name} '${value.replace(/'/g, `'"'"'`)}'`;
+    })
+    .join('; ');
 }
 
 export function cleanupCommand(tempDir: string): string {

@@ -1,11 +1,18 @@
 // director's own remote steps on every kind of remote the matrix has (login shells bash, dash,
 // zsh, busybox ash, fish, tcsh; dropbear; busybox tools first on PATH; a chatty .bashrc; no
 // SFTP): what it reports is what happened on the host, checked from the host's side.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir } from '../../src/commands/mkdir.js';
+import { exec } from '../../src/commands/exec.js';
+import { run } from '../../src/commands/run.js';
+import type { HostRun } from '../../src/run/types.js';
+import { leftOnHosts } from '../support/host-processes.js';
+import { refSsh } from '../support/reference-ssh.js';
+import { collectOutput } from '../support/run-e2e.js';
+import { tempDir } from '../support/temp.js';
 import { ALL_KINDS } from '../support/matrix-kinds.js';
 import { matrixSupported, startMatrix, type Matrix } from '../support/matrix.js';
 import { record } from '../support/reliability.js';
@@ -49,6 +56,87 @@ test('mkdir on every kind of remote: created when made, exists when there, and t
     case: `mkdir with a hostile name on ${m.hosts.length} kinds of remote (${m.hosts.map((h) => h.kind).join(', ')})`,
     does: 'runs under /bin/sh whatever the login shell; created/exists from mkdir\'s own status, never from output an rc file can pollute',
     figure: `${m.hosts.length}/${m.hosts.length} created, then exists; 0 canaries`,
+    test: TEST,
+  });
+});
+
+const kindsOf = (m: Matrix) => m.hosts.map((h) => h.kind).join(', ');
+const states = (hosts: readonly HostRun[]) => hosts.map((h) => `${h.state}${h.code === null ? '' : ` ${h.code}`}`);
+
+test('exec on every kind of remote means what ssh means: output, exit status, and DIRECTOR_* set', async () => {
+  const m = matrix;
+  if (!m) return;
+  for (const [words, code] of [[['echo $HOME; exit 7'], 7], [['echo', '$HOME'], 0]] as const) {
+    const out = collectOutput();
+    const r = await exec({ words: [...words], gather: false, keepRemote: false }, { fleet: m.fleet(), events: out.events });
+    for (const [i, h] of m.hosts.entries()) {
+      const ref = await refSsh(m, h, [...words]);
+      assert.is(ref.code, code, `${h.kind}: ssh exit`);
+      assert.is(r.hosts[i]!.code, ref.code, `${h.kind}: exit status as ssh's`);
+      assert.is(out.text(i), ref.stdout, `${h.kind}: stdout as ssh's`);
+    }
+  }
+  // The values director adds reach the user's command in every login shell (tcsh has no export).
+  const out = collectOutput();
+  const r = await exec({ words: ['echo', '$DIRECTOR_HOST_INDEX/$DIRECTOR_HOST_COUNT'], gather: false, keepRemote: false }, { fleet: m.fleet(), events: out.events });
+  assert.equal(states(r.hosts), m.hosts.map(() => 'success 0'), kindsOf(m));
+  for (const [i, h] of m.hosts.entries()) assert.match(out.text(i), `${i}/${m.hosts.length}\n`, h.kind);
+  record({
+    id: 'matrix-exec',
+    area: 'fault',
+    case: `exec on ${m.hosts.length} kinds of remote (${kindsOf(m)})`,
+    does: "the words go to the login shell as with ssh; exit status and stdout equal OpenSSH's; DIRECTOR_* set in every shell (setenv under csh)",
+    figure: `${m.hosts.length}/${m.hosts.length} equal to ssh for exit 0 and 7`,
+    test: TEST,
+  });
+});
+
+test('-t 2 on a looping command with a background child, on every kind of remote: killed, verified, nothing left', async () => {
+  const m = matrix;
+  if (!m) return;
+  // Text every login shell reads alike: a background child, then a loop in sh.
+  const words = ["sleep 4747 & sh -c 'while true; do sleep 1; done'"];
+  const started = Date.now();
+  const r = await exec({ words, gather: false, keepRemote: false, timeoutMs: 2000 }, { fleet: m.fleet() });
+  const ms = Date.now() - started;
+  assert.equal(states(r.hosts), m.hosts.map(() => 'timeout'), kindsOf(m));
+  for (const [i, h] of r.hosts.entries()) assert.match(h.error?.message ?? '', /the remote command was killed/, m.hosts[i]!.kind);
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  record({
+    id: 'matrix-kill',
+    area: 'fault',
+    case: `-t 2 on a loop with a background child, ${m.hosts.length} kinds of remote`,
+    does: 'kills the login shell\'s whole process tree (and its group) under /bin/sh, checks none is left, and only then says killed',
+    processesLeft: left.count,
+    figure: `${m.hosts.length}/${m.hosts.length} killed and verified in ${(ms / 1000).toFixed(1)} s`,
+    test: TEST,
+  });
+});
+
+test('run with arguments and result files on every kind of remote (no SFTP needed, rc banners ignored)', async () => {
+  const m = matrix;
+  if (!m) return;
+  const dir = tempDir('director-matrix-run-');
+  const script = join(dir, 'args.sh');
+  writeFileSync(script, '#!/bin/sh\nprintf "%s|" "$@" > "$DIRECTOR_OUTPUT_DIR/args"\necho done\n', { mode: 0o755 });
+  const args = ["it's", '$(touch pwn)', 'a b', ''];
+  const r = await run({ script, args, outputRoot: join(dir, 'out'), stateDir: join(dir, '.director'), keepRemote: false }, { fleet: m.fleet() });
+  assert.equal(states(r.hosts), m.hosts.map(() => 'success 0'), kindsOf(m));
+  for (const h of r.hosts) {
+    assert.is(h.files.count, 1, `${h.client.name}: ${h.files.error ?? ''}`);
+    assert.is(readFileSync(join(h.dir!, 'files', 'args'), 'utf8'), `${args.join('|')}|`);
+  }
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  for (const h of m.hosts) assert.equal(readdirSync(h.tmp).filter((n) => n.startsWith('director-')), [], `${h.kind}: temporary folder removed`);
+  record({
+    id: 'matrix-run',
+    area: 'fault',
+    case: `run with hostile arguments and a result file, ${m.hosts.length} kinds of remote`,
+    does: 'script, arguments and result files travel over exec (no SFTP), framed against rc banners; temporary folder removed',
+    processesLeft: left.count,
+    figure: `${m.hosts.length}/${m.hosts.length} args byte for byte, result fetched`,
     test: TEST,
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  argsScript,
   cleanupCommand,
   execCommand,
   filesListText,
@@ -53,7 +54,8 @@ for (const shell of ['sh', 'dash', 'bash', 'zsh', 'fish', 'tcsh']) {
     writeFileSync(remoteIn(d, 'script'), STUB, { mode: 0o700 });
     for (const value of HOSTILE) {
       const env = runEnv({ host: value, index: 2, count: 4, project: value, runId: '20261123-111500-ab12', tempDir: d, filesList: true });
-      const out = sh(shell, runCommand({ tempDir: d, workDir, env, args: [value, 'x y', value] })).split('\0');
+      writeFileSync(remoteIn(d, 'args'), argsScript([value, 'x y', value]));
+      const out = sh(shell, runCommand({ tempDir: d, workDir, env, hasArgs: true })).split('\0');
       assert.equal(out.slice(0, -1), [
         realpathSync(join(home, workDir)),
         value,
@@ -81,7 +83,7 @@ test('a script without shebang runs by /bin/sh; without a project there is no cd
   const interpreter = interpreterFor(readFileSync(remoteIn(d, 'script')));
   assert.is(interpreter, '/bin/sh');
   const env = runEnv({ host: 'h', index: 0, count: 1, runId: 'r', tempDir: d, filesList: false });
-  const out = sh('sh', runCommand({ tempDir: d, env, interpreter: '/bin/sh', args: [] })).split('\0');
+  const out = sh('sh', runCommand({ tempDir: d, env, interpreter: '/bin/sh', hasArgs: false })).split('\0');
   assert.is(out[0], realpathSync(home));
   assert.is(out[4], '', 'DIRECTOR_PROJECT is empty without a project');
   assert.is(out[6], 'unset');
