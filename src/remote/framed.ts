@@ -47,6 +47,12 @@ export class AfterMark extends Transform {
   }
 }
 
+/** The text after the `<token>\n` mark of a captured output, or undefined when there is no mark. */
+export function afterMark(stdout: string, token: string): string | undefined {
+  const at = stdout.indexOf(`${token}\n`);
+  return at === -1 ? undefined : stdout.slice(at + token.length + 1);
+}
+
 function printable(b: Buffer): string {
   const text = b.subarray(0, 120).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
   return JSON.stringify(text);

@@ -8,14 +8,13 @@
 //      since they were opened (local-removal.ts).
 // Temporaries an earlier, killed run left in the project folder go first (leftovers.ts).
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
-import type { SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { localMd5 } from './local-md5.js';
 import { remoteMd5 } from './remote-batch.js';
 import { joinRemote } from './remote-path.js';
-import { rename as sftpRename, unlink as sftpUnlink } from '../ssh/sftp.js';
+import { RemoteFiles, type Move } from './remote-files.js';
 import { batches, makeBatch, sendBatch } from './tar-batch.js';
 import { CHANGED, recordThenRemoveLocal, stampNow } from './local-removal.js';
 import { removeLeftovers } from './leftovers.js';
@@ -76,8 +75,9 @@ export async function transferToClient(
 
   try {
     trace(`${session.target.hostname}:${session.target.port} checking ${jobs.length} targets`);
-    const [sftp, existing, removed] = await Promise.all([
-      session.sftp(),
+    const files = new RemoteFiles(session);
+    const [, existing, removed] = await Promise.all([
+      files.prepare(),
       remoteMd5(session, jobs.map((j) => j.remotePath)),
       // Before any batch of this run starts: only an earlier run's temporaries are there.
       removeLeftovers(session, base, opts.signal),
@@ -122,7 +122,7 @@ export async function transferToClient(
     // Keep the plan's order (hashing above finished in any order).
     const order = new Map(jobs.map((j, i) => [j, i]));
     toSend.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-    await pipeline(session, sftp, base, toSend, opts, report);
+    await pipeline(session, files, base, toSend, opts, report);
   } catch (e) {
     fatal = fail(e);
   }
@@ -140,7 +140,7 @@ export async function transferToClient(
 
 async function pipeline(
   session: Session,
-  sftp: SFTPWrapper,
+  files: RemoteFiles,
   base: string,
   jobs: readonly FileJob[],
   opts: ClientTransferOptions,
@@ -154,7 +154,7 @@ async function pipeline(
         if (opts.signal?.aborted || session.isLost || fatal !== undefined) return;
         const batch = makeBatch(base, group);
         try {
-          await oneBatch(session, sftp, base, batch, opts, report);
+          await oneBatch(session, files, base, batch, opts, report);
         } catch (e) {
           // A failed batch fails its own files; a lost connection stops the rest too.
           if (session.isLost || (e instanceof HostError && e.kind === 'interrupted')) fatal ??= e;
@@ -171,7 +171,7 @@ async function pipeline(
 
 async function oneBatch(
   session: Session,
-  sftp: SFTPWrapper,
+  files: RemoteFiles,
   base: string,
   batch: ReturnType<typeof makeBatch>,
   opts: ClientTransferOptions,
@@ -184,6 +184,8 @@ async function oneBatch(
   trace(`${who} batch of ${items.length} unpacked and summed`);
   const good: VerifiedFile[] = [];
   const stamps: string[] = [];
+  const discard: string[] = [];
+  const moves: Array<{ move: Move; it: (typeof items)[number]; sent: { md5: string; bytes: number; stamp: string } }> = [];
   // One time for the batch (it verified as a whole), one string shared by its entries.
   const time = new Date().toISOString();
   await Promise.all(
@@ -201,7 +203,7 @@ async function oneBatch(
         // new bytes, a file that never existed: not put at the final name, not recorded (run
         // would take it for the data); the local file stays and the next run sends it whole.
         report({ job: it.job, ok: false, kind: 'changed', reason: `${CHANGED} (kept locally; the next run sends it again)` });
-        await sftpUnlink(sftp, tmp).catch(() => undefined);
+        discard.push(tmp);
         return;
       }
       if (sent === undefined || remote !== sent.md5) {
@@ -216,20 +218,27 @@ async function oneBatch(
               ? ['checksum', 'the client has no copy after the upload']
               : ['checksum', `checksum mismatch: sent ${sent.md5}, client has ${remote}`];
         report({ job: it.job, ok: false, kind, reason });
-        await sftpUnlink(sftp, tmp).catch(() => undefined);
+        discard.push(tmp);
         return;
       }
-      try {
-        await sftpRename(sftp, tmp, it.job.remotePath);
-        good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time });
-        stamps.push(sent.stamp);
-      } catch (e) {
-        if (session.isLost) throw session.lostError();
-        report({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${errorText(e)}` });
-        await sftpUnlink(sftp, tmp).catch(() => undefined);
-      }
+      moves.push({ move: { from: tmp, to: it.job.remotePath }, it, sent });
     }),
   );
+  const failedMoves = await files.renameAll(moves.map((m) => m.move)).catch((e: unknown) => {
+    if (session.isLost) throw session.lostError();
+    return new Map(moves.map((m) => [m.move, errorText(e)]));
+  });
+  for (const { move, it, sent } of moves) {
+    const why = failedMoves.get(move);
+    if (why === undefined) {
+      good.push({ job: it.job, ok: true, md5: sent.md5, bytes: sent.bytes, already: false, removedLocal: false, time });
+      stamps.push(sent.stamp);
+    } else {
+      report({ job: it.job, ok: false, kind: 'io', reason: `cannot rename into place: ${why}` });
+      discard.push(move.from);
+    }
+  }
+  await files.unlinkAll(discard);
   trace(`${who} batch of ${items.length} renamed`);
   if (good.length > 0) await recordThenRemoveLocal(good, stamps, opts, report);
   trace(`${who} batch of ${items.length} recorded, local copies removed`);

@@ -6,6 +6,7 @@
 import { quote } from '../remote-shell.js';
 import type { Session } from '../ssh/session.js';
 import { trace } from '../trace.js';
+import { underSh } from '../remote/posix.js';
 
 const HEX16 = '[0-9a-f]'.repeat(16);
 
@@ -26,7 +27,7 @@ export const LEFTOVER_MATCH =
  * One `rm` per file, as busybox find has no -delete; there are none after a clean run.
  */
 export function leftoversCommand(base: string): string {
-  return `cd -- ${quote(base)} 2>/dev/null || exit 0; LC_ALL=C find . ${LEFTOVER_MATCH} -exec rm -f -- {} ';' -print0`;
+  return underSh(`cd -- ${quote(base)} 2>/dev/null || exit 0; LC_ALL=C find . ${LEFTOVER_MATCH} -exec rm -f -- {} ';' -print0`);
 }
 
 /** How long a client may take to look through its project folder. */

@@ -18,6 +18,8 @@ import type { FileJob } from './types.js';
 import { ReadError, type FileReader, type FileStream, type ReadResult } from './file-reader.js';
 import { Coalesce, quiet, unlessStopped } from './stream-tools.js';
 import { trace } from '../trace.js';
+import { afterMark, markCode } from '../remote/framed.js';
+import { answerToken, underSh } from '../remote/posix.js';
 
 /**
  * A batch closes at this many files or bytes: large enough that one round trip (and one
@@ -113,17 +115,19 @@ function relativeTo(base: string, path: string): string {
 const CLEANUP_MS = 3000;
 
 /**
- * The remote command: no user text in it but the quoted base folder. `-B -b 256` has GNU tar
- * read the pipe in 128 KiB records instead of 10 KiB ones (fewer syscalls on the client).
- * The files are summed even when tar fails (a full disk): those written whole still verify,
- * and tar's status and messages say what happened to the others.
+ * The remote command, under /bin/sh: no user text in it but the quoted base folder. GNU tar
+ * gets `-B -b 256` (it reads the pipe in 128 KiB records instead of 10 KiB ones: fewer
+ * syscalls on the client); busybox tar knows neither. The files are summed even when tar
+ * fails (a full disk): those written whole still verify, and tar's status and messages say
+ * what happened to the others. The sums follow a mark, so a login banner is not read as one.
  */
-export function batchCommand(base: string, listName: string): string {
+export function batchCommand(base: string, listName: string, token: string): string {
   const b = quote(base);
   const l = quote(listName);
-  return (
-    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } && ` +
-    `{ tar -x -B -b 256 -f - --no-same-owner; t=$?; [ -f ${l} ] && ${MD5SUM_LIST} < ${l} 2>/dev/null; rm -f -- ${l}; exit $t; }`
+  return underSh(
+    `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } || exit 1\n` +
+      'if tar --version 2>/dev/null | grep -q GNU; then tar -x -B -b 256 -f - --no-same-owner; else tar -x -f -; fi\n' +
+      `t=$?\n${markCode(token)}\n[ -f ${l} ] && { ${MD5SUM_LIST}; } < ${l} 2>/dev/null\nrm -f -- ${l}\nexit $t`,
   );
 }
 
@@ -159,7 +163,8 @@ export async function sendBatch(
   // tar-stream's pack is a streamx Readable; its pipe() feeds Node writables.
   const stdin = new Coalesce(COALESCE);
   (pack as unknown as Readable).pipe(stdin);
-  const running = session.capture(batchCommand(base, listName), {
+  const token = answerToken();
+  const running = session.capture(batchCommand(base, listName, token), {
     stdin,
     signal: opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal,
   });
@@ -181,14 +186,14 @@ export async function sendBatch(
     await removeTemporaries(session, base, items, listName);
     throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
   }
-  return { sent, unreadable, remote: parseMd5sumZ(stdout), failure };
+  return { sent, unreadable, remote: parseMd5sumZ(afterMark(stdout, token) ?? ''), failure };
 }
 
 /** Best effort, on a connection that is still up: `rm -f` the batch's temporaries and list. */
 async function removeTemporaries(session: Session, base: string, items: readonly BatchItem[], listName: string): Promise<void> {
   if (session.isLost) return;
   const names = nulList([...items.map((it) => it.tempRel), listName]);
-  await session.capture(`cd -- ${quote(base)} 2>/dev/null && xargs -0 -r rm -f --`, { stdin: names, timeoutMs: CLEANUP_MS }).catch(() => undefined);
+  await session.capture(underSh(`cd -- ${quote(base)} 2>/dev/null && xargs -0 -r rm -f --`), { stdin: names, timeoutMs: CLEANUP_MS }).catch(() => undefined);
 }
 
 /** Write every readable file into the tar; the reader hashes exactly the bytes it hands over. */

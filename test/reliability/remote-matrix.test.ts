@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { mkdir } from '../../src/commands/mkdir.js';
 import { exec } from '../../src/commands/exec.js';
 import { run } from '../../src/commands/run.js';
+import { data } from '../../src/commands/data.js';
+import { makeData, md5 } from '../support/data-files.js';
 import type { HostRun } from '../../src/run/types.js';
 import { leftOnHosts } from '../support/host-processes.js';
 import { refSsh } from '../support/reference-ssh.js';
@@ -137,6 +139,41 @@ test('run with arguments and result files on every kind of remote (no SFTP neede
     does: 'script, arguments and result files travel over exec (no SFTP), framed against rc banners; temporary folder removed',
     processesLeft: left.count,
     figure: `${m.hosts.length}/${m.hosts.length} args byte for byte, result fetched`,
+    test: TEST,
+  });
+});
+
+test('data on every kind of remote: small files and a 20 MB one, each verified on its host, locals gone only then', async () => {
+  const m = matrix;
+  if (!m) return;
+  const cwd = tempDir('director-matrix-data-');
+  const n = m.hosts.length;
+  // mod placement: x_<k> goes to host (k-1) mod n, so every host gets small files and one big one.
+  const names = Array.from({ length: 3 * n }, (_, i) => `x_${i + 1}.txt`);
+  const made = makeData(names, (rel) => (Number(/_(\d+)/.exec(rel)?.[1]) > 2 * n ? 20 * 1024 * 1024 : 2000));
+  const r = await data(
+    { dir: made.dir, project: 'mx', remoteRoot: '~/director/data', placement: 'mod', extensions: ['.txt'], keep: false, force: false, stateDir: join(cwd, '.director'), wait: false },
+    { fleet: m.fleet() },
+  );
+  const failures = r.clients.flatMap((c) => c.files.filter((f) => !f.ok).map((f) => `${c.client.name}: ${f.ok ? '' : f.reason}`));
+  assert.equal(failures, [], kindsOf(m));
+  assert.is(r.exitCode, 0);
+  for (const [i, rel] of names.entries()) {
+    const h = m.hosts[i % n]!;
+    assert.is(md5(readFileSync(join(h.home, 'director/data/mx', rel))), md5(made.files.get(rel)!), `${h.kind}: ${rel}`);
+    assert.not.ok(existsSync(join(made.dir, rel)), `${rel}: local copy removed after verification`);
+  }
+  for (const h of m.hosts) assert.equal(readdirSync(join(h.home, 'director/data/mx')).filter((f) => f.includes('director')), [], `${h.kind}: no temporaries`);
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  record({
+    id: 'matrix-data',
+    area: 'fault',
+    case: `data (small files and a 20 MB file) on ${n} kinds of remote (${kindsOf(m)})`,
+    does: 'tar and md5sum of GNU or busybox, under /bin/sh; renames over SFTP or, without it (or with a banner), over exec; every file md5-checked on its host',
+    filesLost: 0,
+    processesLeft: left.count,
+    figure: `${names.length}/${names.length} verified on the hosts`,
     test: TEST,
   });
 });
