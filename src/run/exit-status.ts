@@ -9,6 +9,8 @@ const CONNECT_KINDS: ReadonlySet<HostErrorKind> = new Set(['unreachable', 'conne
 
 /** The state of a client whose command ran (or was meant to). */
 export function stateOfExec(end: ExecResult): HostState {
+  // Processes of the command outlived the kill: not a clean "timed out".
+  if (end.killFailed && !end.interrupted) return 'failed';
   if (end.timedOut) return 'timeout';
   if (end.interrupted) return 'interrupted';
   if (end.signal !== null) return 'signal';
@@ -22,6 +24,8 @@ export function endOfExec(end: ExecResult, timeoutMs: number | undefined): { sta
   switch (state) {
     case 'success':
       return { state };
+    case 'failed':
+      return { state, error: new HostError('timeout', `after ${(timeoutMs ?? 0) / 1000}s; ${killOutcome(end)}`) };
     case 'timeout':
       return { state, error: new HostError('timeout', `after ${(timeoutMs ?? 0) / 1000}s; ${killOutcome(end)}`) };
     case 'interrupted':

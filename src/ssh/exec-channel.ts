@@ -38,6 +38,8 @@ export interface ExecResult {
   killUnconfirmed?: string;
   /** The pid marker found a csh-family login shell and stopped it before the command ran. */
   cshLoginShell?: boolean;
+  /** The kill left processes alive (named in killUnconfirmed): the command was not stopped. */
+  killFailed?: boolean;
 }
 
 /** What an exec channel needs of its connection (the Session). */
@@ -141,7 +143,10 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
         void verdict.then((left) => {
           clearTimeout(grace);
           if (left === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
-          else if (left.length > 0) r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
+          else if (left.length > 0) {
+            r.killFailed = true;
+            r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
+          }
           resolve(r);
         });
       };

@@ -29,6 +29,10 @@ test('status lines: [n] hh:mm:ss [SUCCESS|FAILURE] host reason', () => {
   assert.is(deaf.error?.message, 'after 10s; the kill could not be confirmed: the client stopped answering');
   const cut = endOfExec({ code: null, signal: null, timedOut: false, interrupted: true, killUnconfirmed: 'the connection was lost' }, undefined);
   assert.equal([cut.state, cut.error?.message], ['interrupted', 'the kill could not be confirmed: the connection was lost']);
+  // Processes that outlived the kill: the client failed (exit 1), not a clean "timed out" (3).
+  const kept = endOfExec({ code: null, signal: null, timedOut: true, interrupted: false, killFailed: true, killUnconfirmed: 'kill failed: 2 processes remain: 41 42' }, 2000);
+  assert.equal([kept.state, kept.error?.kind, kept.error?.message], ['failed', 'timeout', 'after 2s; the kill could not be confirmed: kill failed: 2 processes remain: 41 42']);
+  assert.is(exitCodeFor([kept.state, 'success']), EXIT.failed);
   const down = hostRun(3, { order: 4, finishedAt: at, state: 'unreachable', code: null, error: new HostError('unreachable', 'connection refused') });
   assert.is(statusLine(down, p), '[4] 11:15:02 [FAILURE] 10.0.0.4 unreachable: connection refused');
   const skipped = hostRun(4, { order: 5, finishedAt: at, files: { count: 0, bytes: 0, skipped: ['ln: symbolic link'] } });
