@@ -15,6 +15,8 @@ import { leftOnHosts } from '../support/host-processes.js';
 import { refSsh } from '../support/reference-ssh.js';
 import { collectOutput } from '../support/run-e2e.js';
 import { tempDir } from '../support/temp.js';
+import { watchDirector } from '../support/run-spawn.js';
+import { within } from '../support/timeout.js';
 import { ALL_KINDS } from '../support/matrix-kinds.js';
 import { matrixSupported, startMatrix, type Matrix } from '../support/matrix.js';
 import { record } from '../support/reliability.js';
@@ -112,6 +114,36 @@ test('-t 2 on a looping command with a background child, on every kind of remote
     does: 'kills the login shell\'s whole process tree (and its group) under /bin/sh, checks none is left, and only then says killed',
     processesLeft: left.count,
     figure: `${m.hosts.length}/${m.hosts.length} killed and verified in ${(ms / 1000).toFixed(1)} s`,
+    test: TEST,
+  });
+});
+
+test('Ctrl-C during a run on every kind of remote: exit 130, every command killed and verified, nothing left, no temporary folder', async () => {
+  const m = matrix;
+  if (!m) return;
+  const cwd = tempDir('director-matrix-sigint-');
+  const script = join(cwd, 'loop.sh');
+  writeFileSync(script, '#!/bin/sh\nsleep 4848 &\necho started\nwhile true; do sleep 1; done\n', { mode: 0o755 });
+  const w = watchDirector([...m.args(), 'run', script], { cwd });
+  // Every host has started its script (its line is out) before the signal.
+  for (const h of m.hosts) await w.seen(new RegExp(`^${h.name.replace(/\./g, '\\.')}: started$`, 'm'), 20_000);
+  const sent = Date.now();
+  w.child.kill('SIGINT');
+  const r = await within(20_000, 'director exits after Ctrl-C', w.done);
+  const exitMs = Date.now() - sent;
+  assert.is(r.code, 130, r.stdout + r.stderr);
+  assert.not.match(r.stdout, /could not be confirmed|kill failed/);
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  for (const h of m.hosts) assert.equal(readdirSync(h.tmp).filter((n) => n.startsWith('director-')), [], `${h.kind}: temporary folder removed`);
+  record({
+    id: 'matrix-sigint',
+    area: 'fault',
+    case: `Ctrl-C during run (a loop and a background child), ${m.hosts.length} kinds of remote`,
+    does: 'kills every script\'s process tree, checked on each host; exit 130; temporary folders removed',
+    processesLeft: left.count,
+    detectMs: exitMs,
+    figure: `exit 130 ${(exitMs / 1000).toFixed(1)} s after the signal; 0 left on ${m.hosts.length} hosts`,
     test: TEST,
   });
 });
