@@ -215,7 +215,7 @@ async function timedOut(k: StopCase): Promise<void> {
     id: k.id,
     area: 'fault',
     case: `${k.shown} never ends (-t ${TIMEOUT_S})`,
-    does: 'kills the remote process group at the deadline and reports the client as timed out (exit 3)',
+    does: 'kills the whole remote process tree of the command at the deadline, checks none is left, and reports the client as timed out (exit 3)',
     processesLeft,
     detectMs: slowest,
     figure: `killed ${seconds(slowest)} after the deadline (slowest of ${stopMs.length} hosts); exit 3 after ${seconds(wallMs)}`,
