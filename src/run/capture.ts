@@ -62,14 +62,17 @@ export class StreamCapture extends Writable {
     Promise.resolve(held)
       .catch(() => undefined)
       .then(() => {
+        // A failed write may have destroyed the file before its 'error' event came: its own error is the reason.
+        if (this.file?.errored) this.fileError ??= this.file.errored;
         if (!this.file || this.fileError) {
           this.file?.destroy();
           return cb();
         }
         // A write's failure may come only now (the last bytes were buffered): end hands it over
-        // before the 'error' event would.
-        this.file.end((e?: Error | null) => {
-          if (e) this.fileError ??= e;
+        // before the 'error' event would ("write after destroyed" then stands for that error).
+        const file = this.file;
+        file.end((e?: Error | null) => {
+          if (e) this.fileError ??= file.errored ?? e;
           cb();
         });
       });

@@ -80,7 +80,7 @@ test('known_hosts on a full disk: a new host is accepted for this run with a war
   assert.match(r.stdout, /3 ok, 0 failed/);
   assert.match(r.stderr, /accepted but not recorded: cannot write .*known_hosts: .*no space left on device/i);
   assert.is(readFileSync(file, 'utf8'), '# kept\n');
-  assert.equal(readdirSync(dir).sort(), ['filler', 'known_hosts']);
+  assert.equal(readdirSync(dir).filter((n) => !n.startsWith('filler')), ['known_hosts'], 'no temporary left');
   unmount();
   record({ id: 'known-hosts-full-disk', area: 'fault', case: 'known_hosts on a full disk (accept-new)', does: 'connects as OpenSSH does, warns the key was not recorded; the file stays whole', filesLost: 0, test: TEST });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir } from '../../src/commands/mkdir.js';
+import { status } from '../../src/commands/status.js';
 import { exec } from '../../src/commands/exec.js';
 import { run } from '../../src/commands/run.js';
 import { data } from '../../src/commands/data.js';
@@ -24,6 +25,13 @@ import { record } from '../support/reliability.js';
 const TEST = 'test/reliability/remote-matrix.test.ts';
 let matrix: Matrix | undefined;
 
+/** The steps each kind of remote has passed, for its row in the README's table. */
+const STEPS = ['status --ssh', 'mkdir', 'exec = ssh', '-t kill', 'Ctrl-C', 'run', 'data'] as const;
+const passed = new Map<string, Set<string>>();
+const pass = (m: Matrix, step: (typeof STEPS)[number]) => {
+  for (const h of m.hosts) passed.set(h.kind, (passed.get(h.kind) ?? new Set()).add(step));
+};
+
 test.before(async () => {
   if (matrixSupported()) matrix = await startMatrix(ALL_KINDS);
 });
@@ -33,6 +41,15 @@ test.after(async () => {
 
 /** A folder name with every character a shell could act on. */
 const HOSTILE = `-a b'c"d$(touch pwn)\`e\`;f|g&h*i!j\\k`;
+
+test('status --ssh on every kind of remote: ON and logged in', async () => {
+  const m = matrix;
+  if (!m) return console.log('  (skipped: the matrix needs root)');
+  const r = await status({ ssh: true }, { fleet: m.fleet() });
+  assert.equal(r.clients.map((c) => c.ok), m.hosts.map(() => true), r.clients.map((c) => `${c.client.name}: ${c.ssh && !c.ssh.ok ? c.ssh.error.message : ''}`).join('; '));
+  assert.is(r.exitCode, 0);
+  pass(m, 'status --ssh');
+});
 
 test('mkdir on every kind of remote: created when made, exists when there, and the folder is really there', async () => {
   const m = matrix;
@@ -54,6 +71,7 @@ test('mkdir on every kind of remote: created when made, exists when there, and t
     if (!r.ok) assert.match(r.error.message, /Not a directory/, m.hosts[i]!.kind);
   }
   assert.is(onFile.exitCode, 1);
+  pass(m, 'mkdir');
   record({
     id: 'matrix-mkdir',
     area: 'fault',
@@ -85,6 +103,7 @@ test('exec on every kind of remote means what ssh means: output, exit status, an
   const r = await exec({ words: ['echo', '$DIRECTOR_HOST_INDEX/$DIRECTOR_HOST_COUNT'], gather: false, keepRemote: false }, { fleet: m.fleet(), events: out.events });
   assert.equal(states(r.hosts), m.hosts.map(() => 'success 0'), kindsOf(m));
   for (const [i, h] of m.hosts.entries()) assert.match(out.text(i), `${i}/${m.hosts.length}\n`, h.kind);
+  pass(m, 'exec = ssh');
   record({
     id: 'matrix-exec',
     area: 'fault',
@@ -105,8 +124,19 @@ test('-t 2 on a looping command with a background child, on every kind of remote
   const ms = Date.now() - started;
   assert.equal(states(r.hosts), m.hosts.map(() => 'timeout'), kindsOf(m));
   for (const [i, h] of r.hosts.entries()) assert.match(h.error?.message ?? '', /the remote command was killed/, m.hosts[i]!.kind);
-  const left = await leftOnHosts(m);
+  let left = await leftOnHosts(m);
   assert.is(left.count, 0, left.which);
+  // The same for a script (run): its loop, its background child and its temporary folder.
+  const dir = tempDir('director-matrix-t-');
+  const script = join(dir, 'loop.sh');
+  writeFileSync(script, '#!/bin/sh\nsleep 4949 &\nwhile true; do sleep 1; done\n', { mode: 0o755 });
+  const rr = await run({ script, args: [], outputRoot: join(dir, 'out'), stateDir: join(dir, '.director'), keepRemote: false, timeoutMs: 2000 }, { fleet: m.fleet() });
+  assert.equal(states(rr.hosts), m.hosts.map(() => 'timeout'), kindsOf(m));
+  for (const [i, h] of rr.hosts.entries()) assert.match(h.error?.message ?? '', /the remote command was killed/, m.hosts[i]!.kind);
+  left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  for (const h of m.hosts) assert.equal(readdirSync(h.tmp).filter((n) => n.startsWith('director-')), [], `${h.kind}: temporary folder removed`);
+  pass(m, '-t kill');
   record({
     id: 'matrix-kill',
     area: 'fault',
@@ -136,6 +166,7 @@ test('Ctrl-C during a run on every kind of remote: exit 130, every command kille
   const left = await leftOnHosts(m);
   assert.is(left.count, 0, left.which);
   for (const h of m.hosts) assert.equal(readdirSync(h.tmp).filter((n) => n.startsWith('director-')), [], `${h.kind}: temporary folder removed`);
+  pass(m, 'Ctrl-C');
   record({
     id: 'matrix-sigint',
     area: 'fault',
@@ -164,6 +195,7 @@ test('run with arguments and result files on every kind of remote (no SFTP neede
   const left = await leftOnHosts(m);
   assert.is(left.count, 0, left.which);
   for (const h of m.hosts) assert.equal(readdirSync(h.tmp).filter((n) => n.startsWith('director-')), [], `${h.kind}: temporary folder removed`);
+  pass(m, 'run');
   record({
     id: 'matrix-run',
     area: 'fault',
@@ -198,6 +230,7 @@ test('data on every kind of remote: small files and a 20 MB one, each verified o
   for (const h of m.hosts) assert.equal(readdirSync(join(h.home, 'director/data/mx')).filter((f) => f.includes('director')), [], `${h.kind}: no temporaries`);
   const left = await leftOnHosts(m);
   assert.is(left.count, 0, left.which);
+  pass(m, 'data');
   record({
     id: 'matrix-data',
     area: 'fault',
@@ -208,6 +241,25 @@ test('data on every kind of remote: small files and a 20 MB one, each verified o
     figure: `${names.length}/${names.length} verified on the hosts`,
     test: TEST,
   });
+});
+
+test('each kind of remote passed every step (one row per kind in the README table)', () => {
+  const m = matrix;
+  if (!m) return;
+  for (const h of m.hosts) {
+    const done = passed.get(h.kind) ?? new Set();
+    assert.equal(STEPS.filter((st) => !done.has(st)), [], `${h.kind}: steps not passed`);
+    record({
+      id: `matrix-kind-${h.kind}`,
+      area: 'fault',
+      case: `Remote: ${h.kind} (${h.server}, login shell ${h.shellName}, user ${h.user}${h.sftp ? '' : ', no SFTP'})`,
+      does: 'status --ssh, mkdir, exec equal to ssh, -t and Ctrl-C kills checked on the host, run with result files, data verified on the host',
+      filesLost: 0,
+      processesLeft: 0,
+      figure: `${STEPS.length}/${STEPS.length} steps`,
+      test: TEST,
+    });
+  }
 });
 
 test.run();

@@ -178,7 +178,7 @@ test('exec -o on a disk already full: summary.json cannot be written either, a l
     assert.is(statusLines(r.stdout).length, c.hosts.length, 'one status line per client');
     for (const h of c.hosts) {
       assert.match(r.stdout, new RegExp(`^${esc(h.name)}: hello$`, 'm'));
-      assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(h.name)} ${esc(FULL)}$`, 'm'));
+      assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(h.name)} ${esc(FULL)}$`, "m"), r.stdout);
     }
     assert.match(r.stdout, new RegExp(`^0 ok, ${c.hosts.length} failed: `, 'm'));
     assert.match(r.stderr, /^exec: summary\.json not written: no space left on device$/m);

@@ -1,7 +1,7 @@
 // Temporary folders for tests, removed when the test process exits (pass or fail), and
 // tiny file systems over them for the full-disk cases.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { atExit } from './at-exit.js';
@@ -36,4 +36,12 @@ export function tmpfsOver(dir: string, size: string): () => void {
 /** Fill the file system of `dir` to the last byte. */
 export function fill(dir: string): void {
   execFileSync('sh', ['-c', 'dd if=/dev/zero of="$1"/filler bs=4k 2>/dev/null; true', 'sh', dir]);
+  // Then page by page (a tmpfs counts pages): a byte written anywhere afterwards fails.
+  for (let i = 0; i < 1000; i++) {
+    try {
+      writeFileSync(join(dir, `filler-${i}`), 'x');
+    } catch {
+      return;
+    }
+  }
 }
