@@ -8,6 +8,7 @@ import { Printer } from '../output/printer.js';
 import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsStore } from '../ssh/known-hosts-store.js';
+import { refuseRouting } from '../ssh/route-check.js';
 import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
@@ -33,7 +34,12 @@ export class ActionContext {
 
   /** One Fleet for the action, with its known_hosts, keys and ssh_config. */
   fleet(): Fleet {
-    this.built ??= buildFleet(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
+    if (this.built === undefined) {
+      const fleet = buildFleet(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
+      // A client that ssh would reach through a bastion is never reached around it.
+      refuseRouting(this.clients(), { configFile: this.g.sshConfig, user: this.g.user, ignore: this.g.ignoreSshOption });
+      this.built = fleet;
+    }
     return this.built;
   }
 }

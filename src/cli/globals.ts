@@ -11,6 +11,8 @@ export interface GlobalOptions {
   identity?: string;
   /** -F: an ssh_config file instead of ~/.ssh/config. */
   sshConfig?: string;
+  /** ssh_config keywords the user lets director leave aside (--ignore-ssh-option). */
+  ignoreSshOption: string[];
   parallel: number;
   connectTimeout: number;
   timeout?: number;
@@ -30,6 +32,7 @@ export interface RawGlobals {
   user?: string;
   identity?: string;
   sshConfig?: string;
+  ignoreSshOption?: string[];
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
@@ -54,6 +57,7 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
     connectTimeout: positiveNumber(raw.connectTimeout ?? '10', '--connect-timeout'),
     knownHosts: expandHome(raw.knownHosts ?? env['DIRECTOR_KNOWN_HOSTS'] ?? '~/.ssh/known_hosts', cwd),
     hostKeyChecking: policy,
+    ignoreSshOption: (raw.ignoreSshOption ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== ''),
     json: raw.json === true,
     // commander's --no-color sets color=false; NO_COLOR (any non-empty value) does the same.
     color: raw.color !== false && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== ''),
