@@ -3,7 +3,7 @@
 // stopped by SIGINT or SIGTERM. In every case each file ends verified on a client or intact
 // in the source folder, nothing with wrong bytes sits at a final name, the placement record
 // matches the hosts, nothing keeps running on them, and a rerun completes the job.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -46,6 +46,21 @@ const hostIndexes = () => c.hosts.map((_, i) => i);
 function recorded(project: string): Array<{ path: string; client: string }> {
   const file = join(cwd, '.director', project, 'placement.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { files: Array<{ path: string; client: string }> }).files : [];
+}
+
+/** Is this process writing one of director's temporaries right now (an open fd on one)? */
+function writingTemporary(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('.director-tmp');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -99,8 +114,14 @@ test('a client killed (sshd and its sessions, SIGKILL) mid-transfer: its unverif
   const victimName = c.hosts[victim]!.name;
   await waitUntil(
     () => {
-      if (!recorded(project).some((f) => f.client === victimName)) return false;
       const tars = hostProcessesMatching(namespaces[victim]!, /^tar -x/);
+      if (!recorded(project).some((f) => f.client === victimName)) {
+        // Both batches unpack at once: hold the later one back, so the other one verifies
+        // while it is still mid-way (the window is otherwise as short as a record write).
+        const later = Math.max(...tars);
+        if (tars.length > 1 && writingTemporary(later)) process.kill(later, 'SIGSTOP');
+        return false;
+      }
       for (const pid of tars) process.kill(pid, 'SIGSTOP');
       return tars.length > 0;
     },
