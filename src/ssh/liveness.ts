@@ -15,6 +15,9 @@ export interface AliveSettings {
 
 export const DEFAULT_ALIVE: AliveSettings = { intervalMs: 15_000, countMax: 3 };
 
+/** A timer may fire a millisecond or two before Date.now() says its time has come. */
+const TIMER_SLACK_MS = 5;
+
 /** What the check watches: the connection's socket (only its 'data' events are used). */
 export interface Heard {
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
@@ -72,7 +75,7 @@ export class Liveness {
   private check(): void {
     if (this.stopped) return;
     const { intervalMs } = this.settings;
-    const silentMs = Date.now() - this.lastHeard;
+    const silentMs = Date.now() - this.lastHeard + TIMER_SLACK_MS;
     if (silentMs >= silenceLimitMs(this.settings)) {
       this.stop();
       this.onDead(describeAlive(this.settings));
