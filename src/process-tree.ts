@@ -1,15 +1,26 @@
 // Finding and stopping a process with everything it started, from /proc (Linux).
 import { readdirSync, readFileSync } from 'node:fs';
 
-function parentOf(pid: number): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, … (undefined when gone). */
+export function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may contain spaces; fields follow the last ")".
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** When a process started, in clock ticks since boot: with its pid, it names one process (pids are reused). */
+export function startTicks(pid: number): number | null {
+  const ticks = Number(statFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? ticks : null;
+}
+
+function parentOf(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
 }
 
 /** pid and all its descendants, parents first. */
@@ -37,8 +48,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     // A zombie still answers kill(0); it is gone for our purposes.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return statFields(pid)?.[0] !== 'Z';
   } catch {
     return false;
   }

@@ -8,6 +8,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, sta
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PRIVATE_DIR_MODE } from '../private-file.js';
+import { startTicks } from '../process-tree.js';
 import { checkProject } from './placement-record.js';
 
 export interface LockOwner {
@@ -128,14 +129,4 @@ function isAlive(o: LockOwner): boolean {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
   return o.startTicks === null || startTicks(o.pid) === o.startTicks;
-}
-
-function startTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
 }

@@ -133,7 +133,7 @@ test('run: a shebang picks the interpreter; the script sent is the current one, 
 test('run: DIRECTOR_FILES lists exactly the files data placed on each client', async () => {
   const c = await sharedCluster();
   const cwd = workDir('run-files');
-  const placed = c.hosts.map((h, i) => (i === 3 ? [] : [`a_${i}.txt`, `sub dir/b_${i}.json`]));
+  const placed = c.hosts.map((_h, i) => (i === 3 ? [] : [`a_${i}.txt`, `sub dir/b_${i}.json`]));
   const files = c.hosts.flatMap((h, i) =>
     (placed[i] ?? []).map((path) => ({ path, client: h.name, remotePath: `director/data/filesproj/${path}`, size: 2, md5: 'x', time: new Date().toISOString() })),
   );

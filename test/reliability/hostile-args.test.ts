@@ -3,8 +3,8 @@
 // the script as its argv byte for byte; exec's words are the user's own shell code, as with
 // ssh, so there the test is that director's exec means exactly what `ssh host words…` means.
 // Canary files prove that nothing ran that should not have.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { test } from 'uvu';

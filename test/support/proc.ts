@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { processTree } from '../../src/process-tree.js';
+import { startTicks, statFields } from '../../src/process-tree.js';
 
 // ---- any process -------------------------------------------------------------------------
 
@@ -74,20 +75,10 @@ export function peakRssMB(pid: number): number {
 const TICKS_PER_S = 100;
 const bootedAt = Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
 
-/** A process's /proc/<pid>/stat fields after its name: state, ppid, pgrp, … */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
 /** When a process started (epoch ms, 10 ms resolution). */
 function startedAtMs(pid: number): number | undefined {
-  const ticks = Number(statFields(pid)?.[19]);
-  return Number.isFinite(ticks) ? bootedAt + (ticks / TICKS_PER_S) * 1000 : undefined;
+  const ticks = startTicks(pid);
+  return ticks !== null ? bootedAt + (ticks / TICKS_PER_S) * 1000 : undefined;
 }
 
 /** When a process's group leader started, else the process itself. */

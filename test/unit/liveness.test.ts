@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeAlive, Liveness } from '../../src/ssh/liveness.js';
+import { waitUntil } from '../support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +21,7 @@ function watch(intervalMs: number, countMax: number) {
 
 test('a silent peer: a keepalive after each silent interval, dead at interval × count', async () => {
   const { seen } = watch(100, 3);
-  await sleep(450);
+  await waitUntil(() => seen.deadAt > 0, 2000, 'the peer declared dead');
   assert.is(seen.pings, 2);
   // Timers may run late on a busy machine, and a millisecond or two early.
   assert.ok(seen.deadAt >= 290 && seen.deadAt < 400, `dead after ${seen.deadAt} ms`);
