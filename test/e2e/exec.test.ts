@@ -58,7 +58,7 @@ test('exec --inline: each client\'s whole output as one block; -q: status lines 
 test('exec: piped stdin reaches every client whole; --stdin <file> too (2 MiB)', async () => {
   const c = await sharedCluster();
   const cwd = workDir('exec-stdin');
-  const r = await runDirector([...c.args(), 'exec', '-o', 'out', '--', 'cat; echo "<$DIRECTOR_HOST_INDEX>"'], { cwd, input: 'line one\nline two' });
+  const r = await runDirector([...c.args(), 'exec', '--output', 'out', '--', 'cat; echo "<$DIRECTOR_HOST_INDEX>"'], { cwd, input: 'line one\nline two' });
   assert.is(r.code, 0, r.stderr);
   const { dir } = onlyRun(join(cwd, 'out', 'exec'));
   c.hosts.forEach((h, i) => assert.is(readFileSync(join(dir, h.name, 'stdout'), 'utf8'), `line one\nline two<${i}>\n`));

@@ -108,22 +108,22 @@ async function overflow(k: { id: string; shown: string; name: string; argv(out: 
   }
 }
 
-test('exec -o on a full disk: each client fails with the reason, live lines and summary.json kept (exit 1)', () =>
-  overflow({ id: 'exec-output-full-disk', shown: 'exec -o', name: 'exec', argv: (out) => ['exec', '-o', out, '--', PRINT] }));
+test('exec --output on a full disk: each client fails with the reason, live lines and summary.json kept (exit 1)', () =>
+  overflow({ id: 'exec-output-full-disk', shown: 'exec --output', name: 'exec', argv: (out) => ['exec', '--output', out, '--', PRINT] }));
 
-test('run -o on a full disk: each client fails with the reason, live lines and summary.json kept (exit 1)', () =>
+test('run --output on a full disk: each client fails with the reason, live lines and summary.json kept (exit 1)', () =>
   overflow({
     id: 'run-output-full-disk',
-    shown: 'run -o',
+    shown: 'run --output',
     name: 'print.sh',
     argv(out, cwd) {
       const script = join(cwd, 'print.sh');
       writeFileSync(script, `#!/bin/sh\n${PRINT}\n`);
-      return ['run', '-o', out, script];
+      return ['run', '--output', out, script];
     },
   }));
 
-test('run -o: DIRECTOR_OUTPUT_DIR files that overflow the disk fail their clients, not the run', async () => {
+test('run --output: DIRECTOR_OUTPUT_DIR files that overflow the disk fail their clients, not the run', async () => {
   const c = await sharedCluster();
   const cwd = tempDir('director-full-gather-');
   const { out, unmount } = tinyOutput(cwd);
@@ -131,7 +131,7 @@ test('run -o: DIRECTOR_OUTPUT_DIR files that overflow the disk fail their client
   try {
     const script = join(cwd, 'files.sh');
     writeFileSync(script, `#!/bin/sh\nhead -c ${each} /dev/zero > "$DIRECTOR_OUTPUT_DIR/blob"\necho wrote\n`);
-    const r = await runDirector(c.args(['run', '-o', out, script]), { cwd, timeoutMs: 120_000 });
+    const r = await runDirector(c.args(['run', '--output', out, script]), { cwd, timeoutMs: 120_000 });
     assert.is(r.code, EXIT.failed, r.stdout + r.stderr);
     assert.not.match(r.stderr, /ENOSPC/, 'no crash');
     const lines = statusLines(r.stdout);
@@ -155,7 +155,7 @@ test('run -o: DIRECTOR_OUTPUT_DIR files that overflow the disk fail their client
     record({
       id: 'run-gather-full-disk',
       area: 'fault',
-      case: 'run -o: 4 clients leave 2 MB in DIRECTOR_OUTPUT_DIR, the disk holds 5 MB',
+      case: 'run --output: 4 clients leave 2 MB in DIRECTOR_OUTPUT_DIR, the disk holds 5 MB',
       does: 'the clients whose files did not fit fail with "no space left on device"; the others keep theirs whole; summary.json written',
       processesLeft,
       figure: `exit ${r.code}, ${failed.length}/4 failed`,
@@ -166,14 +166,14 @@ test('run -o: DIRECTOR_OUTPUT_DIR files that overflow the disk fail their client
   }
 });
 
-test('exec -o on a disk already full: summary.json cannot be written either, a line says why, no .tmp left', async () => {
+test('exec --output on a disk already full: summary.json cannot be written either, a line says why, no .tmp left', async () => {
   const c = await sharedCluster();
   const cwd = tempDir('director-full-before-');
   const { out, unmount } = tinyOutput(cwd, '256k');
   try {
     mkdirSync(join(out, 'exec')); // the folder the runs go in is there: only writes fail
     fill(out);
-    const r = await runDirector(c.args(['exec', '-o', out, '--', 'echo hello']), { cwd, timeoutMs: 60_000 });
+    const r = await runDirector(c.args(['exec', '--output', out, '--', 'echo hello']), { cwd, timeoutMs: 60_000 });
     assert.is(r.code, EXIT.failed, r.stdout + r.stderr);
     assert.is(statusLines(r.stdout).length, c.hosts.length, 'one status line per client');
     for (const h of c.hosts) {
@@ -191,7 +191,7 @@ test('exec -o on a disk already full: summary.json cannot be written either, a l
     record({
       id: 'exec-summary-full-disk',
       area: 'fault',
-      case: 'exec -o onto a disk already full',
+      case: 'exec --output onto a disk already full',
       does: 'every client fails with "no space left on device"; a line on stderr says summary.json could not be written; no .tmp left',
       processesLeft,
       figure: `exit ${r.code}`,

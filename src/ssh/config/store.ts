@@ -13,6 +13,8 @@ export interface Setting {
   file: string;
   /** 1-based; for -o options, the option's position. */
   line: number;
+  /** The keyword as spelled there. */
+  spelled?: string;
 }
 
 /** Canonical keyword name → the settings that won (one for first-wins keywords). */
@@ -21,7 +23,7 @@ export type Settings = Map<string, Setting[]>;
 export function applyDirective(store: Settings, spec: KeywordSpec, d: Directive, active: boolean): void {
   const at = (message: string): ConfigError => new ConfigError(message, d.file, d.line);
   const { name } = spec;
-  const here = (args: string[]): Setting => ({ args, file: d.file, line: d.line });
+  const here = (args: string[]): Setting => ({ args, file: d.file, line: d.line, spelled: d.spelled });
   if (spec.combine === 'command' || spec.combine === 'jump') {
     const raw = d.rest.replace(/^[ \t\r\n=]+/, '');
     const value = spec.combine === 'jump' ? stripComment(raw) : raw;
