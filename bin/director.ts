@@ -35,6 +35,7 @@ const program = new Command('director')
       'off',
     ]),
   )
+  .option('--no-keeper', 'connect directly even when a keeper (director connect) holds connections for these clients (env DIRECTOR_NO_KEEPER=1)')
   .option('--json', 'machine-readable results on stdout')
   .option('--no-color', 'no colour (NO_COLOR is honoured too)')
   .showHelpAfterError('(run director --help for usage)')
@@ -47,11 +48,23 @@ program.exitOverride((err) => {
 
 type Action<A> = (args: A, ctx: ActionContext) => Promise<number>;
 
-function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command, positional: string[]) => A) {
+const always = () => true;
+
+/** `kept`: the command may run in a keeper holding connections for these clients (src/keeper). */
+function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command, positional: string[]) => A, kept?: (cmd: Command) => boolean) {
   return async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
     const positional = all.slice(0, -2).filter((a): a is string => typeof a === 'string');
     const raw = cmd.optsWithGlobals() as RawGlobals;
+    if (kept?.(cmd)) {
+      // Asked before guard is loaded: a command a keeper runs never pays for loading ssh2 here.
+      const { viaKeeper } = await import('../src/keeper/client.js');
+      const code = await viaKeeper(raw, process.argv.slice(2));
+      if (code !== undefined) {
+        process.exitCode = code;
+        return;
+      }
+    }
     // Loaded here, not at the top: `director --help` never pays for ssh2.
     const { guard } = await import('../src/cli/guard.js');
     await guard(raw, async (ctx) => (await load()).default(args(cmd, positional), ctx));
@@ -62,14 +75,15 @@ program
   .command('status')
   .description('ping every client (ICMP, 2 packets): ON or OFF')
   .option('--ssh', 'also log in to each client and report SSH OK or why not')
-  .action(act(() => import('../src/cli/actions/status.js'), (cmd) => cmd.opts()));
+  .option('--keeper', 'show the connection keepers instead: clients, connections alive, idle time')
+  .action(act(() => import('../src/cli/actions/status.js'), (cmd) => cmd.opts(), (cmd) => cmd.opts()['ssh'] === true && cmd.opts()['keeper'] !== true));
 
 program
   .command('mkdir')
   .description('create <path>/<dirName> on every client (parents included)')
   .argument('<path>', 'parent folder on the clients; relative paths and ~/… are under the remote home')
   .argument('<dirName>', 'name of the folder to create (one name, no "/")')
-  .action(act(() => import('../src/cli/actions/mkdir.js'), (_cmd, [path, dirName]) => ({ path: path ?? '', dirName: dirName ?? '' })));
+  .action(act(() => import('../src/cli/actions/mkdir.js'), (_cmd, [path, dirName]) => ({ path: path ?? '', dirName: dirName ?? '' }), always));
 
 program
   .command('start_local')
@@ -109,6 +123,7 @@ program
     act(
       () => import('../src/cli/actions/data.js'),
       (cmd, [dir, project]) => ({ ...cmd.opts(), dir, project }),
+      always,
     ),
   );
 
@@ -126,7 +141,7 @@ program
   .option('-q, --quiet', 'print only the status lines')
   .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
   .option('--no-stdin', 'do not read piped standard input')
-  .action(act(() => import('../src/cli/actions/run.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+  .action(act(() => import('../src/cli/actions/run.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv }), always));
 
 program
   .command('exec')
@@ -139,7 +154,27 @@ program
   .option('-q, --quiet', 'print only the status lines')
   .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
   .option('--no-stdin', 'do not read piped standard input')
-  .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+  .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv }), always));
+
+program
+  .command('shell')
+  .description('connect once, then run each line typed (or piped) on every connected client; :help lists the rest')
+  .option('--inline', "print each client's whole output as one block when it finishes (:inline)")
+  .option('--fold', 'print one block per group of clients with identical output and status (:fold)')
+  .action(act(() => import('../src/cli/actions/shell.js'), (cmd) => cmd.opts()));
+
+program
+  .command('connect')
+  .description('start a keeper: one logged-in connection per client, kept for the next commands with these clients and settings')
+  .option('--persist <time>', 'leave after this long without a command (600, 10m, 1h30m, forever)', '10m')
+  .addOption(new Option('--serve').hideHelp())
+  .action(act(() => import('../src/cli/actions/connect.js'), (cmd) => ({ ...cmd.opts(), program: cmd.parent! }), (cmd) => cmd.opts()['serve'] !== true));
+
+program
+  .command('disconnect')
+  .description('stop the keeper of these clients and settings, closing its connections')
+  .option('--all', "stop every keeper of this user")
+  .action(act(() => import('../src/cli/actions/disconnect.js'), (cmd) => cmd.opts()));
 
 const sandbox = program
   .command('sandbox')

@@ -54,6 +54,8 @@ export interface RawGlobals {
   hostKeyChecking?: string;
   json?: boolean;
   color?: boolean;
+  /** false under --no-keeper (read before parsing, by src/keeper/client.ts). */
+  keeper?: boolean;
 }
 
 export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GlobalOptions {

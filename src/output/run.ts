@@ -17,6 +17,8 @@ export class RunRenderer {
   constructor(
     private readonly p: Printer,
     private readonly view: RunView,
+    /** `failed`: a status line for the failed clients only (director shell, line after line). */
+    private readonly statusLines: 'all' | 'failed' = 'all',
   ) {
     this.blocks = new BlockPrinter(p);
     const live = new LivePrinter(p);
@@ -48,7 +50,7 @@ export class RunRenderer {
     }
     if (this.view === 'fold') for (const g of foldGroups(o.hosts)) this.blocks.group(g);
     await this.blocks.done();
-    for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
+    for (const h of byFinish(o.hosts)) if (this.statusLines === 'all' || h.state !== 'success') p.line(statusLine(h, p));
     p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
     if (noSummary !== undefined) p.note(noSummary);
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);

@@ -1,10 +1,12 @@
 // Runs one async function per client, at most `parallel` clients at once, each over one
-// Session opened for it and closed after it. Whatever happens at one client (refused,
-// timeout, auth, a throw inside the work) becomes that client's result, never a crash.
+// Session: opened for it and closed after it, or taken from the pool of kept connections
+// (session-pool.ts) and left there. Whatever happens at one client (refused, timeout, auth,
+// a throw inside the work) becomes that client's result, never a crash.
 import type { Client } from '../config/client.js';
-import { classifyConnectError, HostError } from './host-error.js';
-import { Routes } from './routes.js';
+import { HostError } from './host-error.js';
 import type { Session, SessionContext } from './session.js';
+import type { SessionPool } from './session-pool.js';
+import { RunSessions, type SessionSource } from './session-source.js';
 import { Slots, type Slot } from './slots.js';
 import type { ConnectTarget } from './target.js';
 import { trace } from '../trace.js';
@@ -20,6 +22,8 @@ export interface FleetOptions {
   targets: (client: Client) => ConnectTarget;
   /** Ctrl-C: clients not yet started end as `interrupted`; running work sees the signal. */
   signal?: AbortSignal;
+  /** Connections kept between runs (director shell, the keeper); absent: each run opens its own and closes them. */
+  pool?: SessionPool;
 }
 
 export interface FleetRunOptions<T> {
@@ -37,8 +41,6 @@ export interface FleetRunOptions<T> {
  * attempt slot back, so at most this many plus -p connections are open.
  */
 const ATTEMPTS_AT_ONCE = 128;
-/** A handshake the server cut short (sshd's MaxStartups drops) is tried again until the connect timeout. */
-const RETRY_BACKOFF_MS = [100, 200, 400, 800];
 
 export class Fleet {
   constructor(
@@ -51,6 +53,14 @@ export class Fleet {
     return this.opts.signal;
   }
 
+  /**
+   * The same settings and connections over other clients (a subset, re-indexed as a
+   * selection is) with an abort signal of their own: one line of director shell.
+   */
+  over(clients: readonly Client[], signal: AbortSignal): Fleet {
+    return new Fleet(clients, { ...this.opts, signal });
+  }
+
   /** Where and as whom a client is reached (clients.conf, -l, ssh_config). */
   target(client: Client): ConnectTarget {
     return this.opts.targets(client);
@@ -60,22 +70,22 @@ export class Fleet {
   run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
     const slots = new Slots(this.opts.parallel);
     const attempts = new Slots(Math.max(this.opts.parallel, ATTEMPTS_AT_ONCE));
-    const routes = new Routes(this.opts.session, this.opts.signal);
+    const sessions = this.opts.pool?.forRun(this.opts.session, this.opts.signal) ?? new RunSessions(this.opts.session, this.opts.signal);
     const only = hooks.only ?? (() => true);
     return Promise.all(
       this.clients.filter(only).map(async (client): Promise<HostResult<T>> => {
-        const result = await this.one(client, work, hooks, { slots, attempts, routes });
+        const result = await this.one(client, work, hooks, { slots, attempts, sessions });
         hooks.onDone?.(result);
         return result;
       }),
-    ).finally(() => routes.close());
+    ).finally(() => sessions.end());
   }
 
   private async one<T>(
     client: Client,
     work: (session: Session, client: Client) => Promise<T>,
     hooks: FleetRunOptions<T>,
-    limits: { slots: Slots; attempts: Slots; routes: Routes },
+    limits: { slots: Slots; attempts: Slots; sessions: SessionSource },
   ): Promise<HostResult<T>> {
     const attempt = await limits.attempts.take();
     let slot: Slot | undefined;
@@ -88,7 +98,7 @@ export class Fleet {
       }
       hooks.onStart?.(client);
       trace(`${client.name} connecting`);
-      session = await this.connect(client, limits.routes);
+      session = await limits.sessions.take(client, this.target(client));
       trace(`${client.name} connected`);
       slot = await limits.slots.take();
       attempt.release();
@@ -100,22 +110,7 @@ export class Fleet {
     } finally {
       attempt.release();
       slot?.release();
-      session?.close();
-    }
-  }
-
-  private async connect(client: Client, routes: Routes): Promise<Session> {
-    const target = this.target(client);
-    const deadline = performance.now() + target.connectTimeoutMs;
-    for (let n = 0; ; n++) {
-      try {
-        return await routes.open(target);
-      } catch (err) {
-        const e = classifyConnectError(err, target.connectTimeoutMs / 1000);
-        const wait = (RETRY_BACKOFF_MS[n] ?? 1000) * (1 + Math.random());
-        if (!e.droppedInHandshake || performance.now() + wait > deadline || this.opts.signal?.aborted) throw e;
-        await new Promise((r) => setTimeout(r, wait));
-      }
+      if (session) limits.sessions.give(session);
     }
   }
 }

@@ -233,6 +233,20 @@ export class Session {
     return this.sftpPromise;
   }
 
+  /**
+   * A kept connection about to be used after a quiet spell: a keepalive now, and the
+   * connection is given up unless something comes back within `ms` (a peer gone without
+   * closing its end, found at this use instead of after ServerAliveCountMax intervals).
+   */
+  probe(ms: number): void {
+    if (this.lost || this.closed) return;
+    const before = this.channelHost.bytesHeard();
+    this.ping();
+    setTimeout(() => {
+      if (!this.closed && this.channelHost.bytesHeard() === before) this.fail(`no answer to a keepalive within ${ms / 1000}s`);
+    }, ms).unref();
+  }
+
   get isLost(): boolean {
     return this.lost !== undefined;
   }

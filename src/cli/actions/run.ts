@@ -47,7 +47,7 @@ export async function withRunContext(
   const fleet = ctx.fleet();
   const temp = new LocalTemp();
   try {
-    const stdin = await prepareStdin({ option: o.stdin, input: process.stdin, temp, signal: ctx.signal });
+    const stdin = await prepareStdin({ option: o.stdin, input: ctx.io.stdin, temp, signal: ctx.signal });
     return await body({ view, renderer: new RunRenderer(ctx.p, view), temp, fleet, stdin });
   } finally {
     temp.remove();

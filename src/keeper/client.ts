@@ -1,0 +1,203 @@
+// The director process's side of the keeper: find the keeper whose key matches this command's
+// options, hand it the command (argv, cwd, environment, terminal facts), then relay its
+// stdout and stderr here, this process's standard input when the command reads it, Ctrl-C and
+// SIGTERM there, and its exit status back. Until the keeper accepts, anything amiss (no
+// keeper, a stale socket, busy, other settings) means: run the command directly. After it
+// accepted, the command is never run twice: a keeper that goes away mid-command is an error.
+// Loaded before ssh2 is: this path must stay light.
+import { connect, type Socket } from 'node:net';
+import { serving } from '../cli/caller.js';
+import { parseGlobals, type RawGlobals } from '../cli/globals.js';
+import { EXIT } from '../exit-codes.js';
+import { FrameReader, jsonFrame, frame, KIND, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
+import { keeperKey } from './key.js';
+import { keeperDir, keeperPaths, readCard, type KeeperCard, type KeeperPaths } from './place.js';
+
+/** A keeper that does not accept a connection at once is not there. */
+const CONNECT_WAIT_MS = 2000;
+
+export interface FoundKeeper {
+  paths: KeeperPaths;
+  card: KeeperCard;
+  key: string;
+}
+
+/** The keeper for these options, if its card is there (whether it still runs is found by connecting). */
+export function findKeeper(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env): FoundKeeper | undefined {
+  let key: string | undefined;
+  try {
+    key = keeperKey(parseGlobals(raw, env));
+  } catch {
+    return undefined; // bad options: the direct path reports them
+  }
+  if (key === undefined) return undefined;
+  const paths = keeperPaths(keeperDir(env), key);
+  const card = readCard(paths.card);
+  return card === undefined ? undefined : { paths, card, key };
+}
+
+/** Should this command go to a keeper at all? */
+export function keeperWanted(raw: RawGlobals & { keeper?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  const off = env['DIRECTOR_NO_KEEPER'];
+  return !serving() && raw.keeper !== false && (off === undefined || off === '' || off === '0');
+}
+
+/**
+ * Runs `argv` (the words after `director`) in the matching keeper. Resolves with the exit
+ * status, or undefined when the command should run here instead.
+ */
+export async function viaKeeper(raw: RawGlobals & { keeper?: boolean }, argv: string[]): Promise<number | undefined> {
+  if (!keeperWanted(raw)) return undefined;
+  const found = findKeeper(raw);
+  return found === undefined ? undefined : runIn(found, argv);
+}
+
+/** Runs `argv` in this keeper: its exit status, or undefined when it did not take the command. */
+export async function runIn(found: FoundKeeper, argv: string[]): Promise<number | undefined> {
+  const socket = await open(found.paths.socket);
+  if (socket === undefined) return undefined;
+  const hello: Hello = {
+    kind: 'run',
+    token: found.card.token,
+    key: found.key,
+    argv,
+    cwd: process.cwd(),
+    env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    tty: {
+      stdin: process.stdin.isTTY === true,
+      stdout: process.stdout.isTTY === true,
+      stderr: process.stderr.isTTY === true,
+      columns: process.stdout.columns ?? process.stderr.columns,
+    },
+  };
+  socket.write(jsonFrame(KIND.hello, hello));
+  return relay(socket, found.card.pid);
+}
+
+/** Asks a keeper a question (status, stop); undefined when it does not answer. */
+export async function askKeeper<T>(paths: KeeperPaths, card: KeeperCard, kind: 'status' | 'stop', waitMs = 5000): Promise<T | undefined> {
+  const socket = await open(paths.socket);
+  if (socket === undefined) return undefined;
+  socket.write(jsonFrame(KIND.hello, { kind, token: card.token } satisfies Hello));
+  return new Promise<T | undefined>((resolve) => {
+    const reader = new FrameReader();
+    const done = (v: T | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), waitMs);
+    socket.on('data', (d: Buffer) => {
+      try {
+        const answer = reader.push(d).find((f) => f.kind === KIND.answer);
+        if (answer) done(parseJson<T>(answer));
+      } catch {
+        done(undefined);
+      }
+    });
+    socket.on('close', () => done(undefined));
+    socket.on('error', () => done(undefined));
+  });
+}
+
+/** Does something accept connections on this socket? */
+export async function listening(path: string): Promise<boolean> {
+  const socket = await open(path);
+  socket?.destroy();
+  return socket !== undefined;
+}
+
+function open(path: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const fail = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(undefined);
+    };
+    const timer = setTimeout(fail, CONNECT_WAIT_MS);
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}
+
+/** After the hello: the keeper's answer, then the command's streams until its exit status. */
+function relay(socket: Socket, pid: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const reader = new FrameReader();
+    let accepted = false;
+    let settled = false;
+    let interrupts = 0;
+    const onSignal = (by: 'SIGINT' | 'SIGTERM') => {
+      interrupts++;
+      // The second one means "now", as it does without a keeper; the keeper still stops the remote commands.
+      if (interrupts > 1 || !accepted) {
+        socket.destroy();
+        process.exit(by === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+      }
+      socket.write(jsonFrame(KIND.abort, { by }));
+    };
+    const onInt = () => onSignal('SIGINT');
+    const onTerm = () => onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const settle = (code: number | undefined) => {
+      if (settled) return;
+      settled = true;
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      process.stdin.unpipe();
+      process.stdin.pause();
+      socket.destroy();
+      resolve(code);
+    };
+    const write = (out: NodeJS.WriteStream, data: Buffer) => {
+      // The keeper waits for us: a slow terminal slows the command down, as it would here.
+      if (!out.write(data)) {
+        socket.pause();
+        out.once('drain', () => socket.resume());
+      }
+    };
+    const sendStdin = () => {
+      process.stdin.on('data', (d: Buffer) => {
+        if (!socket.write(frame(KIND.stdin, d))) {
+          process.stdin.pause();
+          socket.once('drain', () => process.stdin.resume());
+        }
+      });
+      process.stdin.on('end', () => socket.write(frame(KIND.stdinEnd)));
+      process.stdin.on('error', () => socket.write(frame(KIND.stdinEnd)));
+      process.stdin.resume();
+    };
+    const onFrame = (f: Frame) => {
+      if (f.kind === KIND.accepted) accepted = true;
+      else if (f.kind === KIND.refused) {
+        const r = parseJson<Refusal>(f);
+        if (process.env['DIRECTOR_DEBUG']) process.stderr.write(`director: keeper refused (${r.why}): running directly\n`);
+        settle(undefined);
+      } else if (f.kind === KIND.stdout) write(process.stdout, f.payload);
+      else if (f.kind === KIND.stderr) write(process.stderr, f.payload);
+      else if (f.kind === KIND.wantStdin) sendStdin();
+      else if (f.kind === KIND.exit) settle(parseJson<{ code: number }>(f).code);
+    };
+    socket.on('data', (d: Buffer) => {
+      try {
+        for (const f of reader.push(d)) onFrame(f);
+      } catch (e) {
+        lost(`its answer was garbled (${(e as Error).message})`);
+      }
+    });
+    const lost = (why: string) => {
+      if (settled) return;
+      if (!accepted) return settle(undefined);
+      process.stderr.write(`director: the connection keeper (pid ${pid}) went away during the command (${why}); what the clients did is unknown\n`);
+      settle(EXIT.failed);
+    };
+    socket.on('error', (e) => lost(e.message));
+    socket.on('close', () => lost('its socket closed'));
+  });
+}
