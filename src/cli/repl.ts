@@ -143,6 +143,8 @@ class PipedLines implements LineSource {
 class TerminalLines implements LineSource {
   private readonly rl: Interface;
   private waiting: ((line: string | undefined) => void) | undefined;
+  /** Lines typed before the shell asked for one (while it was connecting). */
+  private readonly early: string[] = [];
   private closed = false;
   /** The last key at the prompt was Ctrl-C on an empty line. */
   private ctrlC = false;
@@ -166,6 +168,7 @@ class TerminalLines implements LineSource {
   }
 
   next(): Promise<string | undefined> {
+    if (this.early.length > 0) return Promise.resolve(this.early.shift());
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.waiting = resolve;
@@ -193,7 +196,8 @@ class TerminalLines implements LineSource {
   private deliver(line: string | undefined): void {
     const w = this.waiting;
     this.waiting = undefined;
-    w?.(line);
+    if (w) w(line);
+    else if (line !== undefined) this.early.push(line);
   }
 
   private ctrlCAtPrompt(): void {

@@ -10,6 +10,8 @@ import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
 import type { Fleet } from '../../src/ssh/fleet.js';
 import { atExit } from './at-exit.js';
 import { killCluster } from './host-control.js';
+import { keeperMode, keepThrough, keptPool } from './keeper-mode.js';
+import { processCaller } from '../../src/cli/caller.js';
 
 const live = new Set<Cluster>();
 let hooked = false;
@@ -37,9 +39,12 @@ export async function startCluster(count: number, spec: Partial<ClusterSpec> = {
 
 let shared: Promise<TestCluster> | undefined;
 
-/** Four hosts shared by tests that leave them as they found them. */
+/** Four hosts shared by tests that leave them as they found them (through a keeper in keeper mode). */
 export function sharedCluster(): Promise<TestCluster> {
-  shared ??= startCluster(4);
+  shared ??= startCluster(4).then(async (c) => {
+    if (keeperMode) await keepThrough(c.args());
+    return c;
+  });
   return shared;
 }
 
@@ -76,7 +81,8 @@ export function fleetOn(files: ClientFiles, o: FleetOptions = {}): Fleet {
     json: false,
     color: false,
   };
-  return new ActionContext(raw, signal ?? new AbortController().signal).fleet();
+  // In keeper mode (keeper-mode.ts) the connections outlive the command, as a keeper's do.
+  return new ActionContext(raw, signal ?? new AbortController().signal, { ...processCaller().io, pool: keptPool }).fleet();
 }
 
 export class TestCluster {
