@@ -12,6 +12,10 @@ import { Cluster } from '../src/sandbox/cluster.js';
 import { killCluster } from '../test/support/host-control.js';
 import { writePeerConfig, type PeerConfig } from './cluster-config.js';
 import { measure, median, type Sample } from './measure.js';
+import { ActionContext } from '../src/cli/context.js';
+import { processCaller } from '../src/cli/caller.js';
+import { SessionPool } from '../src/ssh/session-pool.js';
+import { channelFloor, connectKeeper, controlMasterConfig, cpuSeconds, disconnectKeeper, keeperCpuNote, latencyRow, memoryMb, shellLines, warmContenders, type KeptContext } from './kept.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIRECTOR = join(ROOT, 'dist/bin/director.js');
@@ -219,6 +223,60 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** Warm fan-out through a keeper against the peers, then director shell's line latency. */
+async function keptScenarios(cluster: Cluster, peer: PeerConfig, k: KeptContext, dir: string, n: number, o: Options, notes: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const cm = controlMasterConfig(peer, dir);
+  const keeper = connectKeeper(k, ['-p', String(n)]);
+  try {
+    const cpu0 = cpuSeconds(keeper);
+    const warm = await compare(`warm fan-out, ${n} clients`, warmContenders(k, peer, cm.config, n), o);
+    rows.push(...warm);
+    notes.push(keeperCpuNote(n, cpuSeconds(keeper) - cpu0, o.smoke ? 1 : o.runs + 1));
+    const [, cold, master] = warm;
+    if (cold?.ratio !== undefined && master?.ratio !== undefined) {
+      notes.push(`warm fan-out, ${n} clients: director through a keeper takes ${cold.ratio.toFixed(2)}× parallel-ssh cold (target ≤ 0.15) and ${master.ratio.toFixed(2)}× parallel-ssh over ControlMaster (target ≤ 0.5).`);
+    }
+  } finally {
+    cm.close();
+    disconnectKeeper(k);
+  }
+  const count = o.smoke ? 3 : 30;
+  const many = await shellLines(k, cluster, n, count);
+  const one = await shellLines(k, cluster, 1, count, cluster.hosts[0]!.name);
+  rows.push(latencyRow(`shell line \`true\`, ${n} clients`, 'director shell (median line)', many));
+  rows.push(latencyRow('shell line `true`, 1 client', 'director shell (median line)', one));
+  const ms = (s: number) => (s * 1000).toFixed(1);
+  const sorted = [...many.latencies].sort((a, b) => a - b);
+  const perChannel = many.serverCpuPerLine / n;
+  notes.push(
+    `shell: median line ${ms(median(many.latencies))} ms on ${n} clients (p90 ${ms(sorted[Math.floor(sorted.length * 0.9)] ?? 0)} ms; target ≤ 60 ms), ` +
+      `${ms(median(one.latencies))} ms on one client (one channel's round trip: sshd forks a session and execs the login shell). ` +
+      `The servers spent ${ms(perChannel)} ms of CPU per channel (sshd and the login shell, from /proc), the shell ${ms(many.shellCpuPerLine / n)} ms per client: ` +
+      `${n} channels are ${ms(many.serverCpuPerLine)} CPU-ms of server work per line, so on ${cpus().length} shared cores a line cannot take less than ~${ms(many.serverCpuPerLine / cpus().length)} ms here.`,
+  );
+  const pool = new SessionPool();
+  const raw = { clients: cluster.clientsConf, identity: cluster.identity, knownHosts: cluster.knownHosts, hostKeyChecking: 'strict', parallel: String(n) };
+  const fleet = new ActionContext(raw, new AbortController().signal, { ...processCaller().io, pool }).fleet();
+  notes.push(await channelFloor(cluster, fleet, pool, o.smoke ? 2 : 20));
+  return rows;
+}
+
+/** The keeper holding every client of the scale cluster: its memory, and its CPU per command per client. */
+async function keeperAtScale(cluster: Cluster, n: number, work: string): Promise<string> {
+  const k: KeptContext = { director: DIRECTOR, args: [...directorArgs(cluster), '-p', String(n)], env: { ...process.env, XDG_RUNTIME_DIR: mkdtempSync(join(work, 'run-')) } };
+  const keeper = connectKeeper(k);
+  try {
+    const cpu0 = cpuSeconds(keeper);
+    for (let i = 0; i < 3; i++) await measure(DIRECTOR, [...k.args, 'exec', '--', 'true'], { env: k.env });
+    const cpu = cpuSeconds(keeper) - cpu0;
+    const mem = memoryMb(keeper);
+    return `keeper with ${n} clients: RSS ${mem.rss.toFixed(0)} MB, peak ${mem.peak.toFixed(0)} MB (target ≤ 150 MB); ${((cpu / (3 * n)) * 1000).toFixed(2)} ms of CPU per command per client.`;
+  } finally {
+    disconnectKeeper(k);
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const want = (s: string) => !o.only || o.only.has(s);
@@ -237,6 +295,11 @@ async function main(): Promise<void> {
       cluster = await Cluster.start({ dir: join(work, `c${n}`), count: n, net: 120 });
       const peer = writePeerConfig(cluster, join(work, `c${n}`));
       if (want('fanout') && hasRun) rows.push(...(await compare(`fan-out, ${n} clients`, fanOut(cluster, peer, n), o)));
+      if (n === (o.smoke ? 2 : 64) && want('kept') && hasRun) {
+        const dir = join(work, `c${n}`);
+        const kept: KeptContext = { director: DIRECTOR, args: directorArgs(cluster), env: { ...process.env, XDG_RUNTIME_DIR: mkdtempSync(join(work, 'run-')) } };
+        rows.push(...(await keptScenarios(cluster, peer, kept, dir, n, o, notes)));
+      }
       if (n === (o.smoke ? 2 : 8)) {
         if (want('data')) rows.push(...(await compare(`data, ${n} clients`, dataScenario(cluster, peer, work, o.smoke), o)));
         if (want('run') && hasRun) rows.push(...(await compare(`run, 1 MB out per client, ${n} clients`, runScenario(cluster, peer, work), o)));
@@ -249,6 +312,7 @@ async function main(): Promise<void> {
         cluster = await Cluster.start({ dir: join(work, 'scale'), count: o.scale, net: 120 });
         const r = await compare(`fan-out, ${o.scale} clients`, [{ name: 'director', run: () => measure(DIRECTOR, [...directorArgs(cluster!), '-p', String(o.scale), 'exec', '--', 'true']) }], o);
         rows.push(...r);
+        if (want('kept')) notes.push(await keeperAtScale(cluster, o.scale, work));
         const at64 = rows.find((x) => x.scenario === 'fan-out, 64 clients' && x.tool === 'director');
         if (at64) notes.push(`scale: ${o.scale} clients took ${(r[0]!.wall / at64.wall).toFixed(2)}× the 64-client time (target ≤ 4.2×), ${r[0]!.failures} failed runs.`);
       } catch (e) {
