@@ -40,7 +40,7 @@ export class ServedRequest implements Caller {
   take(f: Frame): void {
     if (f.kind === KIND.stdin) this.input.add(f.payload);
     else if (f.kind === KIND.stdinEnd) this.input.finish();
-    else if (f.kind === KIND.abort) this.interrupt?.((JSON.parse(f.payload.toString('utf8')) as { by: InterruptBy }).by);
+    else if (f.kind === KIND.abort) this.interrupt?.(abortBy(f));
   }
 
   listen(interrupt: (by: InterruptBy) => void): () => void {
@@ -84,6 +84,15 @@ export class ServedRequest implements Caller {
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });
+  }
+}
+
+/** SIGTERM unless the caller said Ctrl-C (a garbled frame stops the command all the same). */
+function abortBy(f: Frame): InterruptBy {
+  try {
+    return (JSON.parse(f.payload.toString('utf8')) as { by?: unknown }).by === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
+  } catch {
+    return 'SIGTERM';
   }
 }
 

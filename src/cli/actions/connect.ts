@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { connectKept, serveKeeper, startKeeper } from '../../commands/connect.js';
 import { ConfigError } from '../../config/errors.js';
-import { runIn } from '../../keeper/client.js';
+import { listening, runIn } from '../../keeper/client.js';
 import { parsePersist } from '../../keeper/duration.js';
 import { keeperKey } from '../../keeper/key.js';
 import { ensureKeeperDir, keeperDir, keeperPaths, readCard } from '../../keeper/place.js';
@@ -34,6 +34,7 @@ export default async function connectAction(a: ConnectArgs, ctx: ActionContext):
   if (dir === undefined) throw new ConfigError(`${keeperDir()} is not a private folder of yours (owner you, mode 0700): no keeper there`);
   const paths = keeperPaths(dir, key);
   if (a.serve) return serveKeeper({ key, dir, clientsFile: ctx.g.clients, persistMs, program: a.program }, ctx.signal);
+  if (await listening(paths.socket)) throw new Error(`the keeper for these clients is busy with another command; try again when it is done (director status --keeper)`);
   // No keeper took this command (act() asked first): start one and hand it the command.
   await startKeeper({ bin: BIN, argv: process.argv.slice(2), log: paths.log });
   const card = readCard(paths.card);
