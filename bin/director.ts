@@ -4,8 +4,12 @@
 // TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+
+/** For repeatable options: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,13 +21,14 @@ const program = new Command('director')
   .option('-l, --user <name>', 'remote user when clients.conf names none (default: ~/.ssh/config, then the local user)')
   .option('-i, --identity <file>', 'private key (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
   .option('-F, --ssh-config <file>', 'ssh_config file for HostName, User, Port, IdentityFile, ServerAliveInterval/CountMax (default ~/.ssh/config)')
-  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this routing keyword (ProxyJump, ProxyCommand…) that director cannot honour yet; repeatable', (v: string, all: string[] = []) => [...all, v])
+  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this routing keyword (ProxyJump, ProxyCommand…) that director cannot honour yet; repeatable', collect)
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
   .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
-  .option('-g, --group <name>', 'only the clients under [name] in clients.conf')
-  .option('-H, --hosts <list>', 'only these clients: comma list of names, globs (*, ?) and ranges (node[1-4])')
-  .option('-x, --exclude <list>', 'leave out these clients (same forms as -H)')
+  .option('-w, --nodes <set>', 'these clients: a node set (node[1-4,7], @group, globs, a!b, a&b, a^b); without clients.conf, the clients themselves ([user@]host[:port]); repeatable', collect)
+  .option('-H, --hosts <set>', 'same as -w', collect)
+  .option('-g, --group <name>', 'the clients under [name] in clients.conf (joined to -w, as @name); repeatable', collect)
+  .option('-x, --exclude <set>', 'leave out these clients (a node set); repeatable', collect)
   .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
   .addOption(
     new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them (default), off checks nothing').choices([
@@ -138,6 +143,15 @@ program
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
 
+program
+  .command('hosts')
+  .description('a node set, or the clients -w/-g/-x select: expanded one per line (-e, the default), counted (-c) or folded (-f), as ClusterShell\'s nodeset')
+  .argument('[set]', 'a node set (node[1-4,7], r[1-2]n[1-4], @group, a!b…); default: the selected clients')
+  .option('-e, --expand', 'one name per line')
+  .option('-c, --count', 'how many names')
+  .option('-f, --fold', 'folded into ranges: node[1-4,7]')
+  .action(act(() => import('../src/cli/actions/hosts.js'), (cmd, [set]) => ({ ...cmd.opts(), set })));
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');
@@ -153,4 +167,5 @@ sandbox
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
 
-await program.parseAsync(process.argv);
+const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
+await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });

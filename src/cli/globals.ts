@@ -6,6 +6,8 @@ import type { HostKeyPolicy } from '../ssh/known-hosts-store.js';
 
 export interface GlobalOptions {
   clients: string;
+  /** -c or DIRECTOR_CLIENTS named the clients file: it must exist (else -w may name clients). */
+  clientsNamed: boolean;
   ports: string;
   user?: string;
   identity?: string;
@@ -16,9 +18,12 @@ export interface GlobalOptions {
   parallel: number;
   connectTimeout: number;
   timeout?: number;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
+  /** -w and -H: node sets to work on. */
+  nodes: string[];
+  /** -g: group names. */
+  groups: string[];
+  /** -x: node sets to leave out. */
+  exclude: string[];
   knownHosts: string;
   hostKeyChecking: HostKeyPolicy;
   json: boolean;
@@ -36,9 +41,11 @@ export interface RawGlobals {
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
+  /** -w (repeatable); -H is the same option under its older name. */
+  nodes?: string[];
+  hosts?: string | string[];
+  group?: string | string[];
+  exclude?: string | string[];
   knownHosts?: string;
   hostKeyChecking?: string;
   json?: boolean;
@@ -52,12 +59,16 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   }
   const g: GlobalOptions = {
     clients: resolve(cwd, raw.clients ?? env['DIRECTOR_CLIENTS'] ?? 'config/clients.conf'),
+    clientsNamed: raw.clients !== undefined || (env['DIRECTOR_CLIENTS'] ?? '') !== '',
     ports: resolve(cwd, raw.ports ?? env['DIRECTOR_PORTS'] ?? 'config/port.conf'),
     parallel: positiveInt(raw.parallel ?? env['DIRECTOR_PARALLEL'] ?? '32', '-p, --parallel'),
     connectTimeout: positiveNumber(raw.connectTimeout ?? '10', '--connect-timeout'),
     knownHosts: expandHome(raw.knownHosts ?? env['DIRECTOR_KNOWN_HOSTS'] ?? '~/.ssh/known_hosts', cwd),
     hostKeyChecking: policy,
     ignoreSshOption: (raw.ignoreSshOption ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== ''),
+    nodes: [...list(raw.nodes), ...list(raw.hosts)],
+    groups: list(raw.group),
+    exclude: list(raw.exclude),
     json: raw.json === true,
     // commander's --no-color sets color=false; NO_COLOR (any non-empty value) does the same.
     color: raw.color !== false && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== ''),
@@ -70,11 +81,13 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
     g.user = raw.user;
   }
   if (raw.timeout !== undefined) g.timeout = positiveNumber(raw.timeout, '-t, --timeout');
-  if (raw.group !== undefined) g.group = raw.group;
-  if (raw.hosts !== undefined) g.hosts = raw.hosts;
-  if (raw.exclude !== undefined) g.exclude = raw.exclude;
+  for (const [flag, sets] of [['-w', g.nodes], ['-g', g.groups], ['-x', g.exclude]] as const) {
+    if (sets.some((s) => s.trim() === '')) throw new UsageError(`${flag}: empty node set`);
+  }
   return g;
 }
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} wants a whole number >= 1 (got "${text}")`);

@@ -40,6 +40,8 @@ export function parsePattern(text: string): Pattern {
       ranges.push(range);
       literal = '';
       count *= range.count;
+      // ClusterShell refuses `[1][2]` too: two numbers with nothing between them read as one.
+      if (text[end + 1] === '[') throw new NodeSetError(`"][" in "${short(text)}": put text between two ranges`);
     }
     i = end + 1;
   }
