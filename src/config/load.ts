@@ -12,24 +12,25 @@ export function readConfig(file: string, what: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(e);
-    const hint = code === 'ENOENT' && what === 'clients file' ? '; or name the clients with -w' : '';
-    throw new ConfigError(`cannot read ${what} (${why}${hint})`, file);
+    throw new ConfigError(`cannot read ${what} (${why})`, file);
   }
 }
 
-/** Every client of clients.conf; undefined when it may be missing (`required` false) and is. */
-export function readClients(file: string, required: boolean): Client[] | undefined {
-  if (!required && !existsSync(file)) return undefined;
+/**
+ * Every client of clients.conf, or undefined when it is missing and was not named (`named`:
+ * -c or DIRECTOR_CLIENTS gave it, so it must exist).
+ */
+export function readClients(file: string, named: boolean): Client[] | undefined {
+  if (!named && !existsSync(file)) return undefined;
   return parseClients(readConfig(file, 'clients file'), file);
 }
 
-/**
- * The clients a command works on: selected from clients.conf, or, when `-w` is given and the
- * default clients.conf is missing (`required` false), the clients -w names.
- */
-export function loadClients(file: string, selection: Selection, required: boolean): Client[] {
-  const all = readClients(file, required || selection.nodes.length === 0);
-  return all === undefined ? namedClients(selection, file) : selectClients(all, selection, file);
+/** The clients a command works on: selected from clients.conf, or the ones -w names when there is none. */
+export function loadClients(file: string, selection: Selection, named: boolean): Client[] {
+  const all = readClients(file, named);
+  if (all !== undefined) return selectClients(all, selection, file);
+  if (selection.nodes.length > 0) return namedClients(selection, file);
+  throw new ConfigError('cannot read clients file (no such file): write one, or name the clients with -w', file);
 }
 
 export function loadPorts(file: string): PortEntry[] {
