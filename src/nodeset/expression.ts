@@ -82,19 +82,21 @@ export function evaluate(expr: string, ctx: NodeSetContext = {}): string[] {
 function termNames(text: string, ctx: NodeSetContext, limit: number): string[] {
   const written = expandPattern(text, limit);
   const out: string[] = [];
+  const add = (names: readonly string[]) => {
+    for (const n of names) out.push(n);
+    if (out.length > limit) throw new NodeSetError(`"${short(text)}" stands for more than the limit of ${limit} names`);
+  };
   if (text.startsWith('@')) {
     for (const g of written) {
       const name = g.slice(1);
       if (name === '') throw new NodeSetError('"@" without a group name');
-      if (name === '*') out.push(...need(ctx.all, '@*', 'known names').call(ctx));
-      else out.push(...need(ctx.group, g, 'groups').call(ctx, name));
+      add(name === '*' ? need(ctx.all, '@*', 'known names').call(ctx) : need(ctx.group, g, 'groups').call(ctx, name));
     }
   } else if (/[*?]/.test(text)) {
-    for (const mask of written) out.push(...need(ctx.glob, mask, 'known names to match a glob against').call(ctx, mask));
-  } else {
-    for (const name of written) out.push(...(ctx.member ? ctx.member(name) : [name]));
-  }
-  if (out.length > limit) throw new NodeSetError(`"${short(text)}" stands for more than the limit of ${limit} names`);
+    for (const mask of written) add(need(ctx.glob, mask, 'known names to match a glob against').call(ctx, mask));
+  } else if (ctx.member) {
+    for (const name of written) add(ctx.member(name));
+  } else return written;
   return out;
 }
 
