@@ -4,8 +4,12 @@
 // TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+
+/** For repeatable options: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,16 +21,17 @@ const program = new Command('director')
   .option('-l, --user <name>', 'remote user when clients.conf names none (default: ssh_config, then the local user)')
   .option('-i, --identity <file>', 'private key, offered before ssh_config\'s IdentityFile keys (as ssh -i)')
   .option('-F, --ssh-config <file>', 'ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)')
-  .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', (v: string, all: string[] = []) => [...all, v])
+  .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', collect)
   .option('-J, --jump <[user@]host[:port],…>', 'reach the clients through these bastions (as ssh -J)')
-  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', (v: string, all: string[] = []) => [...all, v])
+  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', collect)
   .option('-v, --verbose', 'print what ssh_config gave each client and how each connection went (on stderr)')
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
   .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default: ConnectTimeout, else 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
-  .option('-g, --group <name>', 'only the clients under [name] in clients.conf')
-  .option('-H, --hosts <list>', 'only these clients: comma list of names, globs (*, ?) and ranges (node[1-4])')
-  .option('-x, --exclude <list>', 'leave out these clients (same forms as -H)')
+  .option('-w, --nodes <set>', 'these clients: a node set (node[1-4,7], @group, globs, a!b, a&b, a^b); without clients.conf, the clients themselves ([user@]host[:port]); repeatable', collect)
+  .option('-H, --hosts <set>', 'same as -w', collect)
+  .option('-g, --group <name>', 'the clients under [name] in clients.conf (joined to -w, as @name); repeatable', collect)
+  .option('-x, --exclude <set>', 'leave out these clients (a node set); repeatable', collect)
   .option('--known-hosts <file>', 'known_hosts file (default: UserKnownHostsFile, i.e. ~/.ssh/known_hosts)')
   .addOption(
     new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them, off checks nothing (default: StrictHostKeyChecking, else accept-new)').choices([
@@ -141,6 +146,15 @@ program
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
 
+program
+  .command('hosts')
+  .description('a node set, or the clients -w/-g/-x select: expanded one per line (-e, the default), counted (-c) or folded (-f), as ClusterShell\'s nodeset')
+  .argument('[set]', 'a node set (node[1-4,7], r[1-2]n[1-4], @group, a!b…); default: the selected clients')
+  .option('-e, --expand', 'one name per line')
+  .option('-c, --count', 'how many names')
+  .option('-f, --fold', 'folded into ranges: node[1-4,7]')
+  .action(act(() => import('../src/cli/actions/hosts.js'), (cmd, [set]) => ({ ...cmd.opts(), set })));
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');
@@ -156,4 +170,5 @@ sandbox
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
 
-await program.parseAsync(process.argv);
+const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
+await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });

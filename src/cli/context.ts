@@ -2,7 +2,7 @@
 // Ctrl-C/SIGTERM, and the selected clients and their Fleet, built on first use. Building
 // checks clients.conf, keys, known_hosts and ssh_config before any client is contacted.
 import type { Client } from '../config/client.js';
-import { loadClients } from '../config/load.js';
+import { loadClients, readClients } from '../config/load.js';
 import type { Selection } from '../config/select.js';
 import { Printer } from '../output/printer.js';
 import { describeTarget } from '../output/target.js';
@@ -26,10 +26,15 @@ export class ActionContext {
     this.p = new Printer(this.g);
   }
 
-  /** The clients of clients.conf that -g/-H/-x select. */
+  /** The clients -w/-g/-x select in clients.conf, or the ones -w names when there is none. */
   clients(): Client[] {
-    this.selected ??= loadClients(this.g.clients, selectionOf(this.g));
+    this.selected ??= loadClients(this.g.clients, selectionOf(this.g), this.g.clientsNamed);
     return this.selected;
+  }
+
+  /** Every client of clients.conf (groups for a node set), or undefined when there is none. */
+  allClients(): Client[] | undefined {
+    return readClients(this.g.clients, this.g.clientsNamed);
   }
 
   /**
@@ -76,5 +81,5 @@ function buildFleet(g: GlobalOptions, clients: Client[], targets: Map<Client, Co
 }
 
 export function selectionOf(g: GlobalOptions): Selection {
-  return { group: g.group, hosts: g.hosts, exclude: g.exclude };
+  return { nodes: g.nodes, groups: g.groups, exclude: g.exclude };
 }

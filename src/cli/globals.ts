@@ -6,6 +6,8 @@ import type { HostKeyPolicy } from '../ssh/known-hosts-store.js';
 
 export interface GlobalOptions {
   clients: string;
+  /** -c or DIRECTOR_CLIENTS named the clients file: it must exist (else -w may name clients). */
+  clientsNamed: boolean;
   ports: string;
   user?: string;
   identity?: string;
@@ -21,9 +23,12 @@ export interface GlobalOptions {
   /** Given on the command line; else ssh_config's ConnectTimeout, else 10 s. */
   connectTimeout?: number;
   timeout?: number;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
+  /** -w and -H: node sets to work on. */
+  nodes: string[];
+  /** -g: group names. */
+  groups: string[];
+  /** -x: node sets to leave out. */
+  exclude: string[];
   /** Given (option or DIRECTOR_KNOWN_HOSTS); else ssh_config's UserKnownHostsFile. */
   knownHosts?: string;
   /** Given (option or DIRECTOR_HOST_KEY_CHECKING); else StrictHostKeyChecking, else accept-new. */
@@ -47,9 +52,11 @@ export interface RawGlobals {
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
+  /** -w (repeatable); -H is the same option under its older name. */
+  nodes?: string[];
+  hosts?: string | string[];
+  group?: string | string[];
+  exclude?: string | string[];
   knownHosts?: string;
   hostKeyChecking?: string;
   json?: boolean;
@@ -63,11 +70,15 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   }
   const g: GlobalOptions = {
     clients: resolve(cwd, raw.clients ?? env['DIRECTOR_CLIENTS'] ?? 'config/clients.conf'),
+    clientsNamed: raw.clients !== undefined || (env['DIRECTOR_CLIENTS'] ?? '') !== '',
     ports: resolve(cwd, raw.ports ?? env['DIRECTOR_PORTS'] ?? 'config/port.conf'),
     parallel: positiveInt(raw.parallel ?? env['DIRECTOR_PARALLEL'] ?? '32', '-p, --parallel'),
     sshOptions: (raw.sshOption ?? []).map(sshOption),
     verbose: raw.verbose === true || (env['DIRECTOR_DEBUG'] !== undefined && env['DIRECTOR_DEBUG'] !== ''),
     ignoreSshOption: (raw.ignoreSshOption ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== ''),
+    nodes: [...list(raw.nodes), ...list(raw.hosts)],
+    groups: list(raw.group),
+    exclude: list(raw.exclude),
     json: raw.json === true,
     // commander's --no-color sets color=false; NO_COLOR (any non-empty value) does the same.
     color: raw.color !== false && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== ''),
@@ -88,9 +99,9 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
     g.jump = raw.jump;
   }
   if (raw.timeout !== undefined) g.timeout = positiveNumber(raw.timeout, '-t, --timeout');
-  if (raw.group !== undefined) g.group = raw.group;
-  if (raw.hosts !== undefined) g.hosts = raw.hosts;
-  if (raw.exclude !== undefined) g.exclude = raw.exclude;
+  for (const [flag, sets] of [['-w', g.nodes], ['-g', g.groups], ['-x', g.exclude]] as const) {
+    if (sets.some((s) => s.trim() === '')) throw new UsageError(`${flag}: empty node set`);
+  }
   return g;
 }
 
@@ -101,6 +112,7 @@ function sshOption(text: string): string {
   }
   return text;
 }
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} wants a whole number >= 1 (got "${text}")`);
