@@ -23,25 +23,29 @@ export class Routes {
   ) {}
 
   /** A logged-in Session to `target`, by its route. */
-  async open(target: ConnectTarget): Promise<Session> {
+  open(target: ConnectTarget): Promise<Session> {
+    return this.reach(target, false);
+  }
+
+  private async reach(target: ConnectTarget, isBastion: boolean): Promise<Session> {
     const route = target.route;
     if (route.kind === 'direct') return Session.open(target, this.ctx, this.signal);
     if (route.kind === 'command') {
       const proxy = new ProxyProcess(route.command);
       try {
-        return await Session.open(target, this.ctx, this.signal, proxy.stream);
+        return await Session.open(target, this.ctx, this.signal, { stream: proxy.stream });
       } catch (err) {
         throw await proxy.explain(err);
       }
     }
     const bastion = await this.bastion(route.via);
-    let stream: Duplex;
+    const stream = await this.forward(bastion, target, isBastion);
     try {
-      stream = await bastion.forwardOut(target.hostname, target.port);
+      return await Session.open(target, this.ctx, this.signal, { stream, bastion });
     } catch (err) {
-      throw throughBastion(route.via, err, `cannot reach ${target.hostname}:${target.port}: `);
+      // The bastion went down mid-handshake: that, not a dropped handshake, is the reason.
+      throw bastion.isLost ? bastion.lostAsBastion() : err;
     }
-    return Session.open(target, this.ctx, this.signal, stream);
   }
 
   /** The bastions' connections end with the run. */
@@ -50,10 +54,46 @@ export class Routes {
     this.bastions.clear();
   }
 
+  /**
+   * A channel from the bastion to the client, within the client's connect timeout: a bastion
+   * that stopped answering holds nobody longer, and Ctrl-C ends the wait at once.
+   */
+  private forward(bastion: Session, target: ConnectTarget, isBastion: boolean): Promise<Duplex> {
+    const hop = bastion.target;
+    const where = `${isBastion ? `bastion ${target.host} at ` : ''}${target.hostname}:${target.port}`;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        this.signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        if (settle()) reject(new HostError('connect-timeout', `bastion ${hop.host}: no channel to ${where} within ${target.connectTimeoutMs / 1000}s`));
+      }, target.connectTimeoutMs);
+      const onAbort = () => {
+        if (settle()) reject(new HostError('interrupted', 'not connected: interrupted'));
+      };
+      if (this.signal?.aborted) return onAbort();
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      bastion.forwardOut(target.hostname, target.port).then(
+        (stream) => {
+          if (settle()) resolve(stream);
+          else stream.destroy();
+        },
+        (err: unknown) => {
+          if (settle()) reject(bastion.isLost ? bastion.lostAsBastion() : throughBastion(hop, err, `cannot reach ${where}: `));
+        },
+      );
+    });
+  }
+
   private bastion(hop: ConnectTarget): Promise<Session> {
     let session = this.bastions.get(hop);
     if (session === undefined) {
-      session = this.open(hop).catch((err: unknown) => {
+      session = this.reach(hop, true).catch((err: unknown) => {
         throw throughBastion(hop, err);
       });
       // A failed bastion stays failed for this run: every client behind it gets its error.
@@ -64,9 +104,13 @@ export class Routes {
   }
 }
 
-/** The bastion's own error, named after it, never retried as a handshake drop of the client. */
+/**
+ * The bastion's own error, named after it, never retried as a handshake drop of the client.
+ * An error that names a bastion already (one hop further out) is passed on as it is.
+ */
 function throughBastion(hop: ConnectTarget, err: unknown, what = ''): HostError {
   const e = err instanceof HostError ? err : new HostError('unreachable', (err as Error)?.message ?? String(err));
+  if (e.message.startsWith('bastion ') && !e.droppedInHandshake) return e;
   const kind = e.kind === 'host-key' || e.kind === 'auth' || e.kind === 'connect-timeout' || e.kind === 'interrupted' ? e.kind : 'unreachable';
   return new HostError(kind, `bastion ${hop.host}: ${what}${e.message}`);
 }

@@ -9,8 +9,9 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxHost } from '../../src/sandbox/cluster.js';
+import type { Fleet } from '../../src/ssh/fleet.js';
 import { atExit } from './at-exit.js';
-import { startCluster, type TestCluster } from './cluster.js';
+import { fleetOn, startCluster, type FleetOptions, type TestCluster } from './cluster.js';
 import { silentServer, type SilentServer } from './silent-server.js';
 import { tempDir } from './temp.js';
 
@@ -33,9 +34,12 @@ export interface BastionNet {
   bypasses(): number;
   /** TCP connections the host's sshd accepted so far (its log at LogLevel VERBOSE). */
   accepted(host: number): number;
+  /** The host's known_hosts line (`[address]:port key`), with another host's key when `keyOf` is given. */
+  knownHostsLine(host: number, keyOf?: number): string;
   /**
-   * A folder with an ssh_config (the test's `lines` first, then a Host block per alias with
-   * its HostName and Port) and a clients.conf of `clients`; `@DIR@` in a line is the folder.
+   * A folder with an ssh_config (the test's `lines`, with a Host block per alias giving its
+   * HostName and Port at `@HOSTS@`, else after them) and a clients.conf of `clients`; `@DIR@`
+   * in a line is the folder. Each host's home holds `.name`: its alias, to see who answered.
    */
   setup(lines: string[], clients: string[]): Setup;
   stop(): Promise<void>;
@@ -47,6 +51,8 @@ export interface Setup {
   clients: string;
   /** -c, -F, -i and --known-hosts for this setup, then `extra`. */
   args(extra?: string[]): string[];
+  /** A Fleet built as the CLI builds it from args(), `o` overriding (see fleetOn). */
+  fleet(o?: FleetOptions): Fleet;
 }
 
 function ip(args: string[]): void {
@@ -90,7 +96,9 @@ export async function startBastionNet(innerCount = 8): Promise<BastionNet> {
   for (const h of c.hosts.slice(B2)) decoys.push(await silentServer(h.address, h.port));
 
   const alias = (i: number) => (i === B1 ? 'b1' : i === B2 ? 'b2' : `inner${i - INNER + 1}`);
+  for (const h of c.hosts) writeFileSync(join(h.home, '.name'), `${alias(h.index)}\n`);
   const hostBlocks = c.hosts.flatMap((h) => [`Host ${alias(h.index)}`, `  HostName ${h.address}`, `  Port ${h.port}`]);
+  const key = (i: number) => c.hosts[i]!.hostKeyPublic.split(' ').slice(0, 2).join(' ');
   return {
     c,
     ns,
@@ -99,17 +107,23 @@ export async function startBastionNet(innerCount = 8): Promise<BastionNet> {
     host: (i) => c.hosts[i]!,
     bypasses: () => decoys.reduce((n, d) => n + d.connections(), 0),
     accepted: (i) => (readFileSync(c.hosts[i]!.logFile, 'utf8').match(/^.*Connection from .* port \d+ on /gm) ?? []).length,
+    knownHostsLine: (i, keyOf = i) => `[${c.hosts[i]!.address}]:${c.hosts[i]!.port} ${key(keyOf)}`,
     setup(lines, clients) {
       const dir = tempDir('director-bastion-');
       const config = join(dir, 'ssh_config');
       const list = join(dir, 'clients.conf');
-      writeFileSync(config, `${[...lines.map((l) => l.replaceAll('@DIR@', dir)), ...hostBlocks].join('\n')}\n`);
+      const text = lines.map((l) => l.replaceAll('@DIR@', dir));
+      const at = text.indexOf('@HOSTS@');
+      const all = at < 0 ? [...text, ...hostBlocks] : [...text.slice(0, at), ...hostBlocks, ...text.slice(at + 1)];
+      writeFileSync(config, `${all.join('\n')}\n`);
       writeFileSync(list, `${clients.join('\n')}\n`);
+      const files = { clientsConf: list, identity: c.cluster.identity, knownHosts: c.cluster.knownHosts };
       return {
         dir,
         config,
         clients: list,
         args: (extra = []) => ['-c', list, '-F', config, '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts, ...extra],
+        fleet: (o = {}) => fleetOn(files, { sshConfig: config, ...o }),
       };
     },
     async stop() {
