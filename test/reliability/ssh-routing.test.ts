@@ -27,7 +27,7 @@ import { describe, hostNamespace, hostProcessesMatching, processesLeft, processe
 import { record } from '../support/reliability.js';
 import { collectOutput, esc } from '../support/run-e2e.js';
 import { silentServer } from '../support/silent-server.js';
-import { stallWhenRunning } from '../support/stall.js';
+import { stallSessions, stallWhenRunning } from '../support/stall.js';
 import { tempDir } from '../support/temp.js';
 import { within } from '../support/timeout.js';
 import { waitUntil } from '../support/wait.js';
@@ -336,6 +336,47 @@ test('a bastion that dies mid-command: every client behind it fails "bastion b1:
     for (const i of net.inner) for (const pid of hostProcessesMatching(hostNamespace(net.c, i), new RegExp(esc(marker)))) process.kill(pid, 'SIGKILL');
     await net.c.cluster.startHost(B1);
   }
+});
+
+test('a bastion that stops answering (its sshd stopped) mid-command: its clients are lost within their keepalive bound; no hang', async () => {
+  const s = net.setup(JUMP_B1, inner);
+  const marker = `sleep 4.${String(process.pid).padStart(6, '0')}`;
+  const ready = new Set<number>();
+  let allReady: () => void = () => undefined;
+  const readyNow = new Promise<void>((resolve) => (allReady = resolve));
+  const running = exec(
+    { words: [`echo ready; ${marker}; echo done`], gather: false, keepRemote: false },
+    {
+      fleet: s.fleet({ sshOption: ['ServerAliveInterval=1', 'ServerAliveCountMax=2'] }),
+      events: {
+        lines(client) {
+          ready.add(client.index);
+          if (ready.size === inner.length) allReady();
+        },
+      },
+    },
+  );
+  await within(30_000, 'every client printed ready', readyNow);
+  const stall = stallSessions(net.c, B1);
+  try {
+    const r = await within(20_000, 'exec with its bastion stopped', running);
+    const tookMs = Date.now() - stall.at;
+    for (const h of r.hosts) assert.match(`${h.state} ${h.error?.message}`, /^unreachable connection lost \(nothing received for 2s /, h.client.name);
+    const bound = 2000 + 2500;
+    assert.ok(tookMs < bound, `clients given up ${tookMs} ms after the bastion stopped (bound ${bound} ms)`);
+    record({
+      id: 'bastion-stalled',
+      area: 'fault',
+      case: `the bastion's sshd stopped (SIGSTOP) while ${inner.length} clients behind it run a command, -o ServerAliveInterval=1 -o ServerAliveCountMax=2`,
+      does: 'gives up each client after its keepalive bound ("connection lost (nothing received for 2s …)"), although the bastion never confirms the closing of their channels',
+      detectMs: tookMs,
+      figure: `${inner.length}/${inner.length} lost ${seconds(tookMs)} after the stall`,
+      test: TEST,
+    });
+  } finally {
+    stall.resume();
+  }
+  for (const i of net.inner) assert.equal(describe(await processesLeft(net.c, i, undefined, 8000)), '', `processes left on ${net.alias(i)}`);
 });
 
 test('Ctrl-C while connecting through a bastion that never answers: every client interrupted at once', async () => {

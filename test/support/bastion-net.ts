@@ -61,6 +61,7 @@ function ip(args: string[]): void {
 
 /** b1 on the veth, b2 and `innerCount` hosts on the namespace's loopback, decoys here. */
 export async function startBastionNet(innerCount = 8): Promise<BastionNet> {
+  if (innerCount > 10) throw new Error('at most 10 inner hosts (12 ports per process)');
   const id = process.pid % 200;
   const ns = `dirtest-bastion-${process.pid}`;
   const here = `vdb${process.pid % 100000}a`;
@@ -83,17 +84,26 @@ export async function startBastionNet(innerCount = 8): Promise<BastionNet> {
   ip(['netns', 'exec', ns, 'ip', 'link', 'set', there, 'up']);
   ip(['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
 
-  // 127.0.213.x and 127.0.214.x: used by no other test, so the decoys' ports are free here.
+  // 127.0.213.x and 127.0.214.x: used by no other test; ports of this process's own, so that
+  // the decoys of two runs at once do not meet.
   const addresses = [`${subnet}.2`, '127.0.214.1', ...Array.from({ length: innerCount }, (_, i) => `127.0.213.${i + 1}`)];
+  const basePort = 20_000 + (process.pid % 2000) * 12;
   let c: TestCluster;
   try {
-    c = await startCluster(addresses.length, { addresses, netns: ns, sshdConfig: ['LogLevel VERBOSE'] });
+    c = await startCluster(addresses.length, { addresses, netns: ns, basePort, sshdConfig: ['LogLevel VERBOSE'] });
   } catch (e) {
     teardown();
     throw e;
   }
   const decoys: SilentServer[] = [];
-  for (const h of c.hosts.slice(B2)) decoys.push(await silentServer(h.address, h.port));
+  try {
+    for (const h of c.hosts.slice(B2)) decoys.push(await silentServer(h.address, h.port));
+  } catch (e) {
+    for (const d of decoys) await d.close();
+    await c.stop();
+    teardown();
+    throw e;
+  }
 
   const alias = (i: number) => (i === B1 ? 'b1' : i === B2 ? 'b2' : `inner${i - INNER + 1}`);
   for (const h of c.hosts) writeFileSync(join(h.home, '.name'), `${alias(h.index)}\n`);
