@@ -124,6 +124,12 @@ test('ProxyCommand: nc inside the namespace, ssh -W through b1, and -o ProxyJump
     { name: '-o ProxyJump=none, then ProxyCommand', lines: ['Host inner*', `  ProxyCommand ${nc}`], o: { sshOption: ['ProxyJump=none'] } },
   ];
   for (const k of cases) answeredByOwnHosts(await execOn(net.setup(k.lines, inner), 'cat ~/.name', k.o), inner, k.name);
+  // A ProxyCommand that cannot connect: its own words and exit status, never a direct connection.
+  const refused = await execOn(net.setup(['Host inner*', `  ProxyCommand ip netns exec ${net.ns} busybox nc %h 1`], inner), 'true');
+  for (const h of refused.r.hosts) {
+    assert.match(`${h.state} ${h.error?.message}`, /^unreachable ProxyCommand "ip netns exec .* busybox nc 127\.0\.213\.\d+ 1" \(exit status 1\): .*[Cc]onnection refused/, h.client.name);
+  }
+  assert.is(net.bypasses(), 0);
   await waitUntil(() => processesWith('busybox nc 127.0.213.').length + processesWith('-W 127.0.213.').length === 0, 5000, 'the ProxyCommands ended');
 });
 
