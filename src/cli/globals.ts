@@ -96,6 +96,9 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   if (policy !== undefined) g.hostKeyChecking = policy;
   if (raw.jump !== undefined) {
     if (raw.jump.trim() === '') throw new UsageError('-J, --jump wants [user@]host[:port][,…]');
+    // ssh refuses -J after -o ProxyCommand and drops a later one: say so rather than drop it.
+    const route = g.sshOptions.find((o) => /^\s*proxy(jump|command)\s*(=|\s)/i.test(o));
+    if (route !== undefined) throw new UsageError(`-J and -o ${route.trim()} both say how to reach the clients: give one`);
     g.jump = raw.jump;
   }
   if (raw.timeout !== undefined) g.timeout = positiveNumber(raw.timeout, '-t, --timeout');

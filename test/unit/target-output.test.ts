@@ -126,6 +126,9 @@ test('global options: defaults, env, validation', () => {
   assert.throws(() => parseGlobals({ parallel: '0' }, {}, '/w'), /--parallel/);
   assert.throws(() => parseGlobals({ timeout: '-1' }, {}, '/w'), /--timeout/);
   assert.throws(() => parseGlobals({ hostKeyChecking: 'maybe' }, {}, '/w'), /strict, accept-new or off/);
+  // -J with -o ProxyCommand/ProxyJump: ssh refuses one order and drops the other's -o.
+  assert.throws(() => parseGlobals({ sshOption: ['ProxyCommand nc %h %p'], jump: 'b1' }, {}, '/w'), /-J and -o ProxyCommand nc %h %p both/);
+  assert.throws(() => parseGlobals({ sshOption: ['proxyjump=b2'], jump: 'b1' }, {}, '/w'), /-J and -o proxyjump=b2 both/);
 });
 
 function sink(isTTY: boolean): Writable & { isTTY: boolean; text: string } {
