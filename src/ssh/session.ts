@@ -190,6 +190,22 @@ export class Session {
     });
   }
 
+  /**
+   * A TCP connection that the client opens to `host:port` on its side (a direct-tcpip channel,
+   * as `ssh -L` makes), so nothing needs to listen on the network. Rejects with a
+   * ForwardRefused when the client's server could not or would not connect.
+   */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.lost) return reject(this.lostError());
+      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) return resolve(stream);
+        if (this.lost) return reject(this.lostError());
+        reject(new ForwardRefused(err.message.replace(/^\(SSH\) Channel open failure: ?/, ''), err.reason));
+      });
+    });
+  }
+
   /** The connection's one SFTP channel, opened on first use. */
   sftp(): Promise<SFTPWrapper> {
     this.sftpPromise ??= new Promise<SFTPWrapper>((resolve, reject) => {
@@ -254,6 +270,17 @@ export class Session {
     // ssh2 hands each global reply to the next callback in this queue: keep it in step.
     inner._callbacks.push(() => undefined);
     inner._protocol.ping();
+  }
+}
+
+/** The client's server did not open a forwarded connection: `reason` 1 is "administratively prohibited", 2 "connect failed". */
+export class ForwardRefused extends Error {
+  constructor(
+    readonly why: string,
+    readonly reason: number | undefined,
+  ) {
+    super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why);
+    this.name = 'ForwardRefused';
   }
 }
 
