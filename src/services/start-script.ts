@@ -37,13 +37,18 @@ export interface StartPlan {
 const HANDSHAKE_S = 5;
 const SETTLE_TENTHS = 3;
 
-const DETACH = [
+/** Sets `$how` to the first way of detaching the client has, or to nothing. */
+const HOW = 'how=; for w in setsid perl python3 node; do if command -v $w >/dev/null 2>&1; then how=$w; break; fi; done';
+
+/** Starts ./supervise.sh in a session of its own, the way `$how` says. */
+const LAUNCH = [
   'launch() {',
-  '  if command -v setsid >/dev/null 2>&1; then how=setsid; setsid /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err &',
-  "  elif command -v perl >/dev/null 2>&1; then how=perl; perl -e 'use POSIX (); POSIX::setsid() or die \"setsid: $!\\n\"; exec @ARGV or die \"exec: $!\\n\"' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err &",
-  "  elif command -v python3 >/dev/null 2>&1; then how=python3; python3 -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err &",
-  "  elif command -v node >/dev/null 2>&1; then how=node; node -e 'require(\"child_process\").spawn(process.argv[1], process.argv.slice(2), { detached: true, stdio: \"ignore\" }).unref()' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err",
-  '  else how=; fi',
+  '  case $how in',
+  '  setsid) setsid /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err & ;;',
+  "  perl) perl -e 'use POSIX (); POSIX::setsid() or die \"setsid: $!\\n\"; exec @ARGV or die \"exec: $!\\n\"' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err & ;;",
+  "  python3) python3 -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err & ;;",
+  "  node) node -e 'require(\"child_process\").spawn(process.argv[1], process.argv.slice(2), { detached: true, stdio: \"ignore\" }).unref()' /bin/sh ./supervise.sh </dev/null >/dev/null 2>launch.err ;;",
+  '  esac',
   '}',
 ].join('\n');
 
@@ -79,7 +84,9 @@ export function startScript(plan: StartPlan): StartScript {
   const code = [
     procLib(),
     stopFunction(),
-    DETACH,
+    LAUNCH,
+    HOW,
+    `[ -n "$how" ] || { ${say('nodetach')}; exit 0; }`,
     'umask 077',
     `d=${quote(serviceDir(plan.name))}`,
     `mkdir -p "$d" && cd "$d" || { ${say('fail', 'cannot create the folder')}; exit 0; }`,
@@ -108,7 +115,6 @@ export function startScript(plan: StartPlan): StartScript {
     `rm -f stop exit child pid launch.err; printf '0\\n' > restarts`,
     env,
     'launch',
-    `[ -n "$how" ] || { ${say('nodetach')}; exit 0; }`,
     `printf 'detached_by=%s\\n' "$how" >> meta`,
     `i=0; while [ ! -s child ] && [ $i -lt $((${HANDSHAKE_S} * naps_per_s)) ]; do nap; i=$((i + 1)); done`,
     `[ -s child ] || { ${say('nostart', b64Of('head -c 2000 launch.err'))}; exit 0; }`,
