@@ -11,8 +11,8 @@ import { parseStopWords, stopScript, type StopAnswer } from './stop-script.js';
 import { INTERPRETERS, type Interpreter } from './echo/programs.js';
 import { quote } from '../remote-shell.js';
 
-async function ask(session: Session, command: string, token: string, timeoutMs?: number): Promise<string[]> {
-  const { result, stdout, stderr } = await session.capture(command, timeoutMs !== undefined ? { timeoutMs } : {});
+async function ask(session: Session, command: string, token: string, timeoutMs?: number, stdin?: string): Promise<string[]> {
+  const { result, stdout, stderr } = await session.capture(command, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(stdin !== undefined ? { stdin } : {}) });
   if (result.timedOut) throw new HostError('timeout', `no answer within ${timeoutMs! / 1000}s${result.killUnconfirmed ? `; ${result.killUnconfirmed}` : ''}`);
   const said = answers(stdout, token);
   if (said.length === 0) throw new HostError('remote-exit', didNotRun(result.code, stderr));
@@ -21,7 +21,7 @@ async function ask(session: Session, command: string, token: string, timeoutMs?:
 
 export async function startOn(session: Session, plan: StartPlan): Promise<StartAnswer> {
   const s = startScript(plan);
-  const said = await ask(session, s.command, s.token);
+  const said = await ask(session, s.command, s.token, undefined, s.stdin);
   const answer = parseStartWords((said[said.length - 1] ?? '').split(' '));
   if (answer === undefined) throw new HostError('remote-exit', `unexpected answer from the client: ${said.join(' | ').slice(0, 200)}`);
   return answer;

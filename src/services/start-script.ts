@@ -9,7 +9,7 @@
 // perl's POSIX::setsid (perl-base is on every Debian), python3's os.setsid, or node's
 // spawn({ detached: true }), whichever the client has first.
 import { envPrefix, quote } from '../remote-shell.js';
-import { answerToken, underSh } from '../remote/posix.js';
+import { answerToken } from '../remote/posix.js';
 import { serviceDir, type RestartPolicy } from './names.js';
 import { procLib } from './proc-sh.js';
 import { stopFunction } from './stop-script.js';
@@ -67,8 +67,17 @@ function metaText(plan: StartPlan): string {
   return Object.entries(meta).map(([k, v]) => `${k}=${v}\n`).join('');
 }
 
+/**
+ * The start goes to the client's /bin/sh on standard input, not in the command line: with the
+ * programs it writes it is tens of KB, and dropbear drops a connection whose command is over
+ * 9000 bytes (MAX_CMD_LEN). Every login shell reads this one line alike.
+ */
+export const SH_FROM_STDIN = 'exec /bin/sh -s';
+
 export interface StartScript {
   command: string;
+  /** The script itself, for the command's standard input. */
+  stdin: string;
   token: string;
 }
 
@@ -126,7 +135,7 @@ export function startScript(plan: StartPlan): StartScript {
     'st=; read -r st _ 2>/dev/null < exit',
     say('exited', '${st:--}', b64Of(`grep -v -F ' ${SUPERVISOR_TAG} ' log | tail -n 3`)),
   ].join('\n');
-  return { command: underSh(code), token };
+  return { command: SH_FROM_STDIN, stdin: `${code}\n`, token };
 }
 
 export type StartAnswer =

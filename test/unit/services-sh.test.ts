@@ -32,9 +32,11 @@ function pathWith(label: string, extra: Record<string, string>): string {
 /** The POSIX code inside an underSh command. */
 const inner = (command: string) => Buffer.from(/printf %s (\S+) \| base64 -d/.exec(command)![1]!, 'base64').toString();
 
-function run(shell: string[], home: string, path: string, command: string, token: string): string[] {
-  const r = spawnSync(shell[0]!, [...shell.slice(1), '-c', inner(command)], { cwd: home, env: { HOME: home, PATH: path }, encoding: 'utf8', timeout: 30_000 });
-  return answers(r.stdout, token);
+/** Runs a service script in `shell` as the client's /bin/sh would (from its standard input, or -c); its answer lines. */
+function run(shell: string[], home: string, path: string, script: { command: string; stdin?: string; token: string }): string[] {
+  const args = script.stdin !== undefined ? ['-s'] : ['-c', inner(script.command)];
+  const r = spawnSync(shell[0]!, [...shell.slice(1), ...args], { cwd: home, env: { HOME: home, PATH: path }, input: script.stdin ?? '', encoding: 'utf8', timeout: 30_000 });
+  return answers(r.stdout, script.token);
 }
 
 const plan = (marker: string) => ({
@@ -62,7 +64,7 @@ for (const shell of [['/bin/dash'], [BUSYBOX, 'sh']]) {
       const home = tempDir('director-svc-home-');
       const path = pathWith(`${shell.length}-${way}`, extra);
       const s = startScript(plan(`m-${way}`));
-      const [said] = run(shell, home, path, s.command, s.token);
+      const [said] = run(shell, home, path, s);
       const a = parseStartWords((said ?? '').split(' ')) as StartAnswer & { outcome: 'started' };
       assert.is(a?.outcome, 'started', said);
       assert.is(a.detachedBy, way);
@@ -73,14 +75,14 @@ for (const shell of [['/bin/dash'], [BUSYBOX, 'sh']]) {
       assert.is(statFields(a.pid)![3], String(a.supervisorPid), 'the command is in that session');
 
       const f = factsScript('svc');
-      const facts = parseFacts(run(shell, home, path, f.command, f.token));
+      const facts = parseFacts(run(shell, home, path, f));
       assert.ok(facts && facts.services.length === 1);
       const st = judgeService(facts!.services[0]!, facts!);
       assert.is(st.state, 'running');
       assert.is(st.pid, a.pid);
 
       const stop = stopScript('svc', 2);
-      const out = run(shell, home, path, stop.command, stop.token);
+      const out = run(shell, home, path, stop);
       assert.equal(parseStopWords((out.find((l) => l.startsWith('stop ')) ?? '').split(' ').slice(1)), { outcome: 'stopped', how: 'term' });
       for (const pid of [a.supervisorPid, a.pid]) assert.ok(statFields(pid) === undefined || statFields(pid)![0] === 'Z', `${pid} gone`);
     });
@@ -91,7 +93,7 @@ test('no way to detach (busybox without setsid, no perl, python3 or node): said 
   const home = tempDir('director-svc-home-');
   const path = pathWith('none', {});
   const s = startScript(plan('m-none'));
-  const [said] = run(['/bin/dash'], home, path, s.command, s.token);
+  const [said] = run(['/bin/dash'], home, path, s);
   assert.equal(parseStartWords((said ?? '').split(' ')), { outcome: 'no-detach' });
   assert.not.ok(existsSync(join(home, 'director')), 'nothing written');
 });
@@ -100,7 +102,7 @@ test('the log is rotated past its limit: log.1 holds the older part, the log goe
   const home = tempDir('director-svc-home-');
   const line = 'x'.repeat(200);
   const s = startScript({ ...plan('m-rotate'), command: `while :; do echo ${line}; sleep 0.01; done`, logLimit: 8192 });
-  const [said] = run(['/bin/dash'], home, process.env['PATH'] ?? '', s.command, s.token);
+  const [said] = run(['/bin/dash'], home, process.env['PATH'] ?? '', s);
   assert.is(parseStartWords((said ?? '').split(' '))?.outcome, 'started', said);
   const dir = join(home, 'director/services/svc');
   try {
@@ -108,7 +110,7 @@ test('the log is rotated past its limit: log.1 holds the older part, the log goe
     await waitUntil(() => existsSync(join(dir, 'log.1')), 20_000, 'log.1 appears', 200);
   } finally {
     const stop = stopScript('svc', 1);
-    run(['/bin/dash'], home, process.env['PATH'] ?? '', stop.command, stop.token);
+    run(['/bin/dash'], home, process.env['PATH'] ?? '', stop);
   }
 });
 
