@@ -204,8 +204,9 @@ sub timers {
     if (defined $c->{deadline}) {
       if ($t >= $c->{deadline}) { drop($c) } elsif ($c->{deadline} - $t < $wait) { $wait = $c->{deadline} - $t }
     }
-    elsif (defined $c->{line_at} && $t >= $c->{line_at}) { finish($c, 'ERR line not finished within the idle timeout') }
+    # Idle wins a tie with the line clock, as in the local service.
     elsif ($t >= $c->{idle_at}) { finish($c, 'ERR idle timeout') }
+    elsif (defined $c->{line_at} && $t >= $c->{line_at}) { finish($c, 'ERR line not finished within the idle timeout') }
     else {
       my $next = $c->{idle_at};
       $next = $c->{line_at} if defined $c->{line_at} && $c->{line_at} < $next;

@@ -303,10 +303,11 @@ class Echo:
                     self.drop(c)
                 else:
                     wait = min(wait, c.deadline - now)
+            elif now >= c.idle_at:
+                # Idle wins a tie with the line clock, as in the local service.
+                self.finish(c, 'ERR idle timeout')
             elif c.line_at is not None and now >= c.line_at:
                 self.finish(c, 'ERR line not finished within the idle timeout')
-            elif now >= c.idle_at:
-                self.finish(c, 'ERR idle timeout')
             else:
                 wait = min(wait, c.idle_at - now, c.line_at - now if c.line_at is not None else wait)
         return max(0.0, wait)

@@ -3,6 +3,7 @@
 // beside this module (echo-node.cjs, echo-python.py, echo-perl.pl), read from the source tree
 // and written to the client's service folder at each start: nothing is installed.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { quote } from '../../remote-shell.js';
 
 export type Interpreter = 'node' | 'python3' | 'perl';
@@ -19,12 +20,15 @@ export interface EchoProgram {
   interpreter: Interpreter;
   /** Its file name in the service's folder. */
   file: string;
+  /** Where it is here, in the source tree. */
+  path: string;
   source: string;
 }
 
 export function echoProgram(interpreter: Interpreter): EchoProgram {
   const file = FILES[interpreter];
-  return { interpreter, file, source: readFileSync(new URL(file, SOURCE), 'utf8') };
+  const path = fileURLToPath(new URL(file, SOURCE));
+  return { interpreter, file, path, source: readFileSync(path, 'utf8') };
 }
 
 /** The service's command (sh code, run in the service's folder). */
