@@ -13,7 +13,7 @@ import type { RestartPolicy } from '../services/names.js';
 import { factsOn, interpretersOn, startOn } from '../services/on-client.js';
 import type { StartAnswer } from '../services/start-script.js';
 import { judgeService, type PortState } from '../services/state.js';
-import { startPlan, startResult, type ServiceStartResult } from './service-start.js';
+import { notAfterCtrlC, startPlan, startResult, type ServiceStartResult } from './service-start.js';
 
 export const ECHO = 'echo';
 
@@ -55,6 +55,7 @@ export async function echoStart(opts: EchoStartOptions, deps: { fleet: Fleet }):
   if (opts.ports.length === 0) throw new UsageError('port.conf lists no port');
   const count = deps.fleet.clients.length;
   const results = await deps.fleet.run(async (session, client): Promise<EchoStartValue> => {
+    notAfterCtrlC(deps.fleet);
     const [interpreter] = await interpretersOn(session);
     if (interpreter === undefined) throw new HostError('remote-exit', 'no node, python3 or perl on the client: the echo service needs one of them');
     const program = echoProgram(interpreter);
@@ -65,6 +66,7 @@ export async function echoStart(opts: EchoStartOptions, deps: { fleet: Fleet }):
       count,
       { files: { [program.file]: program.source }, meta: { ports: opts.ports.join(','), bind, interpreter } },
     );
+    notAfterCtrlC(deps.fleet);
     const answer = await startOn(session, plan);
     const ports = answer.outcome === 'started' || answer.outcome === 'already-running' ? await listening(session, opts.listenMs ?? LISTEN_MS) : [];
     return { answer, interpreter, bind, ports };

@@ -6,6 +6,7 @@
 import { EXIT } from '../exit-codes.js';
 import type { Client } from '../config/client.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
+import { HostError } from '../ssh/host-error.js';
 import { checkServiceName, DEFAULT_GRACE_S, DEFAULT_LOG_LIMIT, serviceCommand, type RestartPolicy } from '../services/names.js';
 import { startOn } from '../services/on-client.js';
 import type { StartAnswer, StartPlan } from '../services/start-script.js';
@@ -67,8 +68,19 @@ export function checkStartOptions(opts: ServiceStartOptions): void {
 export async function serviceStart(opts: ServiceStartOptions, deps: { fleet: Fleet }): Promise<ServiceStartResult> {
   checkStartOptions(opts);
   const count = deps.fleet.clients.length;
-  const results = await deps.fleet.run((session, client) => startOn(session, startPlan(opts, client, count)));
+  const results = await deps.fleet.run((session, client) => {
+    notAfterCtrlC(deps.fleet);
+    return startOn(session, startPlan(opts, client, count));
+  });
   return startResult(opts.name, opts.words === undefined, results, deps.fleet);
+}
+
+/**
+ * A client whose work slot comes after Ctrl-C is not started (a start under way goes on): the
+ * Fleet checks the signal before connecting, not once a connected client gets its slot.
+ */
+export function notAfterCtrlC(fleet: Fleet): void {
+  if (fleet.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
 }
 
 export function startResult<T extends StartAnswer>(name: string, restarted: boolean, results: HostResult<T>[], fleet: Fleet): ServiceStartResult {
