@@ -36,7 +36,8 @@ export interface EchoStartValue {
   answer: StartAnswer;
   interpreter: Interpreter;
   bind: string;
-  ports: Array<{ port: number; state: PortState }>;
+  /** `at`: the address and port as the service's replies write them. */
+  ports: Array<{ port: number; state: PortState; at: string }>;
 }
 
 export interface EchoStartResult extends Omit<ServiceStartResult, 'results'> {
@@ -69,15 +70,20 @@ export async function echoStart(opts: EchoStartOptions, deps: { fleet: Fleet }):
     notAfterCtrlC(deps.fleet);
     const answer = await startOn(session, plan);
     const ports = answer.outcome === 'started' || answer.outcome === 'already-running' ? await listening(session, opts.listenMs ?? LISTEN_MS) : [];
-    return { answer, interpreter, bind, ports };
+    return { answer, interpreter, bind, ports: ports.map((p) => ({ ...p, at: hostPort(bind, p.port) })) };
   });
   const base = startResult(ECHO, false, results.map((r) => (r.ok ? { ...r, value: r.value.answer } : r)), deps.fleet);
   const ok = base.exitCode === EXIT.ok && results.every((r) => r.ok && r.value.ports.every((p) => p.state === 'listening'));
   return { ...base, results, exitCode: ok ? EXIT.ok : EXIT.failed };
 }
 
+/** How an address is written before `:port` in the echo service's replies. */
+export function hostPort(address: string, port: number): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
 /** The echo service's ports once all listen, or as they are when `ms` has passed (or it stopped). */
-async function listening(session: Session, ms: number): Promise<EchoStartValue['ports']> {
+async function listening(session: Session, ms: number): Promise<Array<{ port: number; state: PortState }>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const facts = await factsOn(session, ECHO);

@@ -8,7 +8,7 @@ import { LineConnection, LocalError, type AskOptions } from '../local/line-clien
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { ForwardRefused, type Session } from '../ssh/session.js';
 import { metaOn } from '../services/on-client.js';
-import { ECHO } from './echo-start.js';
+import { ECHO, hostPort } from './echo-start.js';
 import { pingOver, type PingResult } from './ping.js';
 
 export interface PingRemoteOptions {
@@ -33,11 +33,6 @@ export interface PingRemoteOutcome {
 /** Forwarded connections open at once on one client. */
 const PER_CLIENT = 8;
 const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
-
-/** How an address is written before `:port` in a reply. */
-export function hostPort(address: string, port: number): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
-}
 
 export async function pingRemote(opts: PingRemoteOptions, deps: { fleet: Fleet }): Promise<PingRemoteOutcome> {
   const bound: AskOptions = { timeoutMs: opts.timeoutMs, signal: deps.fleet.signal };

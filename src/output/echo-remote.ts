@@ -2,7 +2,6 @@
 // director ping --remote (`Client <client> port <port>: <reply> (<time>)`, or DOWN with why).
 import type { EchoStartResult, EchoStartValue } from '../commands/echo-start.js';
 import type { PingRemoteOutcome } from '../commands/ping-remote.js';
-import { hostPort } from '../commands/ping-remote.js';
 import type { ServiceStopResult } from '../commands/service-stop.js';
 import { pingAnswer, pingJson } from './local.js';
 import type { Printer } from './printer.js';
@@ -11,7 +10,7 @@ import { renderServiceStop, startText } from './service.js';
 
 export function echoStartText(v: EchoStartValue): { ok: boolean; text: string } {
   const s = startText('echo', v.answer);
-  const where = v.ports.map((x) => hostPort(v.bind, x.port)).join(', ');
+  const where = v.ports.map((x) => x.at).join(', ');
   if (!s.ok && v.answer.outcome !== 'already-running') return s;
   const bad = v.ports.filter((x) => x.state !== 'listening');
   const pid = v.answer.outcome === 'started' || v.answer.outcome === 'already-running' ? v.answer.pid : undefined;

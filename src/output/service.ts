@@ -9,7 +9,7 @@ import type { StartAnswer } from '../services/start-script.js';
 import type { ServiceStatus } from '../services/state.js';
 import type { StopAnswer } from '../services/stop-script.js';
 import type { HostResult } from '../ssh/fleet.js';
-import { HostError } from '../ssh/host-error.js';
+import type { HostError } from '../ssh/host-error.js';
 import { formatBytes } from './format.js';
 import { Outlet, prefixLines } from './run-live.js';
 import type { Printer } from './printer.js';
