@@ -13,7 +13,7 @@ import { SLOW_REPLY } from '../../src/local/protocol.js';
 import { echoCommand, echoProgram, type Interpreter } from '../../src/services/echo/programs.js';
 import { atExit } from '../support/at-exit.js';
 import { freePorts } from '../support/local-env.js';
-import { rawClient } from '../support/local-socket.js';
+import { floodWithoutNewline, halfClose, hangUps, idleClients, openMany, pingEach, pingOnce, rawClient } from '../support/local-socket.js';
 import { openFiles, peakRssMB } from '../support/proc.js';
 import { record } from '../support/reliability.js';
 import { within } from '../support/timeout.js';
@@ -60,36 +60,15 @@ async function serve(interpreter: Interpreter, idleMs: number, maxFiles?: number
 }
 
 async function stillServing(s: Svc): Promise<number> {
-  const t0 = Date.now();
-  const c = await rawClient(s.port);
-  c.write('ping\n');
-  assert.equal(await c.lines(1), [`Echo sent from 127.0.0.1:${s.port}`]);
-  c.destroy();
+  const { reply, ms } = await pingOnce(s.port);
+  assert.is(reply, `Echo sent from 127.0.0.1:${s.port}`);
   assert.is(s.child.exitCode, null, 'the service died');
-  return Date.now() - t0;
+  return ms;
 }
 
 function stop(s: Svc): void {
   s.child.kill('SIGKILL');
   children.delete(s.child);
-}
-
-async function openMany(port: number, n: number): Promise<Socket[]> {
-  return within(
-    30_000,
-    `${n} connections`,
-    Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise<Socket>((ok, fail) => {
-            const so = connect({ host: '127.0.0.1', port });
-            so.once('connect', () => ok(so));
-            so.once('error', fail);
-          }),
-      ),
-    ),
-  );
 }
 
 /** Each abuse, run against one fresh service of the interpreter; returns a figure for the row. */
@@ -127,11 +106,7 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
       await big.closed();
       assert.equal(big.received().split('\n'), [`Echo sent from 127.0.0.1:${s.port}`, 'ERR line too long (over 4096 bytes)', '']);
       const before = peakRssMB(s.pid);
-      const flood = await rawClient(s.port);
-      const mb = Buffer.alloc(1024 * 1024, 0x41);
-      for (let k = 0; k < 8 && !flood.socket.destroyed; k++) flood.write(mb);
-      await flood.closed();
-      assert.match(flood.received(), /^ERR line too long/);
+      assert.match(await floodWithoutNewline(s.port), /^ERR line too long/);
       await stillServing(s);
       const peak = peakRssMB(s.pid);
       assert.ok(peak - before < 40, `peak RSS grew ${before} -> ${peak} MB`);
@@ -143,12 +118,7 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
     'hang-ups and resets mid-line, 20 times: no harm',
     async (i) => {
       const s = await serve(i, 5000);
-      for (let k = 0; k < 20; k++) {
-        const c = await rawClient(s.port);
-        c.write('pin');
-        if (k % 2) c.socket.resetAndDestroy();
-        else c.destroy();
-      }
+      await hangUps(s.port);
       const ms = await stillServing(s);
       stop(s);
       return `fresh client after 20 hang-ups in ${ms} ms`;
@@ -159,16 +129,8 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
     async (i) => {
       const idle = 700;
       const s = await serve(i, idle);
-      const at: number[] = [];
-      const timed = async () => {
-        at.push(Date.now());
-        return rawClient(s.port);
-      };
-      const silent = await timed();
-      const partial = await timed();
-      partial.write('pin');
-      const trickle = await timed();
-      const drip = setInterval(() => trickle.write('p'), 200);
+      const idlers = await idleClients(s.port);
+      const { silent, partial, trickle, at } = idlers;
       const busy = await rawClient(s.port);
       busy.write('pi');
       // Meanwhile a busy client writes for 1 s, each write ending one request and starting the next.
@@ -200,8 +162,8 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
         await stillServing(s);
         return `closed after ${times.join(' / ')} ms; busy client 11/11 answered`;
       } finally {
-        clearInterval(drip);
-        for (const c of [silent, partial, trickle, busy]) c.destroy();
+        idlers.stop();
+        busy.destroy();
         stop(s);
       }
     },
@@ -210,16 +172,8 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
     'a client that shuts its write side, mid-line or after a request: answered, closed at once',
     async (i) => {
       const s = await serve(i, 5000);
-      const mid = await rawClient(s.port);
-      mid.write('pin');
-      mid.socket.end();
-      await mid.closed(2000);
-      assert.is(mid.received(), '');
-      const after = await rawClient(s.port);
-      after.write('ping\n');
-      after.socket.end();
-      await after.closed(2000);
-      assert.is(after.received(), `Echo sent from 127.0.0.1:${s.port}\n`);
+      assert.is((await halfClose(s.port, 'pin')).received, '');
+      assert.is((await halfClose(s.port, 'ping\n')).received, `Echo sent from 127.0.0.1:${s.port}\n`);
       await stillServing(s);
       stop(s);
       return 'half-close';
@@ -231,33 +185,11 @@ const CASES: Array<[string, (i: Interpreter) => Promise<string>]> = [
       const idle = 3000;
       const s = await serve(i, idle);
       const conns = await openMany(s.port, 2000);
-      let answered = 0;
-      let closed = 0;
       try {
-        await within(
-          30_000,
-          '2000 pings',
-          Promise.all(
-            conns.map(
-              (so) =>
-                new Promise<void>((ok) => {
-                  so.on('error', () => undefined);
-                  so.once('data', (d: Buffer) => {
-                    if (d.toString() === `Echo sent from 127.0.0.1:${s.port}\n`) answered++;
-                    ok();
-                  });
-                  so.once('close', () => {
-                    closed++;
-                    ok();
-                  });
-                  so.write('ping\n');
-                }),
-            ),
-          ),
-        );
+        const { answered, closed } = await pingEach(conns, `Echo sent from 127.0.0.1:${s.port}`, 30_000);
         assert.is(answered, 2000);
         const fresh = await stillServing(s);
-        await waitUntil(() => closed === 2000, idle + 20_000, `idle connections closed (${closed}/2000)`);
+        await waitUntil(() => closed() === 2000, idle + 20_000, `idle connections closed (${closed()}/2000)`);
         return `2000/2000 answered, fresh client in ${fresh} ms, all closed by the idle timeout`;
       } finally {
         for (const so of conns) so.destroy();
