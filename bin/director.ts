@@ -87,6 +87,7 @@ program
   .command('ping')
   .description('local mode: ask the echo service on each port in port.conf for an echo (DOWN if none)')
   .option('-n, --count <k>', 'pings per port, reported as min/avg/max', '1')
+  .option('--remote', "ask every client's echo service (director start), through its SSH connection")
   .action(act(() => import('../src/cli/actions/ping.js'), (cmd) => cmd.opts()));
 
 program
@@ -94,6 +95,67 @@ program
   .alias('shutdown-local')
   .description('local mode: stop the echo services that start_local recorded in .director/local.json')
   .action(act(() => import('../src/cli/actions/shutdown-local.js'), () => ({})));
+
+program
+  .command('start')
+  .description("director's echo service on every client, on the ports of port.conf (node, python3 or perl: nothing installed)")
+  .option('--bind <address>', 'address it listens on, on each client (default 127.0.0.1; "client": the address director reaches it at)')
+  .option('--idle-timeout <s>', 'close a connection idle this long (default 60)')
+  .option('--restart <policy>', 'no (default) or on-failure: restart it with back-off when it exits non-zero')
+  .option('--replace', 'stop a running echo service first')
+  .option('--grace <s>', 'with --replace: seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/start.js'), (cmd) => cmd.opts()));
+
+program
+  .command('shutdown')
+  .description('stop the echo service that director start left on every client')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/shutdown.js'), (cmd) => cmd.opts()));
+
+const service = program
+  .command('service')
+  .description('long-running commands on the clients: detached from SSH, supervised, logged');
+service
+  .command('start')
+  .description('start a command on every client, detached, in ~/director/services/<name>/')
+  .argument('<name>', 'service name: letters, digits, "_", "-", "."')
+  .argument('<command...>', 'the command, after "--": shell code that /bin/sh runs on each client')
+  .option('--port <port>', 'the port it listens on: status checks it; DIRECTOR_SERVICE_PORT tells the command')
+  .option('--restart <policy>', 'no (default) or on-failure: restart it with back-off when it exits non-zero')
+  .option('--replace', 'stop a running one first')
+  .option('--grace <s>', 'with --replace: seconds between TERM and KILL (default 10)')
+  .option('--log-limit <size>', 'rotate the log past this size, e.g. 512K, 10M (default 10M)')
+  .action(
+    act(
+      () => import('../src/cli/actions/service-start.js'),
+      (cmd) => ({ name: String(cmd.processedArgs[0]), words: cmd.processedArgs[1] as string[], opts: cmd.opts() }),
+    ),
+  );
+service
+  .command('status')
+  .description('running / stopped / crashed / unknown, with pid, uptime, memory, CPU, restarts, ports and the last log line')
+  .argument('[name]', 'one service (default: every service on the clients)')
+  .option('--fold', 'one line per group of clients in the same state')
+  .action(act(() => import('../src/cli/actions/service-status.js'), (cmd, [name]) => ({ name, opts: cmd.opts() })));
+service
+  .command('stop')
+  .description('TERM, a grace period, then KILL, to every process of the service; "stopped" once none is left')
+  .argument('<name>', 'the service')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/service-stop.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
+service
+  .command('restart')
+  .description('stop the service and start its recorded command again')
+  .argument('<name>', 'the service')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/service-restart.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
+service
+  .command('logs')
+  .description("the last lines of the service's log on every client, host-prefixed")
+  .argument('<name>', 'the service')
+  .option('-n, --lines <n>', 'lines per client (default 10)')
+  .option('-f, --follow', 'then follow every client live until Ctrl-C')
+  .action(act(() => import('../src/cli/actions/service-logs.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
 
 program
   .command('data')

@@ -209,15 +209,17 @@ export class Session {
   }
 
   /**
-   * A stream to host:port opened by the client's sshd (direct-tcpip, as `ssh -W`): what a
-   * connection through this one as a bastion travels over.
+   * A TCP connection that the client opens to `host:port` on its side (a direct-tcpip channel,
+   * as `ssh -L` makes), so nothing needs to listen on the network. Rejects with a
+   * ForwardRefused when the client's server could not or would not connect.
    */
-  forwardOut(host: string, port: number): Promise<Duplex> {
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lostError());
-      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, stream: ClientChannel) => {
-        if (err) reject(this.lost ? this.lostError() : new HostError('unreachable', forwardRefusal(err)));
-        else resolve(stream);
+      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) return resolve(stream);
+        if (this.lost) return reject(this.lostError());
+        reject(new ForwardRefused(err.message.replace(/^\(SSH\) Channel open failure: ?/, ''), err.reason));
       });
     });
   }
@@ -304,10 +306,16 @@ export class Session {
   }
 }
 
-/** sshd's reason for a refused forward ("Connection refused", "No route to host"…), lowercased as ssh2's errors are. */
-function forwardRefusal(err: Error): string {
-  const why = err.message.replace(/^\(SSH\) Channel open failure:\s*/, '').trim();
-  return why === '' ? 'the bastion could not open a connection' : why.charAt(0).toLowerCase() + why.slice(1);
+/** The client's server did not open a forwarded connection: `reason` 1 is "administratively prohibited", 2 "connect failed". */
+export class ForwardRefused extends Error {
+  constructor(
+    readonly why: string,
+    readonly reason: number | undefined,
+  ) {
+    // Lowercased, as ssh2's other errors read: "bastion b1: cannot reach …: connection refused".
+    super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why.charAt(0).toLowerCase() + why.slice(1));
+    this.name = 'ForwardRefused';
+  }
 }
 
 /**
