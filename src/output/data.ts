@@ -1,10 +1,11 @@
 // Rendering of `director data`: the plan, live progress, the per-client table and failures.
-import cliProgress from 'cli-progress';
 import type { DataEvent, DataPlan, DataResult } from '../commands/data.js';
 import type { PlacementRecord } from '../transfer/placement-record.js';
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
+import { LiveLine } from './live-line.js';
+import { progressLine, type ProgressFigures } from './progress-line.js';
 
 export function renderFound(plan: DataPlan, p: Printer): void {
   const skipped = plan.scan.skipped;
@@ -48,9 +49,9 @@ function renderPlacementNotes(plan: DataPlan, p: Printer): void {
   if (plan.recordedCount > 0) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
 }
 
-/** Live progress: a bar on a terminal, one line per finished client otherwise. */
+/** Live progress: a line redrawn in place on a terminal, one line per finished client otherwise. */
 export class DataProgress {
-  private bar: cliProgress.SingleBar | undefined;
+  private live: LiveLine | undefined;
   private files = 0;
   private failed = 0;
   private checksum = 0;
@@ -64,38 +65,21 @@ export class DataProgress {
     if (p.json) return;
     p.line('Distributing data...');
     if (p.interactive) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          stream: p.stderr as NodeJS.WritableStream as never,
-          format: 'Transferred {files}/{totalFiles} files | {checksum} files failed checksum | {done} of {all} | {speed}/s | {eta}',
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(Math.max(1, plan.totalBytes), 0, this.payload());
+      this.live = new LiveLine(p, (width) => progressLine(this.figures(), width));
+      this.live.start();
     }
   }
 
-  private payload() {
-    const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
+  private figures(): ProgressFigures {
     return {
       files: this.files,
       totalFiles: this.plan.scan.files.length,
+      failed: this.failed,
       checksum: this.checksum,
-      done: formatBytes(this.bytes),
-      all: formatBytes(this.plan.totalBytes),
-      speed: formatBytes(Math.round(this.bytes / secs)),
-      eta: this.eta(secs),
+      bytes: this.bytes,
+      totalBytes: this.plan.totalBytes,
+      elapsedMs: Date.now() - this.started,
     };
-  }
-
-  /** From the byte rate so far; once every byte is out, the clients are still verifying. */
-  private eta(secs: number): string {
-    if (this.bytes >= this.plan.totalBytes) return 'verifying';
-    const rate = this.bytes / secs;
-    return rate > 0 ? `ETA ${Math.ceil((this.plan.totalBytes - this.bytes) / rate)}s` : 'ETA …';
   }
 
   event(e: DataEvent): void {
@@ -106,7 +90,7 @@ export class DataProgress {
         this.failed++;
         if (e.status.kind === 'checksum') this.checksum++;
       }
-    } else if (e.type === 'client-done' && !this.bar && !this.p.json) {
+    } else if (e.type === 'client-done' && !this.live && !this.p.json) {
       const ok = e.result.files.filter((f) => f.ok).length;
       const bad = e.result.files.length - ok;
       const bytes = e.result.files.reduce((n, f) => n + (f.ok ? f.bytes : 0), 0);
@@ -116,11 +100,10 @@ export class DataProgress {
       const line = `${e.result.client.name}: ${ok} verified, ${bad} failed (${formatBytes(bytes)} in ${formatSeconds(e.result.ms)})${tail}`;
       this.p.line(bad > 0 ? this.p.c.red(line) : line);
     }
-    this.bar?.update(this.bytes, this.payload());
   }
 
   stop(): void {
-    this.bar?.stop();
+    this.live?.stop();
   }
 }
 
