@@ -6,14 +6,15 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+import { commandPath, usageErrorOutput } from '../src/cli/usage-errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('director')
   .description('Drive a cluster of machines over SSH from one director node.')
   .version(pkg.version, '-V, --version')
-  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS)', undefined)
-  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS)')
+  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS; default ./config/clients.conf, else ~/.config/director/)', undefined)
+  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS; default ./config/port.conf, else ~/.config/director/)')
   .option('-l, --user <name>', 'remote user when clients.conf names none (default: ~/.ssh/config, then the local user)')
   .option('-i, --identity <file>', 'private key (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
   .option('-F, --ssh-config <file>', 'ssh_config file for HostName, User, Port, IdentityFile, ServerAliveInterval/CountMax (default ~/.ssh/config)')
@@ -32,10 +33,11 @@ const program = new Command('director')
       'off',
     ]),
   )
-  .option('--json', 'machine-readable results on stdout')
+  .option('-v, --verbose', 'say which clients.conf / port.conf was used')
+  .option('--json', 'machine-readable results on stdout (docs/json.md)')
   .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-  .showHelpAfterError('(run director --help for usage)')
-  .configureHelp({ sortSubcommands: false });
+  // Inherited by every command: `director exec --help` lists -t, -p, -H… too.
+  .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
 program.exitOverride((err) => {
   // Usage errors exit 2, as configuration errors do; --help and --version exit 0.
@@ -51,7 +53,7 @@ function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command
     const raw = cmd.optsWithGlobals() as RawGlobals;
     // Loaded here, not at the top: `director --help` never pays for ssh2.
     const { guard } = await import('../src/cli/guard.js');
-    await guard(raw, async (ctx) => (await load()).default(args(cmd, positional), ctx));
+    await guard(raw, commandPath(cmd).replace(/^director /, ''), async (ctx) => (await load()).default(args(cmd, positional), ctx));
   };
 }
 
@@ -152,5 +154,12 @@ sandbox
   .description('stop the sandbox hosts and remove their files')
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
+
+// Parse errors name the command's own help, and an option given before its command says so.
+const explainErrors = (cmd: Command): void => {
+  cmd.configureOutput({ outputError: usageErrorOutput(cmd) });
+  cmd.commands.forEach(explainErrors);
+};
+explainErrors(program);
 
 await program.parseAsync(process.argv);

@@ -2,7 +2,9 @@
 // Ctrl-C/SIGTERM, and the selected clients and their Fleet, built on first use. Building
 // checks clients.conf, keys, known_hosts and ssh_config before any client is contacted.
 import type { Client } from '../config/client.js';
-import { loadClients } from '../config/load.js';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../config/errors.js';
+import { loadClients, loadPorts } from '../config/load.js';
 import type { Selection } from '../config/select.js';
 import { Printer } from '../output/printer.js';
 import { Fleet } from '../ssh/fleet.js';
@@ -10,6 +12,7 @@ import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsStore } from '../ssh/known-hosts-store.js';
 import { refuseRouting } from '../ssh/route-check.js';
 import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
+import { describeConfig, missingClientsFile } from './config-files.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
 export class ActionContext {
@@ -28,8 +31,19 @@ export class ActionContext {
 
   /** The clients of clients.conf that -g/-H/-x select. */
   clients(): Client[] {
-    this.selected ??= loadClients(this.g.clients, selectionOf(this.g));
+    if (this.selected === undefined) {
+      const f = this.g.clientsFile;
+      if (!existsSync(f.file)) throw missingClientsFile(f);
+      if (this.g.verbose) this.p.note(`director: clients from ${describeConfig(f)}`);
+      this.selected = loadClients(f.file, selectionOf(this.g));
+    }
     return this.selected;
+  }
+
+  /** The ports of port.conf (local mode). */
+  ports(): number[] {
+    if (this.g.verbose) this.p.note(`director: ports from ${describeConfig(this.g.portsFile)}`);
+    return loadPorts(this.g.ports).map((e) => e.port);
   }
 
   /** One Fleet for the action, with its known_hosts, keys and ssh_config. */
@@ -47,7 +61,7 @@ export class ActionContext {
 function buildFleet(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void): Fleet {
   // The passphrase comes from the environment only (never an option: argv is visible to
   // every user in ps) and goes no further than the key ring.
-  const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined);
+  const keys = withOrigin(g.identityFrom, () => new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined));
   const knownHosts = new KnownHostsStore(g.knownHosts, g.hostKeyChecking);
   const targets: TargetDefaults = { sshConfig: g.sshConfig === undefined ? loadSshConfig() : loadSshConfigFile(g.sshConfig), user: g.user };
   return new Fleet(clients, {
@@ -60,4 +74,14 @@ function buildFleet(g: GlobalOptions, clients: Client[], signal: AbortSignal, no
 
 export function selectionOf(g: GlobalOptions): Selection {
   return { group: g.group, hosts: g.hosts, exclude: g.exclude };
+}
+
+/** A bad file named by an environment variable says so: it may have been set long ago, elsewhere. */
+function withOrigin<T>(variable: string | undefined, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (variable !== undefined && e instanceof UsageError) throw new UsageError(`${e.message} (set by ${variable})`);
+    throw e;
+  }
 }

@@ -6,10 +6,13 @@ import { setMaxListeners } from 'node:events';
 import { ConfigError, UsageError } from '../config/errors.js';
 import { EXIT, Interrupt, interruptedExit } from '../exit-codes.js';
 import { watchClosedOutput } from './closed-output.js';
+import { errorEnvelope } from '../output/envelope.js';
+import { Printer } from '../output/printer.js';
 import { ActionContext } from './context.js';
 import type { RawGlobals } from './globals.js';
 
-export async function guard(raw: RawGlobals, action: (ctx: ActionContext) => Promise<number>): Promise<void> {
+/** `command`: as typed after `director` (`exec`, `sandbox up`), for the JSON of an error. */
+export async function guard(raw: RawGlobals, command: string, action: (ctx: ActionContext) => Promise<number>): Promise<void> {
   const controller = new AbortController();
   // Every remote command of a run listens on this one signal.
   setMaxListeners(0, controller.signal);
@@ -45,17 +48,24 @@ export async function guard(raw: RawGlobals, action: (ctx: ActionContext) => Pro
     } else if (e instanceof ConfigError || e instanceof UsageError) {
       process.stderr.write(`director: ${e.message}\n`);
       process.exitCode = EXIT.usage;
+      if (raw.json) printJson(errorEnvelope(command, EXIT.usage, e instanceof ConfigError ? 'config' : 'usage', e.message));
     } else {
       const err = e as Error;
       process.stderr.write(`director: ${err?.message ?? String(e)}\n`);
       if (process.env['DIRECTOR_DEBUG']) process.stderr.write(`${err?.stack ?? ''}\n`);
       process.exitCode = controller.signal.aborted ? interruptedExit(controller.signal) : EXIT.failed;
+      if (raw.json) printJson(errorEnvelope(command, process.exitCode, 'internal', err?.message ?? String(e)));
     }
   } finally {
     unwatch();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
+}
+
+/** Under --json a command that stopped still leaves its one document on stdout. */
+function printJson(doc: unknown): void {
+  new Printer({ json: true, color: false }).document(doc);
 }
 
 function closedOutput(signal: AbortSignal): boolean {

@@ -1,5 +1,6 @@
 // Rendering of `director run` and `director exec`: live lines, --inline or --fold blocks,
-// -q, or --json; then a status line per client and a final line naming the failed ones.
+// -q, or --json; then a status line per client (none after --fold blocks) and a final line
+// naming the failed ones (none with --fold -q).
 import { foldGroups } from '../run/fold.js';
 import { summaryDocument } from '../run/layout.js';
 import type { HostRun, RunEvents, RunOutcome } from '../run/types.js';
@@ -17,6 +18,8 @@ export class RunRenderer {
   constructor(
     private readonly p: Printer,
     private readonly view: RunView,
+    /** With --fold: not even the summary line. */
+    private readonly quiet = false,
   ) {
     this.blocks = new BlockPrinter(p);
     const live = new LivePrinter(p);
@@ -48,8 +51,9 @@ export class RunRenderer {
     }
     if (this.view === 'fold') for (const g of foldGroups(o.hosts)) this.blocks.group(g);
     await this.blocks.done();
-    for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
-    p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
+    // As clush -b: the blocks already say how each client ended.
+    if (this.view !== 'fold') for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
+    if (!(this.view === 'fold' && this.quiet)) p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
     if (noSummary !== undefined) p.note(noSummary);
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);
     for (const h of o.hosts) if (h.remoteDir !== undefined) p.line(`kept ${h.client.name}:${h.remoteDir}`);

@@ -1,5 +1,5 @@
 // Rendering of `director sandbox up/down`.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { SandboxDownResult, SandboxUpResult } from '../commands/sandbox.js';
 import type { Printer } from './printer.js';
 
@@ -13,9 +13,16 @@ export function renderSandboxUp({ state }: SandboxUpResult, p: Printer): void {
   for (const h of state.hosts) p.line(`  ${h.name}  home → ${h.home}`);
   p.line('');
   p.line('Use it with:');
-  p.line(`  export DIRECTOR_CLIENTS=${rel(state.clientsConf)} DIRECTOR_IDENTITY=${rel(state.identity)} DIRECTOR_KNOWN_HOSTS=${rel(state.knownHosts)}`);
+  // Absolute paths: the line is pasted in other folders and other terminals too.
+  p.line(`  export DIRECTOR_CLIENTS=${shellWord(state.clientsConf)} DIRECTOR_IDENTITY=${shellWord(state.identity)} DIRECTOR_KNOWN_HOSTS=${shellWord(state.knownHosts)}`);
   p.line('  director status --ssh');
   p.line(`Stop it with: director sandbox down${rel(state.dir) === '.director/sandbox' ? '' : ` --dir ${rel(state.dir)}`}`);
+}
+
+/** A path as one word for the local shell: quoted only when it needs it. */
+function shellWord(path: string): string {
+  const abs = resolve(path);
+  return /^[\w@%+=:,./-]+$/.test(abs) ? abs : `'${abs.replace(/'/g, `'\\''`)}'`;
 }
 
 export function renderSandboxDown(r: SandboxDownResult, p: Printer): void {

@@ -1,5 +1,4 @@
 import { ping } from '../../commands/ping.js';
-import { loadPorts } from '../../config/load.js';
 import { renderPing } from '../../output/local.js';
 import type { ActionContext } from '../context.js';
 import { positiveInt } from '../globals.js';
@@ -9,7 +8,7 @@ const DEFAULT_TIMEOUT_S = 2;
 
 export default async function pingAction(opts: { count?: string }, ctx: ActionContext): Promise<number> {
   const count = positiveInt(opts.count ?? '1', '-n, --count');
-  const ports = loadPorts(ctx.g.ports).map((e) => e.port);
+  const ports = ctx.ports();
   const result = await ping({ ports, count, timeoutMs: (ctx.g.timeout ?? DEFAULT_TIMEOUT_S) * 1000 }, { signal: ctx.signal });
   renderPing(result, ctx.p);
   return result.exitCode;
