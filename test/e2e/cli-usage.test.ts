@@ -84,7 +84,8 @@ test('-v says which clients.conf was used: $XDG_CONFIG_HOME, then ~/.config', as
 
 test('a bad DIRECTOR_IDENTITY says the path came from that variable', async () => {
   const c = await sharedCluster();
-  const r = await runDirector(['-c', c.cluster.clientsConf, 'status', '--ssh'], { ...bare(), env: { ...bare().env, DIRECTOR_IDENTITY: 'nokey' } });
+  const b = bare();
+  const r = await runDirector(['-c', c.cluster.clientsConf, 'status', '--ssh'], { cwd: b.cwd, env: { ...b.env, DIRECTOR_IDENTITY: 'nokey' } });
   assert.is(r.code, 2);
   assert.match(r.stderr, /identity file .*\/nokey does not exist \(set by DIRECTOR_IDENTITY\)/);
 });

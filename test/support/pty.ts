@@ -79,7 +79,7 @@ export function screen(bytes: string): string[] {
 
 /** Every state the line being redrawn went through: the text between carriage returns. */
 export function frames(bytes: string, marker: RegExp): string[] {
-  // eslint-disable-next-line no-control-regex
-  const plain = bytes.replace(/\x1b\[[?0-9;]*[A-Za-z]/g, '');
+  // A move to a column or a restored cursor starts a redraw as a carriage return does.
+  const plain = bytes.replace(/\x1b\[[0-9;]*G|\x1b[78]/g, '\r').replace(/\x1b\[[?0-9;]*[A-Za-z]/g, '');
   return plain.split(/[\r\n]/).filter((f) => marker.test(f));
 }
