@@ -48,14 +48,17 @@ export class ActionContext {
 
   /** One Fleet for the action, with its known_hosts, keys and ssh_config. */
   fleet(): Fleet {
-    if (this.built === undefined) {
-      const fleet = buildFleet(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
-      // A client that ssh would reach through a bastion is never reached around it.
-      refuseRouting(this.clients(), { configFile: this.g.sshConfig, user: this.g.user, ignore: this.g.ignoreSshOption });
-      this.built = fleet;
-    }
+    this.built ??= fleetFor(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
     return this.built;
   }
+}
+
+/** A Fleet as the CLI builds it from its options (the library's openFleet too). */
+export function fleetFor(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void): Fleet {
+  const fleet = buildFleet(g, clients, signal, notice);
+  // A client that ssh would reach through a bastion is never reached around it.
+  refuseRouting(clients, { configFile: g.sshConfig, user: g.user, ignore: g.ignoreSshOption });
+  return fleet;
 }
 
 function buildFleet(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void): Fleet {
