@@ -4,6 +4,8 @@ import type { PlacementRecord } from '../transfer/placement-record.js';
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
+import { EXIT } from '../exit-codes.js';
+import { clientJson, envelope } from './envelope.js';
 import { LiveLine } from './live-line.js';
 import { progressLine, type ProgressFigures } from './progress-line.js';
 
@@ -22,18 +24,10 @@ export function renderFound(plan: DataPlan, p: Printer): void {
 
 export function renderPlan(plan: DataPlan, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'data',
-      dryRun: true,
-      dir: plan.dir,
-      skipped: plan.scan.skipped,
-      clients: plan.clients.map((c) => ({
-        client: c.client.name,
-        files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })),
-        bytes: c.bytes,
-      })),
-      randomCount: plan.randomCount,
-    });
+    const clients = plan.clients.map((c) =>
+      clientJson(c.client.name, true, 'planned', undefined, { files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })), bytes: c.bytes }),
+    );
+    p.document(envelope('data', EXIT.ok, clients, { dryRun: true, dir: plan.dir, skipped: plan.scan.skipped, randomCount: plan.randomCount }));
     return;
   }
   renderFound(plan, p);
@@ -110,28 +104,33 @@ export class DataProgress {
 export function renderDataResult(r: DataResult, p: Printer, stateFile: string): void {
   const failed = r.clients.flatMap((c) => c.files.filter((f) => !f.ok).map((f) => ({ client: c.client, f })));
   if (p.json) {
-    p.document({
-      command: 'data',
-      dir: r.plan.dir,
-      ok: r.failed === 0 && !r.interrupted,
-      verified: r.verified,
-      failed: r.failed,
-      temporariesRemoved: r.temporariesRemoved,
-      skipped: r.plan.scan.skipped,
-      randomCount: r.plan.randomCount,
-      placement: stateFile,
-      clients: r.clients.map((c) => ({
-        client: c.client.name,
+    const clients = r.clients.map((c) => {
+      const bad = c.files.filter((f) => !f.ok);
+      const first = bad[0];
+      // A client whose connection failed says why; one whose files failed, how many and the first reason.
+      const error = c.error ?? (first && !first.ok ? { kind: first.kind, message: `${plural(bad.length, 'file')} failed; first: ${first.job.file.rel}: ${first.reason}` } : undefined);
+      return clientJson(c.client.name, error === undefined, c.error?.kind ?? (bad.length > 0 ? 'failed' : 'success'), error, {
         ms: c.ms,
         temporariesRemoved: c.temporariesRemoved,
-        error: c.error && { kind: c.error.kind, message: c.error.message },
         files: c.files.map((f) =>
           f.ok
             ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, keptBecause: f.keptBecause, localGone: f.localGone }
             : { path: f.job.file.rel, remotePath: f.job.remotePath, ok: false, kind: f.kind, reason: f.reason },
         ),
-      })),
+      });
     });
+    p.document(
+      envelope('data', r.exitCode, clients, {
+        dir: r.plan.dir,
+        interrupted: r.interrupted,
+        verified: r.verified,
+        failed: r.failed,
+        temporariesRemoved: r.temporariesRemoved,
+        skipped: r.plan.scan.skipped,
+        randomCount: r.plan.randomCount,
+        placement: stateFile,
+      }),
+    );
     return;
   }
   const rows = [['client', 'files', 'bytes', 'seconds', 'failed']];
@@ -162,7 +161,10 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
 
 export function renderPlacementList(record: PlacementRecord, p: Printer): void {
   if (p.json) {
-    p.document(record);
+    const byClient = new Map<string, PlacementRecord['files']>();
+    for (const f of record.files) byClient.set(f.client, [...(byClient.get(f.client) ?? []), f]);
+    const clients = [...byClient].map(([host, files]) => clientJson(host, true, 'recorded', undefined, { files: files.map(({ client: _c, ...f }) => f) }));
+    p.document(envelope('data', EXIT.ok, clients, { list: true, project: record.project, remoteRoot: record.remoteRoot, version: record.version }));
     return;
   }
   const rows = [['path', 'client', 'size', 'md5', 'remote path']];

@@ -39,16 +39,18 @@ export interface Envelope {
   [field: string]: unknown;
 }
 
-const RESERVED = new Set(['schemaVersion', 'command', 'ok', 'exitCode', 'clients', 'host', 'state']);
+const TOP = new Set(['schemaVersion', 'command', 'ok', 'exitCode', 'clients']);
+const CLIENT = new Set(['host', 'ok', 'state', 'error']);
 
-function checked(fields: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(fields)) if (RESERVED.has(k)) throw new Error(`envelope: "${k}" is the envelope's own field`);
+/** A command's own fields never overwrite the envelope's (a mistake in the command, not in its input). */
+function checked(fields: Record<string, unknown>, reserved: ReadonlySet<string>): Record<string, unknown> {
+  for (const k of Object.keys(fields)) if (reserved.has(k)) throw new Error(`envelope: "${k}" is the envelope's own field`);
   return fields;
 }
 
 /** The document of a command: envelope first, then the command's own top-level fields. */
 export function envelope(command: string, exitCode: number, clients: readonly ClientJson[], fields: Record<string, unknown> = {}): Envelope {
-  return { schemaVersion: SCHEMA_VERSION, command, ok: exitCode === 0, exitCode, clients: [...clients], ...checked(fields) };
+  return { schemaVersion: SCHEMA_VERSION, command, ok: exitCode === 0, exitCode, clients: [...clients], ...checked(fields, TOP) };
 }
 
 export function errorJson(e: { kind: string; message: string }): ErrorJson {
@@ -56,10 +58,10 @@ export function errorJson(e: { kind: string; message: string }): ErrorJson {
 }
 
 /** One client's entry: `error` is written only for a failure (and a failure always has one). */
-export function clientJson(host: string, ok: boolean, state: string, error: ErrorJson | HostError | undefined | null, fields: Record<string, unknown> = {}): ClientJson {
+export function clientJson(host: string, ok: boolean, state: string, error?: ErrorJson | HostError | null, fields: Record<string, unknown> = {}): ClientJson {
   const entry: ClientJson = { host, ok, state };
   if (!ok) entry.error = error ? errorJson(error) : { kind: state, message: state };
-  return { ...entry, ...checked(fields) };
+  return { ...entry, ...checked(fields, CLIENT) };
 }
 
 /**

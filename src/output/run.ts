@@ -6,6 +6,7 @@ import { summaryDocument } from '../run/layout.js';
 import type { HostRun, RunEvents, RunOutcome } from '../run/types.js';
 import type { Printer } from './printer.js';
 import { failureText, summaryLine } from './results.js';
+import { clientJson, envelope, type Envelope, type ErrorJson } from './envelope.js';
 import { BlockPrinter, outputHead } from './run-blocks.js';
 import { LivePrinter } from './run-live.js';
 
@@ -37,16 +38,7 @@ export class RunRenderer {
     const noSummary = kept && o.summaryError !== undefined ? `${o.command}: summary.json not written: ${o.summaryError}` : undefined;
     if (p.json) {
       if (noSummary !== undefined) p.note(noSummary);
-      const doc = summaryDocument(o);
-      const clients = doc['clients'] as Record<string, unknown>[];
-      o.hosts.forEach((h, i) => {
-        const c = clients[i];
-        if (!c) return;
-        if (h.dir !== undefined) c['output'] = outputHead(h.dir);
-        if (!kept) delete c['folder'];
-      });
-      if (!kept) delete doc['outputDir'];
-      p.document(doc);
+      p.document(runJson(o, kept));
       return;
     }
     if (this.view === 'fold') for (const g of foldGroups(o.hosts)) this.blocks.group(g);
@@ -58,6 +50,20 @@ export class RunRenderer {
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);
     for (const h of o.hosts) if (h.remoteDir !== undefined) p.line(`kept ${h.client.name}:${h.remoteDir}`);
   }
+}
+
+/** --json: summary.json's content in the envelope, each client with the start of its output. */
+export function runJson(o: RunOutcome, kept: boolean): Envelope {
+  const { clients, command: _command, ok: _ok, exitCode: _exit, ...fields } = summaryDocument(o);
+  const hosts = (clients as Array<Record<string, unknown>>).map((doc, i) => {
+    const { client, ok, state, error, ...rest } = doc;
+    const h = o.hosts[i];
+    if (h?.dir !== undefined) rest['output'] = outputHead(h.dir);
+    if (!kept) delete rest['folder'];
+    return clientJson(String(client), ok === true, String(state), error as ErrorJson | null, rest);
+  });
+  if (!kept) delete fields['outputDir'];
+  return envelope(o.command, o.exitCode, hosts, fields);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -1,11 +1,14 @@
 // Rendering of `director sandbox up/down`.
 import { relative, resolve } from 'node:path';
 import type { SandboxDownResult, SandboxUpResult } from '../commands/sandbox.js';
+import { clientJson, envelope } from './envelope.js';
 import type { Printer } from './printer.js';
 
-export function renderSandboxUp({ state }: SandboxUpResult, p: Printer): void {
+export function renderSandboxUp({ state, exitCode }: SandboxUpResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'sandbox up', ...state });
+    const { hosts, version: _v, ...fields } = state;
+    const clients = hosts.map(({ name, ...h }) => clientJson(name, true, 'up', undefined, h));
+    p.document(envelope('sandbox up', exitCode, clients, fields));
     return;
   }
   const rel = (f: string) => relative(process.cwd(), f) || '.';
@@ -27,7 +30,7 @@ function shellWord(path: string): string {
 
 export function renderSandboxDown(r: SandboxDownResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'sandbox down', dir: r.dir, stopped: r.stopped, found: r.found });
+    p.document(envelope('sandbox down', r.exitCode, [], { dir: r.dir, stopped: r.stopped, found: r.found }));
     return;
   }
   p.line(r.found ? `sandbox: stopped ${r.stopped} hosts` : `sandbox: nothing running in ${r.dir}`);
