@@ -155,6 +155,22 @@ sandbox
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
 
+program
+  .command('completion')
+  .description('print a completion script for bash, zsh or fish (commands, options, groups, hosts and projects)')
+  .argument('[shell]', 'bash, zsh or fish')
+  .addOption(new Option('--values <kind>', 'names for a script: group, host or project').hideHelp())
+  .allowExcessArguments()
+  .action(
+    act(
+      () => import('../src/cli/actions/completion.js'),
+      (cmd) => {
+        const values = (cmd.opts() as { values?: string }).values;
+        return { shell: values === undefined ? cmd.args[0] : undefined, values, words: values === undefined ? [] : cmd.args, program: cmd.parent as Command };
+      },
+    ),
+  );
+
 // Parse errors name the command's own help, and an option given before its command says so.
 const explainErrors = (cmd: Command): void => {
   cmd.configureOutput({ outputError: usageErrorOutput(cmd) });

@@ -17,8 +17,21 @@ export interface PtyRun {
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function directorInPty(args: string[], o: { cols: number; rows?: number; cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): PtyRun {
-  const line = `stty cols ${o.cols} rows ${o.rows ?? 40}; exec ${[process.execPath, DIRECTOR_BIN, ...args].map(sq).join(' ')}`;
+export interface PtyOptions {
+  cols: number;
+  rows?: number;
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+export function directorInPty(args: string[], o: PtyOptions): PtyRun {
+  return inPty([process.execPath, DIRECTOR_BIN, ...args], o);
+}
+
+/** Any program on a pseudo-terminal of the given size (an interactive shell, for one). */
+export function inPty(argv: string[], o: PtyOptions): PtyRun {
+  const line = `stty cols ${o.cols} rows ${o.rows ?? 40}; exec ${argv.map(sq).join(' ')}`;
   // -e: script exits with the child's status; -f: flushes as it goes; /dev/null: no typescript file.
   const child = spawn('script', ['-qfec', line, '/dev/null'], { cwd: o.cwd, env: { ...directorEnv(o.env), FORCE_COLOR: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
@@ -28,7 +41,7 @@ export function directorInPty(args: string[], o: { cols: number; rows?: number; 
   return {
     output: () => Buffer.concat(chunks).toString('utf8'),
     type: (text) => child.stdin.write(text),
-    done: within(o.timeoutMs ?? 60_000, `director ${args.join(' ')} in a pty`, done).catch((e: Error) => {
+    done: within(o.timeoutMs ?? 60_000, `${argv.join(' ')} in a pty`, done).catch((e: Error) => {
       child.kill('SIGKILL');
       throw e;
     }),
@@ -36,8 +49,8 @@ export function directorInPty(args: string[], o: { cols: number; rows?: number; 
 }
 
 /**
- * The lines a terminal shows after these bytes: carriage return, line feed, erase in line
- * (CSI K, 1 K, 2 K), cursor to column (CSI G), save and restore (ESC 7, ESC 8); other sequences (colour, cursor shape) are
+ * The lines a terminal shows after these bytes: carriage return, backspace, line feed, erase in line
+ * (CSI K, 1 K, 2 K), cursor moves (CSI A, B, C, D, G), save and restore (ESC 7, ESC 8); other sequences (colour, cursor shape) are
  * dropped. Lines are as wide as they were written (no wrapping).
  */
 export function screen(bytes: string): string[] {
@@ -49,6 +62,8 @@ export function screen(bytes: string): string[] {
     const ch = bytes[i]!;
     const line = lines[row]!;
     if (ch === '\r') col = 0;
+    else if (ch === '\b') col = Math.max(0, col - 1);
+    else if (ch === '\x07') continue; // bell
     else if (ch === '\n') {
       row++;
       lines[row] ??= [];
@@ -62,6 +77,11 @@ export function screen(bytes: string): string[] {
           else if (arg === '1') line.fill(' ', 0, col);
           else line.length = Math.min(line.length, col);
         } else if (cmd === 'G') col = Math.max(0, Number(arg || '1') - 1);
+        else if (cmd === 'A') row = Math.max(0, row - Number(arg || '1'));
+        else if (cmd === 'B') row += Number(arg || '1');
+        else if (cmd === 'C') col += Number(arg || '1');
+        else if (cmd === 'D') col = Math.max(0, col - Number(arg || '1'));
+        for (let r = lines.length; r <= row; r++) lines[r] = [];
         i += all!.length - 1;
       } else {
         // ESC 7 saves the cursor, ESC 8 puts it back (cli-progress does both)
