@@ -12,7 +12,7 @@ import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsStore } from '../ssh/known-hosts-store.js';
 import { refuseRouting } from '../ssh/route-check.js';
 import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
-import { describeConfig, missingClientsFile } from './config-files.js';
+import { CLIENTS_FILE, describeConfig, missingClientsFile } from './config-files.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
 export class ActionContext {
@@ -33,7 +33,8 @@ export class ActionContext {
   clients(): Client[] {
     if (this.selected === undefined) {
       const f = this.g.clientsFile;
-      if (!existsSync(f.file)) throw missingClientsFile(f);
+      // A file named with -c that is missing is a plain read error (loadClients says so).
+      if (f.from !== CLIENTS_FILE.option && !existsSync(f.file)) throw missingClientsFile(f);
       if (this.g.verbose) this.p.note(`director: clients from ${describeConfig(f)}`);
       this.selected = loadClients(f.file, selectionOf(this.g));
     }
