@@ -78,10 +78,16 @@ test('the installed bin runs exec on a sandbox host, and its --json is the envel
   assert.equal(doc.clients.map((x) => [x.host, x.state, x.output.stdout]), [[c.hosts[0]!.name, 'success', 'installed-0\n']]);
 });
 
-test('the library, imported by its package name, opens a Fleet and runs exec and status', () => {
-  const app = join(work, 'app');
+/** A folder whose node_modules has the installed package, as `npm install` in a project would. */
+function appUsing(name: string): string {
+  const app = join(work, name);
   mkdirSync(join(app, 'node_modules', ...pkg.name.split('/').slice(0, -1)), { recursive: true });
   symlinkSync(installed, join(app, 'node_modules', ...pkg.name.split('/')));
+  return app;
+}
+
+test('the library, imported by its package name, opens a Fleet and runs exec and status', () => {
+  const app = appUsing('app');
   writeFileSync(
     join(app, 'drive.mjs'),
     `import { openFleet, exec, status, EXIT } from '${pkg.name}';
@@ -99,9 +105,7 @@ console.log(JSON.stringify({ exit: r.exitCode === EXIT.ok, states: r.hosts.map((
 });
 
 test('the declarations type-check a program that uses the library, and reject a wrong one', () => {
-  const app = join(work, 'types');
-  mkdirSync(join(app, 'node_modules', ...pkg.name.split('/').slice(0, -1)), { recursive: true });
-  symlinkSync(installed, join(app, 'node_modules', ...pkg.name.split('/')));
+  const app = appUsing('types');
   writeFileSync(
     join(app, 'use.ts'),
     `import { openFleet, exec, type RunOutcome, type HostState } from '${pkg.name}';
