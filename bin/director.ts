@@ -4,9 +4,13 @@
 // TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
 import { commandPath, usageErrorOutput } from '../src/cli/usage-errors.js';
+
+/** For repeatable options: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -15,25 +19,28 @@ const program = new Command('director')
   .version(pkg.version, '-V, --version')
   .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS; default ./config/clients.conf, else ~/.config/director/)', undefined)
   .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS; default ./config/port.conf, else ~/.config/director/)')
-  .option('-l, --user <name>', 'remote user when clients.conf names none (default: ~/.ssh/config, then the local user)')
-  .option('-i, --identity <file>', 'private key (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
-  .option('-F, --ssh-config <file>', 'ssh_config file for HostName, User, Port, IdentityFile, ServerAliveInterval/CountMax (default ~/.ssh/config)')
-  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this routing keyword (ProxyJump, ProxyCommand…) that director cannot honour yet; repeatable', (v: string, all: string[] = []) => [...all, v])
+  .option('-l, --user <name>', 'remote user when clients.conf names none (default: ssh_config, then the local user)')
+  .option('-i, --identity <file>', 'private key, offered before ssh_config\'s IdentityFile keys (as ssh -i)')
+  .option('-F, --ssh-config <file>', 'ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)')
+  .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', collect)
+  .option('-J, --jump <[user@]host[:port],…>', 'reach the clients through these bastions (as ssh -J)')
+  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', collect)
+  .option('-v, --verbose', 'print which clients.conf was used, what ssh_config gave each client and how each connection went (on stderr)')
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
-  .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default 10)')
+  .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default: ConnectTimeout, else 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
-  .option('-g, --group <name>', 'only the clients under [name] in clients.conf')
-  .option('-H, --hosts <list>', 'only these clients: comma list of names, globs (*, ?) and ranges (node[1-4])')
-  .option('-x, --exclude <list>', 'leave out these clients (same forms as -H)')
-  .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+  .option('-w, --nodes <set>', 'these clients: a node set (node[1-4,7], @group, globs, a!b, a&b, a^b); without clients.conf, the clients themselves ([user@]host[:port]); repeatable', collect)
+  .option('-H, --hosts <set>', 'same as -w', collect)
+  .option('-g, --group <name>', 'the clients under [name] in clients.conf (joined to -w, as @name); repeatable', collect)
+  .option('-x, --exclude <set>', 'leave out these clients (a node set); repeatable', collect)
+  .option('--known-hosts <file>', 'known_hosts file (default: UserKnownHostsFile, i.e. ~/.ssh/known_hosts)')
   .addOption(
-    new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them (default), off checks nothing').choices([
+    new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them, off checks nothing (default: StrictHostKeyChecking, else accept-new)').choices([
       'strict',
       'accept-new',
       'off',
     ]),
   )
-  .option('-v, --verbose', 'say which clients.conf / port.conf was used')
   .option('--json', 'machine-readable results on stdout (docs/json.md)')
   .option('--no-color', 'no colour (NO_COLOR is honoured too)')
   // Inherited by every command: `director exec --help` lists -t, -p, -H… too.
@@ -117,7 +124,7 @@ program
   .argument('<script>', 'local script: run by its shebang, else /bin/sh')
   .argument('[project]', 'work in <remote-root>/<project> and list the files data placed there in DIRECTOR_FILES')
   .argument('[args...]', 'arguments for the script, after "--"')
-  .option('-o, --output <dir>', 'root of the output folders', 'output')
+  .option('--output <dir>', 'root of the output folders', 'output')
   .option('--remote-root <path>', 'remote folder for projects (default: the placement record\'s, else ~/director/data)')
   .option('--keep-remote', 'leave the remote temporary folder (script, DIRECTOR_OUTPUT_DIR) in place')
   .option('--inline', "print each client's whole output as one block when it finishes")
@@ -131,7 +138,7 @@ program
   .command('exec')
   .description('run a command (your own shell code) on every client, with run\'s output, time limit and exit status')
   .argument('<command...>', 'the command words, after "--"; joined by spaces as ssh does')
-  .option('-o, --output <dir>', 'keep the per-client files under <dir>/exec/<run id>/')
+  .option('--output <dir>', 'keep the per-client files under <dir>/exec/<run id>/')
   .option('--keep-remote', 'leave the remote temporary folder in place')
   .option('--inline', "print each client's whole output as one block when it finishes")
   .option('--fold', 'print one block per group of clients with identical output and status')
@@ -139,6 +146,15 @@ program
   .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
+program
+  .command('hosts')
+  .description('a node set, or the clients -w/-g/-x select: expanded one per line (-e, the default), counted (-c) or folded (-f), as ClusterShell\'s nodeset')
+  .argument('[set]', 'a node set (node[1-4,7], r[1-2]n[1-4], @group, a!b…); default: the selected clients')
+  .option('-e, --expand', 'one name per line')
+  .option('-c, --count', 'how many names')
+  .option('-f, --fold', 'folded into ranges: node[1-4,7]')
+  .action(act(() => import('../src/cli/actions/hosts.js'), (cmd, [set]) => ({ ...cmd.opts(), set })));
 
 const sandbox = program
   .command('sandbox')
@@ -178,4 +194,5 @@ const explainErrors = (cmd: Command): void => {
 };
 explainErrors(program);
 
-await program.parseAsync(process.argv);
+const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
+await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });

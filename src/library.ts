@@ -26,8 +26,8 @@ export interface FleetSettings {
   parallel?: number;
   /** Connect plus SSH handshake, in seconds (default 10). */
   connectTimeout?: number;
-  /** -g, -H, -x as in the CLI. */
-  select?: Selection;
+  /** -w (node sets), -g (groups), -x (node sets to leave out) as in the CLI. */
+  select?: Partial<Selection>;
   /** Aborting it stops the remote commands as Ctrl-C does. */
   signal?: AbortSignal;
   /** Things a person should know (a host key recorded, host key checking off). */
@@ -36,9 +36,9 @@ export interface FleetSettings {
 
 /** The clients these settings name, after selection; a bad line throws a ConfigError naming it. */
 export function clientsOf(s: Pick<FleetSettings, 'clients' | 'select'>): Client[] {
-  const select = s.select ?? {};
-  if (typeof s.clients === 'string') return loadClients(s.clients, select);
-  return selectClients(parseClients(s.clients.join('\n'), '<clients>'), select);
+  const select: Selection = { nodes: [], groups: [], exclude: [], ...s.select };
+  if (typeof s.clients === 'string') return loadClients(s.clients, select, true);
+  return selectClients(parseClients(s.clients.join('\n'), '<clients>'), select, '<clients>');
 }
 
 /** A Fleet to hand to exec, run, data, status or mkdir: `exec(opts, { fleet })`. */
