@@ -32,7 +32,10 @@ export interface CompletionSpec {
 /** Values named by the option's placeholder: `-g <name>` is a group, `--list <project>` a project. */
 const BY_OPTION: Record<string, ValueKind> = {
   '--group': 'group',
+  '--nodes': 'host',
   '--hosts': 'host',
+  '--ssh-option': 'none',
+  '--jump': 'none',
   '--exclude': 'host',
   '--list': 'project',
   '--remote-root': 'none',
@@ -56,6 +59,7 @@ const OPERANDS: Record<string, ValueKind[]> = {
   mkdir: ['none', 'none'],
   exec: ['none'],
   completion: ['shell'],
+  hosts: ['host'],
 };
 
 function optionSpec(o: Option): OptionSpec {
