@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+import { commandPath, usageErrorOutput } from '../src/cli/usage-errors.js';
 
 /** For repeatable options: every value, in order. */
 const collect = (v: string, all: string[] = []) => [...all, v];
@@ -16,15 +17,15 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command('director')
   .description('Drive a cluster of machines over SSH from one director node.')
   .version(pkg.version, '-V, --version')
-  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS)', undefined)
-  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS)')
+  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS; default ./config/clients.conf, else ~/.config/director/)', undefined)
+  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS; default ./config/port.conf, else ~/.config/director/)')
   .option('-l, --user <name>', 'remote user when clients.conf names none (default: ssh_config, then the local user)')
   .option('-i, --identity <file>', 'private key, offered before ssh_config\'s IdentityFile keys (as ssh -i)')
   .option('-F, --ssh-config <file>', 'ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)')
   .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', collect)
   .option('-J, --jump <[user@]host[:port],…>', 'reach the clients through these bastions (as ssh -J)')
   .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', collect)
-  .option('-v, --verbose', 'print what ssh_config gave each client and how each connection went (on stderr)')
+  .option('-v, --verbose', 'print which clients.conf was used, what ssh_config gave each client and how each connection went (on stderr)')
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
   .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default: ConnectTimeout, else 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
@@ -40,10 +41,10 @@ const program = new Command('director')
       'off',
     ]),
   )
-  .option('--json', 'machine-readable results on stdout')
+  .option('--json', 'machine-readable results on stdout (docs/json.md)')
   .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-  .showHelpAfterError('(run director --help for usage)')
-  .configureHelp({ sortSubcommands: false });
+  // Inherited by every command: `director exec --help` lists -t, -p, -H… too.
+  .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
 program.exitOverride((err) => {
   // Usage errors exit 2, as configuration errors do; --help and --version exit 0.
@@ -59,7 +60,7 @@ function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command
     const raw = cmd.optsWithGlobals() as RawGlobals;
     // Loaded here, not at the top: `director --help` never pays for ssh2.
     const { guard } = await import('../src/cli/guard.js');
-    await guard(raw, async (ctx) => (await load()).default(args(cmd, positional), ctx));
+    await guard(raw, commandPath(cmd).replace(/^director /, ''), async (ctx) => (await load()).default(args(cmd, positional), ctx));
   };
 }
 
@@ -231,6 +232,29 @@ sandbox
   .description('stop the sandbox hosts and remove their files')
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
+
+program
+  .command('completion')
+  .description('print a completion script for bash, zsh or fish (commands, options, groups, hosts and projects)')
+  .argument('[shell]', 'bash, zsh or fish')
+  .addOption(new Option('--values <kind>', 'names for a script: group, host or project').hideHelp())
+  .allowExcessArguments()
+  .action(
+    act(
+      () => import('../src/cli/actions/completion.js'),
+      (cmd) => {
+        const values = (cmd.opts() as { values?: string }).values;
+        return { shell: values === undefined ? cmd.args[0] : undefined, values, words: values === undefined ? [] : cmd.args, program: cmd.parent as Command };
+      },
+    ),
+  );
+
+// Parse errors name the command's own help, and an option given before its command says so.
+const explainErrors = (cmd: Command): void => {
+  cmd.configureOutput({ outputError: usageErrorOutput(cmd) });
+  cmd.commands.forEach(explainErrors);
+};
+explainErrors(program);
 
 const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
 await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });
