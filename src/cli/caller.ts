@@ -16,7 +16,8 @@ export interface CommandIo {
   persist?: (ms: number) => void;
 }
 
-export type InterruptBy = 'SIGINT' | 'SIGTERM';
+/** SIGPIPE: the caller's stdout closed (a keeper's caller piped into `head`). */
+export type InterruptBy = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 
 export interface Caller {
   io: CommandIo;
@@ -32,6 +33,7 @@ export interface Caller {
 export function processCaller(): Caller {
   return {
     io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    // A closed stdout of this process is watched by guard itself (closed-output.ts).
     listen(interrupt) {
       const onInt = () => interrupt('SIGINT');
       const onTerm = () => interrupt('SIGTERM');

@@ -83,7 +83,7 @@ export async function repl(d: ReplDeps): Promise<number> {
 
 async function runLine(line: Extract<ShellLine, { kind: 'run' }>, session: ShellSession, p: Printer, signal: AbortSignal): Promise<number> {
   const view = session.settings.view;
-  const renderer = new RunRenderer(p, view, 'failed');
+  const renderer = new RunRenderer(p, view, false, 'failed');
   // The views that print whole blocks read the output back from files.
   const temp = view === 'inline' || view === 'fold' || p.json ? new LocalTemp() : undefined;
   try {

@@ -58,7 +58,7 @@ export class ShellSession {
    */
   run(line: Extract<ShellLine, { kind: 'run' }>, signal: AbortSignal, events: RunEvents, spool: string | undefined): Promise<RunOutcome> {
     const subset = line.group !== undefined || line.hosts !== undefined;
-    const clients = subset ? selectClients([...this.fleet.clients], { group: line.group, hosts: line.hosts }) : [...this.fleet.clients];
+    const clients = subset ? selectClients(this.fleet.clients, { nodes: line.hosts ? [line.hosts] : [], groups: line.group ? [line.group] : [], exclude: [] }) : [...this.fleet.clients];
     return exec(
       { words: [line.command], outputRoot: spool, gather: false, keepRemote: false, timeoutMs: this.settings.timeoutMs },
       { fleet: this.fleet.over(clients, signal), events },

@@ -155,7 +155,17 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
       socket.destroy();
       resolve(code);
     };
+    // Our reader went away (`| head`): the command stops as it would here, silently, exit 141.
+    let outputClosed = false;
+    const onOutputError = () => {
+      if (outputClosed) return;
+      outputClosed = true;
+      if (!socket.destroyed) socket.write(jsonFrame(KIND.abort, { by: 'SIGPIPE' }));
+    };
+    process.stdout.on('error', onOutputError);
+    process.stderr.on('error', onOutputError);
     const write = (out: NodeJS.WriteStream, data: Buffer) => {
+      if (outputClosed) return;
       // The keeper waits for us: a slow terminal slows the command down, as it would here.
       if (!out.write(data)) {
         socket.pause();

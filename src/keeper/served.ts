@@ -87,10 +87,11 @@ export class ServedRequest implements Caller {
   }
 }
 
-/** SIGTERM unless the caller said Ctrl-C (a garbled frame stops the command all the same). */
+/** What the caller said (Ctrl-C, its stdout closed), else SIGTERM: a garbled frame stops the command all the same. */
 function abortBy(f: Frame): InterruptBy {
   try {
-    return (JSON.parse(f.payload.toString('utf8')) as { by?: unknown }).by === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
+    const by = (JSON.parse(f.payload.toString('utf8')) as { by?: unknown }).by;
+    return by === 'SIGINT' || by === 'SIGPIPE' ? by : 'SIGTERM';
   } catch {
     return 'SIGTERM';
   }

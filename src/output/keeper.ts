@@ -5,11 +5,12 @@ import type { KeeperStatusResult } from '../commands/keeper-status.js';
 import { describePersist } from '../keeper/duration.js';
 import type { KeptStatus } from '../ssh/session-pool.js';
 import type { Printer } from './printer.js';
-import { failureText, resultJson, summaryLine } from './results.js';
+import { clientJson, envelope, hostResultJson } from './envelope.js';
+import { failureText, summaryLine } from './results.js';
 
 export function renderConnect(r: ConnectResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'connect', keeper: { pid: r.pid, persist: describePersist(r.persistMs) }, results: r.results.map((x) => resultJson(x)), ok: r.exitCode === 0 });
+    p.document(envelope('connect', r.exitCode, r.results.map((x) => hostResultJson(x, () => 'connected')), { keeper: { pid: r.pid, persist: describePersist(r.persistMs) } }));
     return;
   }
   for (const x of r.results) p.line(x.ok ? `${p.c.green('connected')} ${x.client.name}` : `${p.c.red('not connected')} ${x.client.name}: ${failureText(x.error, p)}`);
@@ -20,7 +21,7 @@ export function renderConnect(r: ConnectResult, p: Printer): void {
 
 export function renderDisconnect(r: DisconnectResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'disconnect', keepers: r.keepers, ok: r.exitCode === 0 });
+    p.document(envelope('disconnect', r.exitCode, [], { keepers: r.keepers }));
     return;
   }
   if (r.keepers.length === 0) p.line('no keeper for these clients and settings');
@@ -33,11 +34,11 @@ export function renderDisconnect(r: DisconnectResult, p: Printer): void {
 
 export function renderKeeperStatus(r: KeeperStatusResult, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'status',
-      keepers: r.keepers.map((k) => ({ pid: k.card.pid, clientsFile: k.card.clientsFile, matches: k.matches, stale: k.stale, ...(k.report ?? {}) })),
-      ok: r.exitCode === 0,
-    });
+    // The clients are those of the keeper that serves these options; every keeper is listed.
+    const serving = r.keepers.find((k) => k.matches)?.report?.clients ?? [];
+    const clients = serving.map((c) => clientJson(c.name, c.state === 'connected', c.state, c.state === 'connected' ? undefined : { kind: c.state, message: c.why ?? c.state }, { connections: c.connections }));
+    const keepers = r.keepers.map((k) => ({ pid: k.card.pid, clientsFile: k.card.clientsFile, matches: k.matches, stale: k.stale, ...(k.report ?? {}) }));
+    p.document(envelope('status', r.exitCode, clients, { keepers }));
     return;
   }
   if (r.keepers.length === 0) p.line('no keeper running (director connect starts one)');

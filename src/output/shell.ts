@@ -31,7 +31,7 @@ export function renderShellError(message: string, p: Printer): void {
 const HELP = [
   '<command>            run it on every client (your shell code, as director exec -- <command>)',
   '@<group> <command>   on the clients of a [group] of clients.conf',
-  '-w <names> <command> on some clients: names, globs and ranges as -H takes them',
+  '-w <nodes> <command> on some clients: a node set, as -w takes it (node[1-4], @web!node2)',
   ':live :fold :inline :quiet   how output is shown (as exec\'s views)',
   ':timeout <s>|off     time limit per line; :timeout alone shows it',
   ':hosts               which clients are connected, and why the others are not',

@@ -1,5 +1,5 @@
 // What a line typed at `director shell` means, pure: a command for the clients (all of them,
-// `@group cmd` for a group, `-w names cmd` for some), or one of the shell's own `:` commands.
+// `@group cmd` for a group, `-w nodes cmd` for a node set), or one of the shell's own `:` commands.
 export type ShellView = 'live' | 'fold' | 'inline' | 'quiet';
 
 export type ShellLine =

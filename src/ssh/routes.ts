@@ -2,16 +2,11 @@
 // forwarded channel of one connection to the bastion, shared by every client behind it), or
 // over a ProxyCommand's standard input and output. A bastion that cannot be reached fails
 // every client behind it, saying so; nothing ever falls back to a direct connection.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { HostError } from './host-error.js';
 import { Session, type SessionContext } from './session.js';
 import type { ConnectTarget } from './target.js';
-
-/** What a ProxyCommand printed on stderr that is kept for the error message. */
-const STDERR_TAIL = 2048;
-/** How long a failed ProxyCommand is given to exit and say why. */
-const EXIT_WAIT_MS = 1000;
+import { ChannelTransport, ProxyProcess } from './transports.js';
 
 export class Routes {
   /** One connection per bastion (hop targets are shared objects, see TargetResolver). */
@@ -23,25 +18,29 @@ export class Routes {
   ) {}
 
   /** A logged-in Session to `target`, by its route. */
-  async open(target: ConnectTarget): Promise<Session> {
+  open(target: ConnectTarget): Promise<Session> {
+    return this.reach(target, false);
+  }
+
+  private async reach(target: ConnectTarget, isBastion: boolean): Promise<Session> {
     const route = target.route;
     if (route.kind === 'direct') return Session.open(target, this.ctx, this.signal);
     if (route.kind === 'command') {
       const proxy = new ProxyProcess(route.command);
       try {
-        return await Session.open(target, this.ctx, this.signal, proxy.stream);
+        return await Session.open(target, this.ctx, this.signal, { stream: proxy.stream });
       } catch (err) {
         throw await proxy.explain(err);
       }
     }
     const bastion = await this.bastion(route.via);
-    let stream: Duplex;
+    const stream = await this.forward(bastion, target, isBastion);
     try {
-      stream = await bastion.forwardOut(target.hostname, target.port);
+      return await Session.open(target, this.ctx, this.signal, { stream, bastion });
     } catch (err) {
-      throw throughBastion(route.via, err, `cannot reach ${target.hostname}:${target.port}: `);
+      // The bastion went down mid-handshake: that, not a dropped handshake, is the reason.
+      throw bastion.isLost ? bastion.lostAsBastion() : err;
     }
-    return Session.open(target, this.ctx, this.signal, stream);
   }
 
   /** The bastions' connections end with the run. */
@@ -50,10 +49,46 @@ export class Routes {
     this.bastions.clear();
   }
 
+  /**
+   * A channel from the bastion to the client, within the client's connect timeout: a bastion
+   * that stopped answering holds nobody longer, and Ctrl-C ends the wait at once.
+   */
+  private forward(bastion: Session, target: ConnectTarget, isBastion: boolean): Promise<Duplex> {
+    const hop = bastion.target;
+    const where = `${isBastion ? `bastion ${target.host} at ` : ''}${target.hostname}:${target.port}`;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        this.signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        if (settle()) reject(new HostError('connect-timeout', `bastion ${hop.host}: no channel to ${where} within ${target.connectTimeoutMs / 1000}s`));
+      }, target.connectTimeoutMs);
+      const onAbort = () => {
+        if (settle()) reject(new HostError('interrupted', 'not connected: interrupted'));
+      };
+      if (this.signal?.aborted) return onAbort();
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      bastion.forwardOut(target.hostname, target.port).then(
+        (stream) => {
+          if (settle()) resolve(new ChannelTransport(stream));
+          else stream.destroy();
+        },
+        (err: unknown) => {
+          if (settle()) reject(bastion.isLost ? bastion.lostAsBastion() : throughBastion(hop, err, `cannot reach ${where}: `));
+        },
+      );
+    });
+  }
+
   private bastion(hop: ConnectTarget): Promise<Session> {
     let session = this.bastions.get(hop);
     if (session === undefined) {
-      session = this.open(hop).catch((err: unknown) => {
+      session = this.reach(hop, true).catch((err: unknown) => {
         throw throughBastion(hop, err);
       });
       // A failed bastion stays failed for this run: every client behind it gets its error.
@@ -64,65 +99,13 @@ export class Routes {
   }
 }
 
-/** The bastion's own error, named after it, never retried as a handshake drop of the client. */
+/**
+ * The bastion's own error, named after it, never retried as a handshake drop of the client.
+ * An error that names a bastion already (one hop further out) is passed on as it is.
+ */
 function throughBastion(hop: ConnectTarget, err: unknown, what = ''): HostError {
   const e = err instanceof HostError ? err : new HostError('unreachable', (err as Error)?.message ?? String(err));
+  if (e.message.startsWith('bastion ') && !e.droppedInHandshake) return e;
   const kind = e.kind === 'host-key' || e.kind === 'auth' || e.kind === 'connect-timeout' || e.kind === 'interrupted' ? e.kind : 'unreachable';
   return new HostError(kind, `bastion ${hop.host}: ${what}${e.message}`);
-}
-
-/**
- * A ProxyCommand run as ssh runs it (`$SHELL -c "exec <command>"`), its stdin and stdout
- * the connection. Its stderr is kept (the tail) to say why, should the connection fail.
- */
-class ProxyProcess {
-  readonly stream: Duplex;
-  private readonly child: ChildProcess;
-  private stderr = '';
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-
-  constructor(private readonly command: string) {
-    const shell = process.env['SHELL'] || '/bin/sh';
-    this.child = spawn(shell, ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString('utf8')).slice(-STDERR_TAIL);
-    });
-    this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
-    this.child.on('close', () => (this.exit ??= { code: this.child.exitCode, signal: this.child.signalCode }));
-    // A command that cannot start, or a write after it ended, is a failed connection, not a crash.
-    this.child.on('error', (e) => (this.stderr += `\n${e.message}`));
-    this.child.stdin!.on('error', () => undefined);
-    this.stream = Duplex.from({ readable: this.child.stdout!, writable: this.child.stdin! });
-    this.stream.on('error', () => undefined);
-    this.stream.on('close', () => this.stop());
-  }
-
-  private ended(ms: number): Promise<void> {
-    if (this.exit !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.child.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  stop(): void {
-    if (this.exit === undefined && this.child.exitCode === null) this.child.kill('SIGTERM');
-  }
-
-  /**
-   * The connection's error, with what the command said and how it ended when it ended first
-   * (given a moment to end and finish writing to stderr); the command is stopped after.
-   */
-  async explain(err: unknown): Promise<HostError> {
-    const e = err instanceof HostError ? err : new HostError('unreachable', (err as Error)?.message ?? String(err));
-    if (e.kind === 'unreachable') await this.ended(EXIT_WAIT_MS);
-    this.stop();
-    if (e.kind !== 'unreachable') return e;
-    const said = this.stderr.trim().split('\n').slice(-2).join(' / ');
-    const ended = this.exit === undefined ? '' : this.exit.signal !== null ? ` (killed by ${this.exit.signal})` : ` (exit status ${this.exit.code})`;
-    return new HostError('unreachable', `ProxyCommand ${JSON.stringify(this.command)}${ended}: ${said !== '' ? said : e.message}`);
-  }
 }

@@ -34,6 +34,13 @@ export const EXEC_CHANNELS = 8;
 /** After our end of the connection, how long the server has to close its end. */
 const CLOSE_GRACE_MS = 2000;
 
+/** What a connection travels over when it is not a TCP connection of its own (routes.ts). */
+export interface Transport {
+  stream: Duplex;
+  /** The bastion whose forwarded channel `stream` is: its loss is this connection's cause of death. */
+  bastion?: Session;
+}
+
 export interface SessionContext {
   hostKeys: KnownHostsBook;
   keys: KeyRing;
@@ -67,6 +74,7 @@ export class Session {
   private constructor(
     private readonly conn: InstanceType<typeof SshClient>,
     readonly target: ConnectTarget,
+    private readonly bastion: Session | undefined,
   ) {
     conn.on('error', (err: Error) => {
       this.lost ??= err;
@@ -79,14 +87,14 @@ export class Session {
   }
 
   /**
-   * `transport`: the stream the connection travels over when it is not a TCP connection of
-   * its own (a bastion's forwarded channel, a ProxyCommand's stdio; routes.ts makes it).
+   * `transport`: what the connection travels over when it is not a TCP connection of its own
+   * (a bastion's forwarded channel, a ProxyCommand's stdio; routes.ts makes it).
    * `signal` (Ctrl-C) ends a handshake in progress at once instead of at the connect timeout.
    */
-  static async open(target: ConnectTarget, ctx: SessionContext, signal?: AbortSignal, transport?: Duplex): Promise<Session> {
+  static async open(target: ConnectTarget, ctx: SessionContext, signal?: AbortSignal, transport?: Transport): Promise<Session> {
     const conn = new SshClient();
     // Listeners for the connection's whole life are attached before it starts.
-    const session = new Session(conn, target);
+    const session = new Session(conn, target, transport?.bastion);
     let hostKeyRefusal: string | undefined;
     const hostKeys = ctx.hostKeys.for(target.hostKeys);
     const keyName = hostKeyName(target.hostname, target.port, target.hostKeys.alias);
@@ -149,10 +157,10 @@ export class Session {
       const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
       conn.once('error', fail);
       conn.once('close', onEarlyClose);
-      if (transport !== undefined) config.sock = transport as never;
+      if (transport !== undefined) config.sock = transport.stream as never;
       conn.connect(config);
       // After connect(): ssh2 has paused the stream, so this listener takes no byte from it.
-      if (transport !== undefined) session.countBytes(transport);
+      if (transport !== undefined) session.countBytes(transport.stream);
       skipHostKeyProofs(conn);
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
@@ -201,15 +209,17 @@ export class Session {
   }
 
   /**
-   * A stream to host:port opened by the client's sshd (direct-tcpip, as `ssh -W`): what a
-   * connection through this one as a bastion travels over.
+   * A TCP connection that the client opens to `host:port` on its side (a direct-tcpip channel,
+   * as `ssh -L` makes), so nothing needs to listen on the network. Rejects with a
+   * ForwardRefused when the client's server could not or would not connect.
    */
-  forwardOut(host: string, port: number): Promise<Duplex> {
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lostError());
-      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: Error | undefined, stream: ClientChannel) => {
-        if (err) reject(this.lost ? this.lostError() : new HostError('unreachable', forwardRefusal(err)));
-        else resolve(stream);
+      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) return resolve(stream);
+        if (this.lost) return reject(this.lostError());
+        reject(new ForwardRefused(err.message.replace(/^\(SSH\) Channel open failure: ?/, ''), err.reason));
       });
     });
   }
@@ -251,8 +261,16 @@ export class Session {
     return this.lost !== undefined;
   }
 
+  /** Why the connection is gone; when its bastion went first, that is the reason given. */
   lostError(): HostError {
+    if (this.bastion?.isLost) return this.bastion.lostAsBastion();
     return new HostError('unreachable', `connection lost (${this.lost?.message ?? 'closed'})`);
+  }
+
+  /** This connection's loss as the clients behind it report it: `bastion b1: connection lost (…)`. */
+  lostAsBastion(): HostError {
+    if (this.bastion?.isLost) return this.bastion.lostAsBastion();
+    return new HostError('unreachable', `bastion ${this.target.host}: connection lost (${this.lost?.message ?? 'closed'})`);
   }
 
   close(): void {
@@ -302,10 +320,16 @@ export class Session {
   }
 }
 
-/** sshd's reason for a refused forward ("Connection refused", "No route to host"…), lowercased as ssh2's errors are. */
-function forwardRefusal(err: Error): string {
-  const why = err.message.replace(/^\(SSH\) Channel open failure:\s*/, '').trim();
-  return why === '' ? 'the bastion could not open a connection' : why.charAt(0).toLowerCase() + why.slice(1);
+/** The client's server did not open a forwarded connection: `reason` 1 is "administratively prohibited", 2 "connect failed". */
+export class ForwardRefused extends Error {
+  constructor(
+    readonly why: string,
+    readonly reason: number | undefined,
+  ) {
+    // Lowercased, as ssh2's other errors read: "bastion b1: cannot reach …: connection refused".
+    super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why.charAt(0).toLowerCase() + why.slice(1));
+    this.name = 'ForwardRefused';
+  }
 }
 
 /**

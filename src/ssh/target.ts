@@ -185,7 +185,8 @@ export class TargetResolver {
       throw new ConfigError(`ProxyJump: more than ${MAX_HOPS} bastions in a row for ${path[0]} (${path.join(' → ')}): a loop?`, where?.file, where?.line);
     }
     // As OpenSSH's `ssh -W` for the last hop: its own -l/-p, the hops before it as -J, the
-    // same -F, and none of the command line's -o, -l or -i.
+    // same -F, and none of the command line's -o or -l; director's -i (and its host-key and
+    // timeout options) go to every hop, its one key ring serving them all.
     const before = hops.slice(0, -1).map(hopText).join(',');
     const key = `${hopText(last)} -J ${before}`;
     let via = this.hops.get(key);

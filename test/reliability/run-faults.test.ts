@@ -98,7 +98,7 @@ test('status --ssh: a port that accepts TCP but never speaks SSH is a connect ti
       const s = esc(silent);
       assert.match(r.stdout, new RegExp(`Client: ${s} ON \\([\\d.]+ ms\\) SSH connect-timeout: no SSH handshake within ${CONNECT_TIMEOUT_S}s`));
       for (const h of served) assert.match(r.stdout, new RegExp(`Client: ${esc(h)} ON .* SSH OK`));
-      assert.match(r.stdout, new RegExp(`2 ok, 1 failed: ${s} \\(connect timeout\\)`));
+      assert.match(r.stdout, new RegExp(`2 ok, 1 failed: ${s} \\(1\\) connect timeout`));
     },
   }),
 );

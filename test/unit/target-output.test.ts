@@ -126,6 +126,9 @@ test('global options: defaults, env, validation', () => {
   assert.throws(() => parseGlobals({ parallel: '0' }, {}, '/w'), /--parallel/);
   assert.throws(() => parseGlobals({ timeout: '-1' }, {}, '/w'), /--timeout/);
   assert.throws(() => parseGlobals({ hostKeyChecking: 'maybe' }, {}, '/w'), /strict, accept-new or off/);
+  // -J with -o ProxyCommand/ProxyJump: ssh refuses one order and drops the other's -o.
+  assert.throws(() => parseGlobals({ sshOption: ['ProxyCommand nc %h %p'], jump: 'b1' }, {}, '/w'), /-J and -o ProxyCommand nc %h %p both/);
+  assert.throws(() => parseGlobals({ sshOption: ['proxyjump=b2'], jump: 'b1' }, {}, '/w'), /-J and -o proxyjump=b2 both/);
 });
 
 function sink(isTTY: boolean): Writable & { isTTY: boolean; text: string } {
@@ -168,8 +171,19 @@ test('colour only on a terminal and never with --no-color; --json silences the h
 test('summary line names the failed clients with their kind', () => {
   const [a, b, c] = parseClients('a\nb\nc\n', 'f');
   const p = new Printer({ json: false, color: false, stdout: sink(false) });
-  assert.is(summaryLine([{ client: a!, ok: true }, { client: b!, ok: false, error: new HostError('auth', 'x') }, { client: c!, ok: false, error: new HostError('connect-timeout', 'y') }], p), '1 ok, 2 failed: b (auth failed), c (connect timeout)');
+  assert.is(summaryLine([{ client: a!, ok: true }, { client: b!, ok: false, error: new HostError('auth', 'x') }, { client: c!, ok: false, error: new HostError('connect-timeout', 'y') }], p), '1 ok, 2 failed: b (1) auth failed; c (1) connect timeout');
   assert.is(summaryLine([{ client: a!, ok: true }], p), '1 ok, 0 failed');
+});
+
+test('summary line folds the failed clients of each kind: node[001-180,182-200] (199)', () => {
+  const all = parseClients('node[001-200]\nalice@db[1-3]:2222\n', 'f');
+  const p = new Printer({ json: false, color: false, stdout: sink(false) });
+  const outcomes = all.map((client) => {
+    if (client.name === 'node181') return { client, ok: true };
+    if (client.host.startsWith('db')) return { client, ok: false, error: new HostError('auth', 'no key') };
+    return { client, ok: false, error: new HostError('connect-timeout', 'slow') };
+  });
+  assert.is(summaryLine(outcomes, p), '1 ok, 202 failed: node[001-180,182-200] (199) connect timeout; alice@db[1-3]:2222 (3) auth failed');
 });
 
 test.run();

@@ -28,9 +28,15 @@ export function applyDirective(store: Settings, spec: KeywordSpec, d: Directive,
     const raw = d.rest.replace(/^[ \t\r\n=]+/, '');
     const value = spec.combine === 'jump' ? stripComment(raw) : raw;
     if (spec.combine === 'jump') checkJump(value, at);
-    // ProxyJump and ProxyCommand fill one slot: whichever comes first wins.
-    const route = name === 'proxycommand' || name === 'proxyjump';
-    const taken = route ? store.has('proxycommand') || store.has('proxyjump') : store.has(name);
+    // ProxyJump and ProxyCommand fill one slot: whichever comes first wins, except that
+    // `ProxyJump none` leaves a later ProxyCommand in force (as OpenSSH does: ssh then runs it).
+    const jumpNone = store.get('proxyjump')?.[0]?.args[0]?.toLowerCase() === 'none';
+    const taken =
+      name === 'proxyjump'
+        ? store.has('proxycommand') || store.has('proxyjump')
+        : name === 'proxycommand'
+          ? store.has('proxycommand') || (store.has('proxyjump') && !jumpNone)
+          : store.has(name);
     if (active && !taken) store.set(name, [here([value])]);
     return;
   }
