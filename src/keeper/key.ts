@@ -9,8 +9,25 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GlobalOptions } from '../cli/globals.js';
 
-/** Per command, not per connection: never part of the key. */
-const PER_COMMAND: ReadonlySet<string> = new Set(['group', 'hosts', 'exclude', 'timeout', 'parallel', 'verbose', 'json', 'color', 'ports', 'noKeeper']);
+/**
+ * Per command, not per connection: never part of the key. (Where the clients file was found
+ * does not matter, only its content; everything else, a future option too, is in the key.)
+ */
+const PER_COMMAND: ReadonlySet<string> = new Set([
+  'nodes',
+  'groups',
+  'exclude',
+  'timeout',
+  'parallel',
+  'verbose',
+  'json',
+  'color',
+  'ports',
+  'portsFile',
+  'clientsFile',
+  'clientsNamed',
+  'identityFrom',
+]);
 
 /** The key, or undefined when a file it depends on cannot be read (the command then runs directly and says why). */
 export function keeperKey(g: GlobalOptions): string | undefined {

@@ -32,10 +32,10 @@ test('at a terminal: prompt, lines on every client, :fold, Ctrl-C stops a line (
     at = sh.text().length;
     sh.type(':fold\recho same\r');
     out = await sh.seen(/4 ok, 0 failed\n[\s\S]*director> $/, at);
-    assert.match(out, /----- 4 clients: .* \(exit 0\) -----\nsame\n/);
+    assert.match(out, /^----- .* \(4\) exit 0 -----\nsame\n/m);
     const sleep = distinctiveSleep();
     at = sh.text().length;
-    sh.type(`${sleep}; echo never\r`);
+    sh.type(`:live\r${sleep}; echo never\r`);
     await waitUntil(() => processesWith(sleep).filter((l) => l.startsWith('sleep ')).length === 4, 20_000, 'the sleep running on the 4 hosts');
     sh.type('\x03');
     out = await sh.seen(/0 ok, 4 failed[\s\S]*director> $/, at);
@@ -46,7 +46,7 @@ test('at a terminal: prompt, lines on every client, :fold, Ctrl-C stops a line (
     at = sh.text().length;
     sh.type('echo after\r');
     out = await sh.seen(/4 ok, 0 failed\n[\s\S]*director> $/, at);
-    assert.match(out, /----- 4 clients: .* \(exit 0\) -----\nafter\n/);
+    c.hosts.forEach((h) => assert.match(out, new RegExp(`^${esc(h.name)}: after$`, 'm')));
     at = sh.text().length;
     sh.type('\x03');
     await sh.seen(/Ctrl-C again to leave/, at);
@@ -56,7 +56,7 @@ test('at a terminal: prompt, lines on every client, :fold, Ctrl-C stops a line (
     sh.child.kill('SIGKILL');
   }
   const history = readFileSync(join(cwd, '.director', 'history'), 'utf8');
-  assert.match(history, /^echo "hi \$DIRECTOR_HOST_INDEX\/\$DIRECTOR_HOST_COUNT"\n:fold\necho same\nsleep 4242\.\d+; echo never\necho after\n$/);
+  assert.match(history, /^echo "hi \$DIRECTOR_HOST_INDEX\/\$DIRECTOR_HOST_COUNT"\n:fold\necho same\n:live\nsleep 4242\.\d+; echo never\necho after\n$/);
 });
 
 test('piped stdin: lines run in order; @group and -w pick clients (re-indexed); :inline; exit status of the last line', async () => {
@@ -88,7 +88,7 @@ test('piped stdin: lines run in order; @group and -w pick clients (re-indexed); 
   assert.match(out, new RegExp(`^${esc(h1)}: only$`, 'm'));
   assert.match(r.stderr, /no group "nosuch" in clients\.conf \(groups: web, db\)/);
   assert.match(out, new RegExp(`----- ${esc(h3)} \\(exit 3\\) -----\\nlast 3\\n`));
-  assert.match(out, /^0 ok, 4 failed: .*\(remote exit\)/m);
+  assert.match(out, /^0 ok, 4 failed: .* remote exit$/m);
   assert.not.match(r.stdout + r.stderr, /director> /, 'no prompt when no one is typing');
 });
 
@@ -113,7 +113,7 @@ test('a host killed while the shell is idle: the next line reports it; a later l
     assert.match(out, new RegExp(`lost ${esc(own.hosts[1]!.name)}: connection lost \\(connection closed\\)`));
     at = sh.text().length;
     sh.type('echo two\n');
-    out = await sh.seen(/1 ok, 1 failed: .*\(unreachable\)/, at);
+    out = await sh.seen(/1 ok, 1 failed: .* unreachable/, at);
     assert.match(out, new RegExp(`^${esc(own.hosts[0]!.name)}: two$`, 'm'));
     assert.match(out, new RegExp(`\\[FAILURE\\] ${esc(own.hosts[1]!.name)} unreachable: connection refused`));
     at = sh.text().length;
