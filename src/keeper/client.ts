@@ -160,6 +160,8 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
     const onOutputError = () => {
       if (outputClosed) return;
       outputClosed = true;
+      // No 'drain' will come from a closed stdout: read on (and drop) until the exit status.
+      socket.resume();
       if (!socket.destroyed) socket.write(jsonFrame(KIND.abort, { by: 'SIGPIPE' }));
     };
     process.stdout.on('error', onOutputError);

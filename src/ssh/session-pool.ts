@@ -44,12 +44,17 @@ interface Entry {
   since: number;
   lastUsed: number;
   connections: number;
+  /** Runs using the session now. */
+  users: number;
 }
 
 export class SessionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly ofSession = new WeakMap<Session, Entry>();
   private closed = false;
+
+  /** `holdProcess: false`: idle kept connections do not keep the process running (a test harness closes them at exit). */
+  constructor(private readonly opts: { holdProcess?: boolean } = {}) {}
 
   /** The sessions of one Fleet.run: taken from the pool, given back to it. */
   forRun(ctx: SessionContext, signal?: AbortSignal): SessionSource {
@@ -93,18 +98,22 @@ export class SessionPool {
       e = undefined;
     }
     if (!e) {
-      e = { name: client.name, fingerprint: fp, since: Date.now(), lastUsed: 0, connections: 0 };
+      e = { name: client.name, fingerprint: fp, since: Date.now(), lastUsed: 0, connections: 0, users: 0 };
       this.entries.set(client.name, e);
     }
     const kept = e.session;
     if (kept && !kept.isLost) {
       if (Date.now() - e.lastUsed > QUIET_MS) kept.probe(target.connectTimeoutMs);
-      e.lastUsed = Date.now();
-      return kept;
+      return this.lend(e, kept);
     }
     e.opening ??= this.open(e, target, share());
-    const session = await e.opening;
+    return this.lend(e, await e.opening);
+  }
+
+  private lend(e: Entry, session: Session): Session {
     e.lastUsed = Date.now();
+    e.users++;
+    session.holdProcess(true);
     return session;
   }
 
@@ -115,6 +124,7 @@ export class SessionPool {
     try {
       const session = await openWithRetries(share.routes, target);
       e.connections++;
+      if (this.opts.holdProcess === false) session.holdProcess(false);
       if (this.closed) {
         session.close();
         share.drop();
@@ -135,7 +145,10 @@ export class SessionPool {
 
   private give(session: Session): void {
     const e = this.ofSession.get(session);
-    if (e) e.lastUsed = Date.now();
+    if (!e) return;
+    e.lastUsed = Date.now();
+    e.users = Math.max(0, e.users - 1);
+    if (e.users === 0 && this.opts.holdProcess === false) session.holdProcess(false);
   }
 
   /** Closes an entry's session and lets go of its routes. */

@@ -257,6 +257,13 @@ export class Session {
     }, ms).unref();
   }
 
+  /** Whether the connection alone keeps the process running (not while idle in a test harness's pool). */
+  holdProcess(on: boolean): void {
+    const sock = this.socket();
+    if (on) sock?.ref();
+    else sock?.unref();
+  }
+
   get isLost(): boolean {
     return this.lost !== undefined;
   }

@@ -23,7 +23,10 @@ test('the run/exec e2e suite passes through a keeper, on one connection per host
   let log = '';
   child.stdout.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const code = await within(600_000, 'the run/exec suite through a keeper', new Promise<number | null>((ok) => child.on('close', ok)));
+  const code = await within(900_000, 'the run/exec suite through a keeper', new Promise<number | null>((ok) => child.on('close', ok))).catch((e: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message}\n${log.slice(-3000)}`);
+  });
   assert.is(code, 0, log.slice(-6000));
   const total = Number(/Total:\s+(\d+)/.exec(log)?.[1]);
   const passed = Number(/Passed:\s+(\d+)/.exec(log)?.[1]);

@@ -13,8 +13,8 @@ import { DIRECTOR_BIN, runDirector } from './cli.js';
 
 export const keeperMode = (process.env['DIRECTOR_TEST_KEEPER'] ?? '') !== '';
 
-/** The pool of the command-function Fleets in keeper mode. */
-export const keptPool: SessionPool | undefined = keeperMode ? new SessionPool() : undefined;
+/** The pool of the command-function Fleets in keeper mode; it lets the test process end (and is closed at exit). */
+export const keptPool: SessionPool | undefined = keeperMode ? new SessionPool({ holdProcess: false }) : undefined;
 
 let kept: { args: string[]; dir: string } | undefined;
 
@@ -40,6 +40,6 @@ export async function keepThrough(args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'director-keeper-run-'));
   process.env['XDG_RUNTIME_DIR'] = dir;
   kept = { args, dir };
-  const r = await runDirector([...args, 'connect', '--persist', '30m']);
+  const r = await runDirector([...args, 'connect', '--persist', '10m']);
   if (r.code !== 0) throw new Error(`director connect failed (${r.code}): ${r.stdout}${r.stderr}`);
 }
