@@ -21,8 +21,8 @@ export interface DisconnectResult {
   exitCode: number;
 }
 
-export async function disconnect(opts: { all: boolean; key: string | undefined }, deps: { dir: string }): Promise<DisconnectResult> {
-  const chosen = listCards(deps.dir).filter((k) => opts.all || k.card.key === opts.key);
+export async function disconnect(opts: { all: boolean; key: string | undefined }, deps: { dir: string | undefined }): Promise<DisconnectResult> {
+  const chosen = (deps.dir === undefined ? [] : listCards(deps.dir)).filter((k) => opts.all || k.card.key === opts.key);
   const keepers = await Promise.all(chosen.map(({ paths, card }) => stopOne(paths, card)));
   return { keepers, exitCode: keepers.every((k) => k.outcome !== 'still running') ? EXIT.ok : EXIT.failed };
 }

@@ -22,9 +22,9 @@ export interface KeeperStatusResult {
   exitCode: number;
 }
 
-export async function keeperStatus(opts: { key: string | undefined }, deps: { dir: string }): Promise<KeeperStatusResult> {
+export async function keeperStatus(opts: { key: string | undefined }, deps: { dir: string | undefined }): Promise<KeeperStatusResult> {
   const keepers = await Promise.all(
-    listCards(deps.dir).map(async ({ paths, card }): Promise<KeeperState> => {
+    (deps.dir === undefined ? [] : listCards(deps.dir)).map(async ({ paths, card }): Promise<KeeperState> => {
       const report = await askKeeper<KeeperReport>(paths, card, 'status');
       return { card, ...(report ? { report } : {}), matches: card.key === opts.key, stale: report === undefined && !isKeeper(card.pid) };
     }),

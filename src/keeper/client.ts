@@ -11,7 +11,7 @@ import { parseGlobals, type RawGlobals } from '../cli/globals.js';
 import { EXIT } from '../exit-codes.js';
 import { FrameReader, jsonFrame, frame, KIND, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
 import { keeperKey } from './key.js';
-import { keeperDir, keeperPaths, readCard, type KeeperCard, type KeeperPaths } from './place.js';
+import { keeperPaths, ownedFile, privateKeeperDir, readCard, type KeeperCard, type KeeperPaths } from './place.js';
 
 /** A keeper that does not accept a connection at once is not there. */
 const CONNECT_WAIT_MS = 2000;
@@ -30,8 +30,10 @@ export function findKeeper(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env
   } catch {
     return undefined; // bad options: the direct path reports them
   }
-  if (key === undefined) return undefined;
-  const paths = keeperPaths(keeperDir(env), key);
+  const dir = privateKeeperDir(env);
+  if (key === undefined || dir === undefined) return undefined;
+  const paths = keeperPaths(dir, key);
+  if (!ownedFile(paths.card) || !ownedFile(paths.socket)) return undefined;
   const card = readCard(paths.card);
   return card === undefined ? undefined : { paths, card, key };
 }

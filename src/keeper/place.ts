@@ -32,6 +32,25 @@ export function keeperDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(tmpdir(), `director-${uid()}`);
 }
 
+/**
+ * The folder if it exists and is this user's private one, else undefined: a caller sends its
+ * argv and environment only to a socket in a folder no one else could have put it in.
+ */
+export function privateKeeperDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = keeperDir(env);
+  return ownedPrivate(dir, true) ? dir : undefined;
+}
+
+/** A file (the socket, the card) that this user owns and no one else may write. */
+export function ownedFile(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return !st.isSymbolicLink() && st.uid === uid() && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The folder, made if missing; undefined when it exists but is not this user's private folder. */
 export function ensureKeeperDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = keeperDir(env);
