@@ -138,6 +138,47 @@ program
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
 
+/** Options map and jobs run share. */
+function taskOptions(cmd: Command): Command {
+  return cmd
+    .option('-j, --slots <n>', 'tasks at once per client (default: its core count; at most 8 over its one connection)')
+    .option('--retries <n>', 'run a task again after a non-zero exit or timeout, up to n times (default 0)')
+    .option('--lost-retries <n>', 'run a task again elsewhere when its client is lost, up to n times (default 1)')
+    .option('-o, --output <dir>', 'root of the output folders', 'output')
+    .option('--remote-root <path>', "remote folder for projects (default: the placement record's, else ~/director/data)")
+    .option('--reduce <command>', "after the tasks, run <command> here with every task's stdout, in task order, on its stdin")
+    .option('--reduce-files', "give the reduce command the files the tasks left in DIRECTOR_OUTPUT_DIR as arguments instead");
+}
+
+taskOptions(
+  program
+    .command('map')
+    .description('one task per data file of a project, each on a client that holds the file: <script> <file> with DIRECTOR_FILE')
+    .argument('<script>', 'local script: run by its shebang, else /bin/sh; uploaded once per client')
+    .argument('<project>', 'the project data placed; tasks run in its folder')
+    .argument('[args...]', 'arguments for the script, after "--", before the file'),
+).action(act(() => import('../src/cli/actions/map.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
+const jobs = program.command('jobs').description('task queues over the clients: run a job file, resume a run, show runs');
+taskOptions(
+  jobs
+    .command('run')
+    .description('run a file of tasks, one a line: a command line, or JSON {cmd, args, stdin, timeout, priority, data, retries, id}')
+    .argument('<jobfile>', 'the tasks')
+    .option('--project <name>', 'tasks run in this project\'s folder; their "data" names its files'),
+).action(act(() => import('../src/cli/actions/jobs-run.js'), (cmd, [jobFile]) => ({ jobFile: jobFile ?? '', opts: cmd.opts() })));
+jobs
+  .command('resume')
+  .description('run what a run left undone (after Ctrl-C, a crash or kill -9): tasks not recorded done')
+  .argument('<run>', 'the run id (director jobs status lists them)')
+  .option('--failed', 'run the failed tasks again too')
+  .action(act(() => import('../src/cli/actions/jobs-resume.js'), (cmd, [runId]) => ({ runId: runId ?? '', failed: cmd.opts()['failed'] as boolean | undefined })));
+jobs
+  .command('status')
+  .description('the runs in .director/jobs, or one run: counts and its failed tasks')
+  .argument('[run]', 'a run id')
+  .action(act(() => import('../src/cli/actions/jobs-status.js'), (_cmd, [runId]) => (runId !== undefined ? { runId } : {})));
+
 const sandbox = program
   .command('sandbox')
   .description('a throwaway local cluster of real sshd hosts on loopback, to rehearse every command');

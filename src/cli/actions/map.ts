@@ -1,0 +1,27 @@
+import { map, planMap } from '../../commands/map.js';
+import { UsageError } from '../../config/errors.js';
+import { JobsProgress, renderJobsOutcome } from '../../output/jobs.js';
+import type { ActionContext } from '../context.js';
+import { SLOTS_CAPPED, taskRunOptions, type TaskCliOptions } from '../task-options.js';
+
+export interface MapCliArgs {
+  opts: TaskCliOptions;
+  operands: string[];
+  argv: string[];
+}
+
+export default async function mapAction(a: MapCliArgs, ctx: ActionContext): Promise<number> {
+  const dash = a.argv.indexOf('--');
+  const after = dash === -1 ? 0 : a.argv.length - dash - 1;
+  const [script, project, ...extra] = a.operands.slice(0, a.operands.length - after);
+  if (script === undefined || project === undefined) throw new UsageError('map: give <script> <project>');
+  if (extra.length > 0) throw new UsageError('map: arguments for the script go after "--": director map <script> <project> -- <args…>');
+  const opts = { ...taskRunOptions(a.opts, ctx.g), script, project, args: a.operands.slice(a.operands.length - after) };
+  planMap(opts, ctx.clients()); // a bad script, project or record fails before any client is contacted
+  if (opts.slotsCapped) ctx.p.noteOnce(SLOTS_CAPPED);
+  const progress = new JobsProgress(ctx.p);
+  const outcome = await map(opts, { fleet: ctx.fleet(), events: progress.events, onStart: (r, n) => progress.begin(r, n) });
+  progress.clear();
+  renderJobsOutcome(outcome, ctx.p);
+  return outcome.exitCode;
+}
