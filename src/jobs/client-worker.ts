@@ -118,7 +118,7 @@ export class ClientWorker {
     let stdinError: Error | undefined;
     try {
       mkdirSync(dir, { recursive: true });
-      const header = this.header(spec, slot);
+      const header = this.header(spec, start.attempt, slot);
       const stdin = spec.stdin === undefined ? header : withHeader(header, spec.stdin, (e) => (stdinError ??= e));
       const r = await this.session.exec(this.command, { stdout: out, stderr: tail, stdin, timeoutMs, signal: this.shared.signal, marksPid: true });
       info.exit = r.code;
@@ -175,12 +175,12 @@ export class ClientWorker {
     return [{ kind: 'exit', reason: msg }, 'failed'];
   }
 
-  private header(spec: TaskSpec, slot: number): string {
+  private header(spec: TaskSpec, attempt: number, slot: number): string {
     if (this.shared.plan.kind === 'map') {
       const file = spec.file as string;
-      return taskHeader({ i: spec.id, s: String(slot), f: file }, [...this.shared.plan.args, file]);
+      return taskHeader({ i: spec.id, a: String(attempt), s: String(slot), f: file }, [...this.shared.plan.args, file]);
     }
-    return taskHeader({ i: spec.id, s: String(slot), x: spec.cmd as string }, spec.args ?? []);
+    return taskHeader({ i: spec.id, a: String(attempt), s: String(slot), x: spec.cmd as string }, spec.args ?? []);
   }
 
   /** Fetches what a task left in its slot's DIRECTOR_OUTPUT_DIR, then empties it for the next task. */

@@ -4,7 +4,7 @@
 // client's core count. Then per task one channel whose command is the same few words,
 // `exec /bin/sh <tmp>/t`, read alike by every login shell and costing no base64 decoding;
 // what differs between tasks travels as a header on the channel's standard input:
-//   <n>\n<n lines of sh: i=<id> s=<slot> f=<file> or x=<cmd>; set -- <args…>>
+//   <n>\n<n lines of sh: i=<id> a=<attempt> s=<slot> f=<file> or x=<cmd>; set -- <args…>>
 // which the launcher reads with the shell's own `read` (byte by byte on a pipe, so the rest
 // of standard input is left whole for the task).
 //
@@ -42,7 +42,7 @@ export function launcherScript(v: LauncherInput): string {
     'while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; c="$c$l',
     '"; n=$((n - 1)); done',
     'eval "$c"',
-    `export ${envPrefix(v.env)} DIRECTOR_TASK_ID="$i" DIRECTOR_OUTPUT_DIR="$d/o/$s"`,
+    `export ${envPrefix(v.env)} DIRECTOR_TASK_ID="$i" DIRECTOR_TASK_ATTEMPT="$a" DIRECTOR_OUTPUT_DIR="$d/o/$s"`,
     ...(v.kind === 'map' ? ['export DIRECTOR_FILE="$f"'] : []),
     ...(v.workDir !== undefined ? [`cd -- ${quote(v.workDir)} || exit 125`] : []),
     run,
@@ -88,7 +88,7 @@ export function parseSetup(stdout: string, token: string): { cores: number; dir:
 }
 
 /**
- * One task's header on standard input: `vars` (i, s and f or x) and the positional
+ * One task's header on standard input: `vars` (i, a, s and f or x) and the positional
  * parameters, as sh assignments, preceded by their number of lines.
  */
 export function taskHeader(vars: Record<string, string>, args: readonly string[]): string {

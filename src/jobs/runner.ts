@@ -2,6 +2,7 @@
 // a ClientWorker, which asks the scheduler for tasks while it has free slots and runs each
 // as an exec channel. What the scheduler decides is journaled (group-committed) and kept in
 // the task records; the renderer hears of it through JobsEvents.
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Fleet } from '../ssh/fleet.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
@@ -195,6 +196,8 @@ export async function runTasks(plan: RunnerPlan, deps: RunnerDeps): Promise<Runn
     shared.sched.stop();
     shared.wakeAll();
   };
+  // Every running task listens on the one abort signal.
+  if (shared.signal) setMaxListeners(0, shared.signal);
   shared.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await deps.fleet.run<void>(

@@ -35,12 +35,12 @@ const env = { DIRECTOR_HOST: 'h1', DIRECTOR_HOST_INDEX: '0', DIRECTOR_HOST_COUNT
 
 for (const shell of SHELLS) {
   test(`${shell}: map task gets its arguments, DIRECTOR_FILE and the rest of stdin, byte for byte`, () => {
-    const d = folder('#!/bin/sh\nprintf "[%s]" "$@"; printf "\\nfile=[%s] id=%s out=%s\\n" "$DIRECTOR_FILE" "$DIRECTOR_TASK_ID" "$DIRECTOR_OUTPUT_DIR"; cat\n');
+    const d = folder('#!/bin/sh\nprintf "[%s]" "$@"; printf "\\nfile=[%s] id=%s attempt=%s out=%s\\n" "$DIRECTOR_FILE" "$DIRECTOR_TASK_ID" "$DIRECTOR_TASK_ATTEMPT" "$DIRECTOR_OUTPUT_DIR"; cat\n');
     writeFileSync(join(d, 't'), launcherScript({ kind: 'map', env, token: 'tok', workDir: d }));
     const file = 'dir/we ird\n$(x)\'.txt';
-    const r = launch(shell, d, `${taskHeader({ i: '7', s: '1', f: file }, [...HOSTILE, file])}rest of\nstdin\n`);
+    const r = launch(shell, d, `${taskHeader({ i: '7', a: '2', s: '1', f: file }, [...HOSTILE, file])}rest of\nstdin\n`);
     assert.is(r.code, 0, r.stderr);
-    assert.is(r.stdout, `${[...HOSTILE, file].map((a) => `[${a}]`).join('')}\nfile=[${file}] id=7 out=${d}/o/1\nrest of\nstdin\n`);
+    assert.is(r.stdout, `${[...HOSTILE, file].map((a) => `[${a}]`).join('')}\nfile=[${file}] id=7 attempt=2 out=${d}/o/1\nrest of\nstdin\n`);
     assert.match(r.stderr, new RegExp(`^${PID_MARKER} \\d+\\n$`));
     assert.not.ok(existsSync(join(d, 'CANARY')));
   });
