@@ -95,3 +95,4 @@ export function watchConcurrency(c: TestCluster, marker: string, everyMs = 10): 
     },
   };
 }
+
