@@ -1,8 +1,8 @@
 // The result of a jobs run (map, jobs run, jobs resume): every task's record, the clients'
 // shares, the reduce, the exit status, and summary.json in the run's output folder.
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../exit-codes.js';
-import { replaceFileDurably } from '../private-file.js';
 import { exitCodeFor } from '../run/exit-status.js';
 import type { HostState } from '../run/types.js';
 import type { ReduceResult } from './reduce.js';
@@ -92,7 +92,8 @@ function taskDocument(r: TaskRecord): Record<string, unknown> {
   };
 }
 
-export function summaryDocument(o: JobsOutcome): Record<string, unknown> {
+/** summary.json without its tasks (they follow one a line: see summaryChunks). */
+export function summaryHead(o: JobsOutcome): Record<string, unknown> {
   const m = o.meta;
   return {
     command: m.kind,
@@ -115,16 +116,44 @@ export function summaryDocument(o: JobsOutcome): Record<string, unknown> {
       : o.reduceSkipped !== undefined
         ? { command: m.reduce?.command, skipped: o.reduceSkipped }
         : undefined,
-    tasks: o.records.map(taskDocument),
   };
 }
 
-/** summary.json in the run's output folder; returns why it could not be written, if so. */
+const TASKS_PER_CHUNK = 1000;
+
+/**
+ * summary.json as text, in pieces: the head indented, then one task a line. A run of 100 000
+ * tasks is never held as one document or one string.
+ */
+export function* summaryChunks(o: JobsOutcome): Generator<string> {
+  const head = JSON.stringify(summaryHead(o), null, 2);
+  yield `${head.slice(0, head.lastIndexOf('\n}'))},\n  "tasks": [`;
+  for (let at = 0; at < o.records.length; at += TASKS_PER_CHUNK) {
+    const part = o.records.slice(at, at + TASKS_PER_CHUNK).map((r) => JSON.stringify(taskDocument(r)));
+    yield `${at === 0 ? '' : ','}\n    ${part.join(',\n    ')}`;
+  }
+  yield '\n  ]\n}\n';
+}
+
+/** summary.json in the run's output folder, whole or not at all; returns why it could not be written, if so. */
 export function writeSummary(o: JobsOutcome): string | undefined {
+  const file = join(o.meta.outputDir, 'summary.json');
+  const tmp = `${file}.tmp`;
+  let fd: number | undefined;
   try {
-    replaceFileDurably(join(o.meta.outputDir, 'summary.json'), `${JSON.stringify(summaryDocument(o), null, 2)}\n`, { mode: 0o644 });
+    fd = openSync(tmp, 'w', 0o644);
+    for (const chunk of summaryChunks(o)) {
+      const b = Buffer.from(chunk, 'utf8');
+      for (let at = 0; at < b.length; ) at += writeSync(fd, b, at, b.length - at);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
     return undefined;
   } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
     return (e as Error).message;
   }
 }

@@ -14,6 +14,9 @@ import { runTasks } from './runner.js';
 import type { TaskDef } from './scheduler.js';
 import type { JobsEvents, TaskRecord, TaskSpec } from './types.js';
 
+/** Shared by every task without data (there may be 100 000). */
+const NO_HOLDERS: readonly string[] = Object.freeze([]);
+
 export interface SessionInput {
   stateDir: string;
   meta: RunMeta;
@@ -60,13 +63,14 @@ export async function runSession(input: SessionInput, deps: SessionDeps): Promis
       defs.push({
         seq: r.seq,
         priority: r.spec.priority,
-        holders,
+        holders: holders.length === 0 ? NO_HOLDERS : holders,
         exitRetries: r.spec.retries ?? meta.retries,
         lostRetries: meta.lostRetries,
-        attemptsBefore: r.attempts,
+        ...(r.attempts > 0 ? { attemptsBefore: r.attempts } : {}),
       });
     }
-    deps.onStart?.(records, defs.length);
+    const toRun = defs.length;
+    deps.onStart?.(records, toRun);
     const result = await runTasks(
       {
         kind: meta.kind,
@@ -96,7 +100,7 @@ export async function runSession(input: SessionInput, deps: SessionDeps): Promis
       finishedAt: Date.now(),
       interrupted: result.interrupted,
       resumed: input.resume,
-      ran: defs.length,
+      ran: toRun,
       exitCode: 0,
       ...(journalError !== undefined ? { journalError } : {}),
     };

@@ -91,13 +91,17 @@ export class RunShared {
   private readonly names: string[];
   private readonly nameSet: Set<string>;
 
+  readonly plan: RunnerPlan;
+
   constructor(
-    readonly plan: RunnerPlan,
+    plan: RunnerPlan,
     readonly deps: RunnerDeps,
   ) {
     this.names = contacted(plan.defs, deps.fleet.clients.map((c) => c.name));
     this.nameSet = new Set(this.names);
     this.sched = new Scheduler(plan.defs, this.names);
+    // The scheduler has what it needs of the task list: do not hold 100 000 objects twice.
+    this.plan = { ...plan, defs: [] };
   }
 
   get signal(): AbortSignal | undefined {

@@ -55,45 +55,77 @@ type ClientState = 'waiting' | 'joined' | 'gone' | 'left';
 interface ClientRun {
   state: ClientState;
   slots: number;
-  running: Set<TaskRun>;
+  /** Seqs of the tasks running there. */
+  running: Set<number>;
   /** Why it is gone ("unreachable", "auth failed"…), for "data unavailable" messages. */
   why?: string;
 }
 
-interface TaskRun {
-  def: TaskDef;
-  state: TaskState;
-  /** Clients an attempt failed on; set once the task is retried (it then waits in `retrying`). */
-  tried?: Set<string>;
-  attempts: number;
-  exitFailures: number;
-  lostFailures: number;
-  running?: { client: string; attempt: number };
-}
+const PENDING = 0;
+const RUNNING = 1;
+const DONE = 2;
+const FAILED = 3;
+const STATES: readonly TaskState[] = ['pending', 'running', 'done', 'failed'];
+const NONE: readonly string[] = Object.freeze([]);
 
-const first = (a: TaskRun, b: TaskRun) => b.def.priority - a.def.priority || a.def.seq - b.def.seq;
-
+/**
+ * Per-task state lives in typed arrays indexed by seq, not in an object per task: a run of
+ * 100 000 tasks costs a few MB here (the footprint matters: the director holds the whole queue).
+ */
 export class Scheduler {
-  private readonly tasks = new Map<number, TaskRun>();
+  private readonly present: Uint8Array;
+  private readonly st: Uint8Array;
+  private readonly priority: Int32Array;
+  private readonly attempts: Int32Array;
+  private readonly before: Int32Array;
+  private readonly exitFailures: Int32Array;
+  private readonly lostFailures: Int32Array;
+  private readonly exitRetries: Int32Array;
+  private readonly lostRetries: Int32Array;
+  /** Holders by seq (absent: none). */
+  private readonly holders = new Map<number, readonly string[]>();
+  /** Clients an attempt failed on; set once a task is retried (it then waits in `retrying`). */
+  private readonly tried = new Map<number, Set<string>>();
+  /** The attempt of each running task, and its client. */
+  private readonly running = new Map<number, { client: string; attempt: number }>();
   private readonly clients = new Map<string, ClientRun>();
   /** Fresh tasks without data. Entries go stale (not pending, or retried) and are dropped when met. */
-  private readonly anywhere = new TinyQueue<TaskRun>([], first);
+  private readonly anywhere: TinyQueue<number>;
   /** Fresh tasks with data, in the queue of each of their holders. */
-  private readonly byHolder = new Map<string, TinyQueue<TaskRun>>();
+  private readonly byHolder = new Map<string, TinyQueue<number>>();
   /** Tasks with data, by holder, to find those a lost client leaves without a holder. */
-  private readonly heldBy = new Map<string, TaskRun[]>();
+  private readonly heldBy = new Map<string, number[]>();
   /** Retried tasks (few): scanned, since where they may go depends on where they failed. */
-  private retrying: TaskRun[] = [];
+  private retrying: number[] = [];
+  private readonly first: (a: number, b: number) => number;
   private stopped = false;
   readonly counts = { pending: 0, running: 0, done: 0, failed: 0 };
 
   constructor(defs: readonly TaskDef[], clients: readonly string[]) {
+    const size = defs.reduce((m, d) => Math.max(m, d.seq + 1), 0);
+    this.present = new Uint8Array(size);
+    this.st = new Uint8Array(size);
+    this.priority = new Int32Array(size);
+    this.attempts = new Int32Array(size);
+    this.before = new Int32Array(size);
+    this.exitFailures = new Int32Array(size);
+    this.lostFailures = new Int32Array(size);
+    this.exitRetries = new Int32Array(size);
+    this.lostRetries = new Int32Array(size);
+    const prio = this.priority;
+    this.first = (a, b) => prio[b]! - prio[a]! || a - b;
+    this.anywhere = new TinyQueue<number>([], this.first);
     for (const name of clients) this.clients.set(name, { state: 'waiting', slots: 0, running: new Set() });
-    for (const def of defs) {
-      const t: TaskRun = { def, state: 'pending', attempts: 0, exitFailures: 0, lostFailures: 0 };
-      this.tasks.set(def.seq, t);
+    for (const d of defs) {
+      const t = d.seq;
+      this.present[t] = 1;
+      this.priority[t] = d.priority;
+      this.before[t] = d.attemptsBefore ?? 0;
+      this.exitRetries[t] = d.exitRetries;
+      this.lostRetries[t] = d.lostRetries;
       this.counts.pending++;
-      for (const h of def.holders) {
+      if (d.holders.length > 0) this.holders.set(t, d.holders);
+      for (const h of d.holders) {
         const list = this.heldBy.get(h) ?? [];
         list.push(t);
         this.heldBy.set(h, list);
@@ -138,15 +170,15 @@ export class Scheduler {
     const c = this.client(client);
     if (this.stopped || c.state !== 'joined' || c.running.size >= c.slots) return undefined;
     const t = this.best(client, true);
-    if (!t) return undefined;
-    if (t.tried) this.retrying = this.retrying.filter((r) => r !== t);
-    t.state = 'running';
-    t.attempts++;
-    const attempt = (t.def.attemptsBefore ?? 0) + t.attempts;
-    t.running = { client, attempt };
+    if (t === undefined) return undefined;
+    if (this.tried.has(t)) this.retrying = this.retrying.filter((r) => r !== t);
+    this.st[t] = RUNNING;
+    this.attempts[t]!++;
+    const attempt = this.before[t]! + this.attempts[t]!;
+    this.running.set(t, { client, attempt });
     c.running.add(t);
-    this.move('pending', 'running');
-    return { seq: t.def.seq, attempt, client };
+    this.move(PENDING, RUNNING);
+    return { seq: t, attempt, client };
   }
 
   /**
@@ -154,27 +186,27 @@ export class Scheduler {
    * declared lost before its channel ended).
    */
   finish(seq: number, attempt: number, end: AttemptEnd): Decision | undefined {
-    const t = this.tasks.get(seq);
-    if (!t || t.state !== 'running' || t.running?.attempt !== attempt) return undefined;
-    const client = t.running.client;
-    this.client(client).running.delete(t);
-    t.running = undefined;
+    const run = this.running.get(seq);
+    if (!this.present[seq] || this.st[seq] !== RUNNING || run?.attempt !== attempt) return undefined;
+    const client = run.client;
+    this.client(client).running.delete(seq);
+    this.running.delete(seq);
     switch (end.kind) {
       case 'done':
-        t.state = 'done';
-        this.move('running', 'done');
+        this.st[seq] = DONE;
+        this.move(RUNNING, DONE);
         return { seq, next: 'done' };
       case 'interrupted':
       case 'refused':
-        t.attempts--;
-        this.backToPending(t);
+        this.attempts[seq]!--;
+        this.backToPending(seq);
         return { seq, next: 'pending' };
       case 'exit':
-        t.exitFailures++;
-        return this.retryOrFail(t, client, t.exitFailures <= t.def.exitRetries, end.reason);
+        this.exitFailures[seq]!++;
+        return this.retryOrFail(seq, client, this.exitFailures[seq]! <= this.exitRetries[seq]!, end.reason);
       case 'lost':
-        t.lostFailures++;
-        return this.retryOrFail(t, client, t.lostFailures <= t.def.lostRetries, `client lost: ${end.reason}`);
+        this.lostFailures[seq]!++;
+        return this.retryOrFail(seq, client, this.lostFailures[seq]! <= this.lostRetries[seq]!, `client lost: ${end.reason}`);
     }
   }
 
@@ -191,7 +223,7 @@ export class Scheduler {
     c.why = why;
     const out: Decision[] = [];
     for (const t of [...c.running]) {
-      const d = this.finish(t.def.seq, t.running?.attempt ?? -1, { kind: 'lost', reason });
+      const d = this.finish(t, this.running.get(t)?.attempt ?? -1, { kind: 'lost', reason });
       if (d) out.push(d);
     }
     return [...out, ...this.sweep(client)];
@@ -218,7 +250,7 @@ export class Scheduler {
   }
 
   state(seq: number): TaskState | undefined {
-    return this.tasks.get(seq)?.state;
+    return this.present[seq] ? STATES[this.st[seq]!] : undefined;
   }
 
   private client(name: string): ClientRun {
@@ -227,112 +259,120 @@ export class Scheduler {
     return c;
   }
 
-  private move(from: TaskState, to: TaskState): void {
-    this.counts[from]--;
-    this.counts[to]++;
+  private move(from: number, to: number): void {
+    this.counts[STATES[from]!]--;
+    this.counts[STATES[to]!]++;
   }
 
-  private enqueue(t: TaskRun): void {
-    if (t.tried) {
+  private holdersOf(t: number): readonly string[] {
+    return this.holders.get(t) ?? NONE;
+  }
+
+  private enqueue(t: number): void {
+    if (this.tried.has(t)) {
       this.retrying.push(t);
       return;
     }
-    if (t.def.holders.length === 0) {
+    const holders = this.holdersOf(t);
+    if (holders.length === 0) {
       this.anywhere.push(t);
       return;
     }
-    for (const h of t.def.holders) {
+    for (const h of holders) {
       let q = this.byHolder.get(h);
-      if (!q) this.byHolder.set(h, (q = new TinyQueue<TaskRun>([], first)));
+      if (!q) this.byHolder.set(h, (q = new TinyQueue<number>([], this.first)));
       q.push(t);
     }
   }
 
-  private backToPending(t: TaskRun): void {
-    t.state = 'pending';
-    this.move('running', 'pending');
+  private backToPending(t: number): void {
+    this.st[t] = PENDING;
+    this.move(RUNNING, PENDING);
     this.enqueue(t);
   }
 
-  private retryOrFail(t: TaskRun, client: string, retry: boolean, reason: string): Decision {
-    (t.tried ??= new Set()).add(client);
+  private retryOrFail(t: number, client: string, retry: boolean, reason: string): Decision {
+    let tried = this.tried.get(t);
+    if (!tried) this.tried.set(t, (tried = new Set()));
+    tried.add(client);
     if (!retry) {
-      t.state = 'failed';
-      this.move('running', 'failed');
-      return { seq: t.def.seq, next: 'failed', reason };
+      this.st[t] = FAILED;
+      this.move(RUNNING, FAILED);
+      return { seq: t, next: 'failed', reason };
     }
     this.backToPending(t);
     const stuck = this.unrunnable(t);
     if (stuck !== undefined) return this.fail(t, stuck);
-    return { seq: t.def.seq, next: 'retry', reason };
+    return { seq: t, next: 'retry', reason };
   }
 
-  private fail(t: TaskRun, reason: string): Decision {
-    t.state = 'failed';
-    this.move('pending', 'failed');
-    if (t.tried) this.retrying = this.retrying.filter((r) => r !== t);
-    return { seq: t.def.seq, next: 'failed', reason };
+  private fail(t: number, reason: string): Decision {
+    this.st[t] = FAILED;
+    this.move(PENDING, FAILED);
+    if (this.tried.has(t)) this.retrying = this.retrying.filter((r) => r !== t);
+    return { seq: t, next: 'failed', reason };
+  }
+
+  private usable(name: string): boolean {
+    const s = this.clients.get(name)?.state;
+    return s === 'joined' || s === 'waiting';
   }
 
   /** Why a pending task can run nowhere any more, or undefined while some client could run it. */
-  private unrunnable(t: TaskRun): string | undefined {
-    const usable = (name: string) => {
-      const s = this.clients.get(name)?.state;
-      return s === 'joined' || s === 'waiting';
-    };
-    if (t.def.holders.length > 0) {
-      if (t.def.holders.some(usable)) return undefined;
-      const held = t.def.holders.map((h) => `${h} (${this.clients.get(h)?.why ?? 'not in this run'})`).join(', ');
+  private unrunnable(t: number): string | undefined {
+    const holders = this.holdersOf(t);
+    if (holders.length > 0) {
+      if (holders.some((h) => this.usable(h))) return undefined;
+      const held = holders.map((h) => `${h} (${this.clients.get(h)?.why ?? 'not in this run'})`).join(', ');
       return `data unavailable: held by ${held}`;
     }
-    return [...this.clients.keys()].some(usable) ? undefined : 'no client left to run it';
+    return [...this.clients.keys()].some((c) => this.usable(c)) ? undefined : 'no client left to run it';
   }
 
   /** Fails the pending tasks that the departure of `client` leaves with nowhere to run. */
   private sweep(client: string): Decision[] {
     const out: Decision[] = [];
-    const anyLeft = [...this.clients.values()].some((c) => c.state === 'joined' || c.state === 'waiting');
-    const candidates = anyLeft ? (this.heldBy.get(client) ?? []) : [...this.tasks.values()];
-    for (const t of candidates) {
-      if (t.state !== 'pending') continue;
+    const anyLeft = [...this.clients.keys()].some((c) => this.usable(c));
+    const check = (t: number) => {
+      if (!this.present[t] || this.st[t] !== PENDING) return;
       const why = this.unrunnable(t);
       if (why !== undefined) out.push(this.fail(t, why));
-    }
+    };
+    if (anyLeft) for (const t of this.heldBy.get(client) ?? []) check(t);
+    else for (let t = 0; t < this.present.length; t++) check(t);
     return out;
   }
 
   /** The task `client` should run next; `take` pops it from its queue. */
-  private best(client: string, take: boolean): TaskRun | undefined {
-    const fresh = (q: TinyQueue<TaskRun> | undefined) => {
+  private best(client: string, take: boolean): number | undefined {
+    const fresh = (q: TinyQueue<number> | undefined) => {
       if (!q) return undefined;
       for (let t = q.peek(); t !== undefined; t = q.peek()) {
-        if (t.state === 'pending' && !t.tried) return t;
+        if (this.st[t] === PENDING && !this.tried.has(t)) return t;
         q.pop(); // stale: taken through another holder's queue, or retried since
       }
       return undefined;
     };
     const a = fresh(this.anywhere);
     const h = fresh(this.byHolder.get(client));
-    let r: TaskRun | undefined;
-    for (const t of this.retrying) if (this.mayRetryOn(t, client) && (!r || first(t, r) < 0)) r = t;
+    let r: number | undefined;
+    for (const t of this.retrying) if (this.mayRetryOn(t, client) && (r === undefined || this.first(t, r) < 0)) r = t;
     let pick = a;
-    if (h && (!pick || first(h, pick) < 0)) pick = h;
-    if (r && (!pick || first(r, pick) < 0)) pick = r;
+    if (h !== undefined && (pick === undefined || this.first(h, pick) < 0)) pick = h;
+    if (r !== undefined && (pick === undefined || this.first(r, pick) < 0)) pick = r;
     if (take && pick !== undefined && pick === a) this.anywhere.pop();
     else if (take && pick !== undefined && pick === h) this.byHolder.get(client)?.pop();
     return pick;
   }
 
   /** A retried task goes to a client it has not failed on, unless no such client is left. */
-  private mayRetryOn(t: TaskRun, client: string): boolean {
-    if (t.state !== 'pending') return false;
-    const holds = t.def.holders.length === 0 || t.def.holders.includes(client);
-    if (!holds) return false;
-    if (!t.tried?.has(client)) return true;
-    const candidates = t.def.holders.length > 0 ? t.def.holders : [...this.clients.keys()];
-    return !candidates.some((name) => {
-      const s = this.clients.get(name)?.state;
-      return name !== client && !t.tried?.has(name) && (s === 'joined' || s === 'waiting');
-    });
+  private mayRetryOn(t: number, client: string): boolean {
+    if (this.st[t] !== PENDING) return false;
+    const holders = this.holdersOf(t);
+    if (holders.length > 0 && !holders.includes(client)) return false;
+    const tried = this.tried.get(t);
+    if (!tried?.has(client)) return true;
+    const candidates = holders.length > 0 ? holders : [...this.clients.keys()];
+    return !candidates.some((name) => name !== client && !tried.has(name) && this.usable(name));
   }
 }

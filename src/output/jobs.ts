@@ -4,7 +4,7 @@
 // output, where everything went, and how to resume what is left.
 import { readFileSync } from 'node:fs';
 import type { RunStatus, StatusResult } from '../commands/jobs.js';
-import { countTasks, summaryDocument, type JobsOutcome } from '../jobs/outcome.js';
+import { countTasks, summaryChunks, type JobsOutcome } from '../jobs/outcome.js';
 import type { ClientTally, JobsEvents, TaskRecord } from '../jobs/types.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
 import { formatSeconds, plural } from './format.js';
@@ -104,13 +104,15 @@ const FAILED_SHOWN = 20;
 
 export function renderJobsOutcome(o: JobsOutcome, p: Printer): void {
   if (p.json) {
-    p.document(summaryDocument(o));
+    p.documentText(summaryChunks(o));
     return;
   }
   const c = countTasks(o.records);
   const secs = (o.finishedAt - o.startedAt) / 1000;
   const head = `${formatCount(c.tasks)} tasks: ${formatCount(c.done)} done, ${formatCount(c.failed)} failed${c.pending > 0 ? `, ${formatCount(c.pending)} not run` : ''}`;
-  const tail = ` (${formatSeconds(o.finishedAt - o.startedAt)}${o.ran > 0 && secs > 0 ? `, ${formatCount(o.ran / secs)} tasks/s` : ''})`;
+  // The rate of this session: tasks that ended since it started (not those set out to run).
+  const ended = o.records.filter((r) => r.status !== 'pending' && r.status !== 'running' && (r.endedAt ?? 0) >= o.startedAt).length;
+  const tail = ` (${formatSeconds(o.finishedAt - o.startedAt)}${ended > 0 && secs > 0 ? `, ${formatCount(ended / secs)} tasks/s` : ''})`;
   p.line(c.failed + c.pending > 0 ? p.c.red(head) + tail : p.c.green(head) + tail);
   const failed = o.records.filter((r) => r.status === 'failed');
   for (const r of failed.slice(0, FAILED_SHOWN)) p.line(`  ${failedLine(r)}`);

@@ -1,4 +1,4 @@
-import { map, planMap } from '../../commands/map.js';
+import { map } from '../../commands/map.js';
 import { UsageError } from '../../config/errors.js';
 import { JobsProgress, renderJobsOutcome } from '../../output/jobs.js';
 import type { ActionContext } from '../context.js';
@@ -17,7 +17,6 @@ export default async function mapAction(a: MapCliArgs, ctx: ActionContext): Prom
   if (script === undefined || project === undefined) throw new UsageError('map: give <script> <project>');
   if (extra.length > 0) throw new UsageError('map: arguments for the script go after "--": director map <script> <project> -- <args…>');
   const opts = { ...taskRunOptions(a.opts, ctx.g), script, project, args: a.operands.slice(a.operands.length - after) };
-  planMap(opts, ctx.clients()); // a bad script, project or record fails before any client is contacted
   if (opts.slotsCapped) ctx.p.noteOnce(SLOTS_CAPPED);
   const progress = new JobsProgress(ctx.p);
   const outcome = await map(opts, { fleet: ctx.fleet(), events: progress.events, onStart: (r, n) => progress.begin(r, n) });
