@@ -33,6 +33,11 @@ export class ClientWorker {
   /** Set once the connection was found gone: every attempt on it is settled as lost. */
   private lostReason: string | undefined;
   private refusedNoted = false;
+  /** Tasks here whose channel the server opened (their standard input was asked for). */
+  private readonly opened = new Set<number>();
+  /** The slots asked for; after refusals they are earned back one by one. */
+  private wanted = 0;
+  private sinceChange = 0;
 
   constructor(
     private readonly shared: RunShared,
@@ -49,6 +54,7 @@ export class ClientWorker {
     const cores = await this.setup();
     try {
       const slots = Math.min(plan.slots ?? cores, MAX_SLOTS);
+      this.wanted = slots;
       for (let s = slots; s >= 1; s--) this.freeSlots.push(s);
       sched.join(name, slots);
       this.tally.slots = slots;
@@ -119,7 +125,9 @@ export class ClientWorker {
     try {
       mkdirSync(dir, { recursive: true });
       const header = this.header(spec, start.attempt, slot);
-      const stdin = spec.stdin === undefined ? header : withHeader(header, spec.stdin, (e) => (stdinError ??= e));
+      // Standard input is asked for only once the channel is open: that is how a refusal is told apart.
+      const opened = () => this.opened.add(start.seq);
+      const stdin = withHeader(header, spec.stdin, opened, (e) => (stdinError ??= e));
       const r = await this.session.exec(this.command, { stdout: out, stderr: tail, stdin, timeoutMs, signal: this.shared.signal, marksPid: true });
       info.exit = r.code;
       [end, info.state] = this.ending(r, timeoutMs);
@@ -138,6 +146,7 @@ export class ClientWorker {
     out.settle(current ? join(dir, 'stdout') : undefined);
     err.settle(current ? join(dir, 'stderr') : undefined);
     this.running.delete(start.seq);
+    const wasOpen = this.opened.delete(start.seq);
     if (this.lostReason !== undefined) return; // settled with the client's loss
     const local = out.error ?? err.error ?? stdinError;
     if (local !== undefined && end.kind !== 'interrupted' && end.kind !== 'refused') {
@@ -152,6 +161,7 @@ export class ClientWorker {
     else if (d.next === 'failed') this.tally.failed++;
     this.shared.settle(d, { ...info, out: out.bytes, err: err.bytes });
     if (end.kind === 'refused') this.fewerSlots();
+    else if (wasOpen) this.earnSlot();
   }
 
   /** How a task's channel ended, for the scheduler and the journal. */
@@ -196,24 +206,45 @@ export class ClientWorker {
     }
   }
 
-  /** sshd refused a channel (its MaxSessions is below our slots): use what it allowed. */
+  /**
+   * sshd refused a channel (its MaxSessions is below our slots): as many tasks at once as it
+   * has open now. A refusal can also come from the server's lag in closing channels, so
+   * slots are earned back after enough tasks ran without one (earnSlot).
+   */
   private fewerSlots(): void {
     const { sched } = this.shared;
     const name = this.client.name;
-    const slots = Math.max(1, sched.runningOn(name));
+    const slots = Math.max(1, this.opened.size);
+    this.sinceChange = 0;
     if (slots >= sched.slotsOf(name)) return;
     sched.setSlots(name, slots);
     this.tally.slots = slots;
-    if (!this.refusedNoted) this.shared.deps.events?.notice?.(`${name} refused a channel (its sshd's MaxSessions): ${slots} task${slots === 1 ? '' : 's'} at once there from now on`);
+    if (!this.refusedNoted) this.shared.deps.events?.notice?.(`${name} refused a channel (its sshd's MaxSessions): fewer tasks at once there (${slots} now)`);
     this.refusedNoted = true;
+  }
+
+  private earnSlot(): void {
+    const { sched } = this.shared;
+    const name = this.client.name;
+    const slots = sched.slotsOf(name);
+    if (slots >= this.wanted || ++this.sinceChange < 2 * slots) return;
+    this.sinceChange = 0;
+    sched.setSlots(name, slots + 1);
+    this.tally.slots = slots + 1;
+    this.shared.wakes.wake(name);
   }
 }
 
-/** The header, then the task's stdin file; a read error ends the input early and is reported. */
-function withHeader(header: string, path: string, onError: (e: Error) => void): Readable {
+/**
+ * The task's standard input: its header, then its stdin file if it has one. Read only once the
+ * channel is open (`opened`); a read error of the file ends the input early and is reported.
+ */
+function withHeader(header: string, path: string | undefined, opened: () => void, onError: (e: Error) => void): Readable {
   return Readable.from(
     (async function* () {
+      opened();
       yield Buffer.from(header);
+      if (path === undefined) return;
       try {
         for await (const chunk of createReadStream('', { fd: openSync(path, 'r') })) yield chunk as Buffer;
       } catch (e) {

@@ -219,7 +219,8 @@ export async function runTasks(plan: RunnerPlan, deps: RunnerDeps): Promise<Runn
           tally.ms = result.ms;
           if (!result.ok) {
             tally.error = result.error;
-            shared.lose(name, KIND_LABEL[result.error.kind], result.error.message);
+            // Ctrl-C is no loss: that client's tasks stay pending for `jobs resume`.
+            if (result.error.kind !== 'interrupted') shared.lose(name, KIND_LABEL[result.error.kind], result.error.message);
           }
           deps.events?.clientDone?.(tally);
         },

@@ -111,4 +111,18 @@ test('map: files a task leaves in DIRECTOR_OUTPUT_DIR come back per task; --redu
   assert.is(got, want);
 });
 
+test('map -p 1 over 4 clients: a client with nothing left leaves so that the next connects; every file done on its holder', async () => {
+  const cwd = tempDir('director-map-p1-');
+  const { record } = await placed(c, cwd, 'onep', Array.from({ length: 12 }, (_, i) => `o_${i + 1}.txt`));
+  const script = join(cwd, 'who.sh');
+  writeFileSync(script, 'echo "$DIRECTOR_HOST"\n');
+  const o = await within(60_000, 'map -p 1', map({ ...taskOpts(cwd), script, project: 'onep', args: [] }, { fleet: c.fleet({ parallel: '1' }) }));
+  assert.is(o.exitCode, 0, JSON.stringify(o.records.map((r) => r.reason)));
+  for (const r of o.records) {
+    const holder = record.files.find((f) => f.path === r.spec.file)!.client;
+    assert.is(readFileSync(join(o.meta.outputDir, 'tasks', r.spec.id, 'stdout'), 'utf8'), `${holder}\n`);
+  }
+  assert.equal(o.clients.map((t) => t.done), [3, 3, 3, 3]);
+});
+
 test.run();
