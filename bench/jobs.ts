@@ -27,6 +27,16 @@ export interface JobsBench {
 /** Tasks at once per client, for director (-j) and GNU parallel (N/ before each --sshlogin). */
 const SLOTS = 8;
 
+/** director as a contender: `command` with -j and -o, then `rest`; its output folder cleared before each run. */
+function directorContender(b: JobsBench, name: string, tasks: number, out: string, command: string[], rest: string[]): Contender {
+  return {
+    name,
+    tasks,
+    prepare: () => rmSync(out, { recursive: true, force: true }),
+    run: () => measure(b.director, [...b.directorArgs, ...command, '-j', String(SLOTS), '-o', out, ...rest], { cwd: b.work }),
+  };
+}
+
 /** An ssh_config with ControlMaster on for every alias, and the way to open and close the masters. */
 function masters(b: JobsBench): { config: string; open(): void; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'cm-'));
@@ -66,12 +76,7 @@ export function trivialScenario(b: JobsBench): { tasks: number; contenders: Cont
   return {
     tasks: n,
     contenders: [
-      {
-        name: 'director jobs run',
-        tasks: n,
-        prepare: () => rmSync(out, { recursive: true, force: true }),
-        run: () => measure(b.director, [...b.directorArgs, 'jobs', 'run', '-j', String(SLOTS), '-o', out, jobFile], { cwd: b.work }),
-      },
+      directorContender(b, 'director jobs run', n, out, ['jobs', 'run'], [jobFile]),
       {
         name: 'GNU parallel --sshlogin + ControlMaster',
         tasks: withMaster,
@@ -127,12 +132,7 @@ export function wcScenario(b: JobsBench): { tasks: number; contenders: Contender
   return {
     tasks: n,
     contenders: [
-      {
-        name: 'director map (wc -l)',
-        tasks: n,
-        prepare: () => rmSync(out, { recursive: true, force: true }),
-        run: () => measure(b.director, [...b.directorArgs, 'map', '-j', String(SLOTS), '-o', out, script, 'benchwc'], { cwd: b.work }),
-      },
+      directorContender(b, 'director map (wc -l)', n, out, ['map'], [script, 'benchwc']),
       { name: 'GNU parallel per host + ControlMaster (wc -l)', tasks: n, prepare: cm.open, run: () => measure('bash', [peerScript]), check: cm.close },
     ],
   };

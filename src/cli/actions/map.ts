@@ -1,8 +1,7 @@
 import { map } from '../../commands/map.js';
 import { UsageError } from '../../config/errors.js';
-import { JobsProgress, renderJobsOutcome } from '../../output/jobs.js';
 import type { ActionContext } from '../context.js';
-import { SLOTS_CAPPED, taskRunOptions, type TaskCliOptions } from '../task-options.js';
+import { taskRunOptions, withProgress, type TaskCliOptions } from '../task-options.js';
 
 export interface MapCliArgs {
   opts: TaskCliOptions;
@@ -16,11 +15,6 @@ export default async function mapAction(a: MapCliArgs, ctx: ActionContext): Prom
   const [script, project, ...extra] = a.operands.slice(0, a.operands.length - after);
   if (script === undefined || project === undefined) throw new UsageError('map: give <script> <project>');
   if (extra.length > 0) throw new UsageError('map: arguments for the script go after "--": director map <script> <project> -- <args…>');
-  const opts = { ...taskRunOptions(a.opts, ctx.g), script, project, args: a.operands.slice(a.operands.length - after) };
-  if (opts.slotsCapped) ctx.p.noteOnce(SLOTS_CAPPED);
-  const progress = new JobsProgress(ctx.p);
-  const outcome = await map(opts, { fleet: ctx.fleet(), events: progress.events, onStart: (r, n) => progress.begin(r, n) });
-  progress.clear();
-  renderJobsOutcome(outcome, ctx.p);
-  return outcome.exitCode;
+  const opts = { ...taskRunOptions(a.opts, ctx), script, project, args: a.operands.slice(a.operands.length - after) };
+  return withProgress(ctx, (deps) => map(opts, deps));
 }
