@@ -180,6 +180,8 @@ export class ClientWorker {
   /** A task whose exec threw: the connection went, the client refused a channel, or something else. */
   private failure(e: unknown): [AttemptEnd, AttemptState] {
     if (this.session.isLost) return [{ kind: 'lost', reason: this.session.lostError().message }, 'lost'];
+    // The socket was closing before the session heard of it ("Not connected").
+    if (e instanceof HostError && e.kind === 'unreachable') return [{ kind: 'lost', reason: e.message }, 'lost'];
     const msg = (e as Error)?.message ?? String(e);
     if (e instanceof HostError && e.kind === 'io' && msg.startsWith('cannot open a channel')) return [{ kind: 'refused' }, 'refused'];
     return [{ kind: 'exit', reason: msg }, 'failed'];

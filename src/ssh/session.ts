@@ -183,25 +183,31 @@ export class Session {
     // the next, so a refused kill is tried again until the kill grace is nearly over.
     const giveUpAt = Date.now() + KILL_GRACE_MS - KILL_RETRY_MS * 4;
     return new Promise((resolve) => {
+      const report = (err: Error | undefined, stream: ClientChannel, token: string) => {
+        if (err) {
+          if (!this.lost && Date.now() < giveUpAt) setTimeout(attempt, KILL_RETRY_MS).unref();
+          else resolve(undefined);
+          return;
+        }
+        let out = '';
+        stream.on('data', (d: Buffer) => (out += d.toString('utf8')));
+        stream.stderr.resume();
+        stream.on('close', () => resolve(parseKillReport(out, token)));
+        stream.end();
+      };
       const attempt = () => {
         if (this.lost) return resolve(undefined);
         const token = answerToken();
-        this.conn.exec(killTreeCommand(pid, token), (err: Error | undefined, stream: ClientChannel) => {
-          if (err) {
-            if (!this.lost && Date.now() < giveUpAt) setTimeout(attempt, KILL_RETRY_MS).unref();
-            else resolve(undefined);
-            return;
-          }
-          let out = '';
-          stream.on('data', (d: Buffer) => (out += d.toString('utf8')));
-          stream.stderr.resume();
-          stream.on('close', () => resolve(parseKillReport(out, token)));
-          stream.end();
-        });
+        try {
+          this.conn.exec(killTreeCommand(pid, token), (err: Error | undefined, stream: ClientChannel) => report(err, stream, token));
+        } catch {
+          resolve(undefined); // ssh2 throws "Not connected" once the socket is closing: no report
+        }
       };
       attempt();
     });
   }
+
 
   /** The connection's one SFTP channel, opened on first use. */
   sftp(): Promise<SFTPWrapper> {

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { jobsResume, jobsRun } from '../../src/commands/jobs.js';
+import { jobsResume, jobsRun, jobsStatus } from '../../src/commands/jobs.js';
 import { map } from '../../src/commands/map.js';
 import { replay } from '../../src/jobs/journal.js';
 import { loadRun } from '../../src/jobs/run-folder.js';
@@ -199,6 +199,8 @@ test('kill -9 of the director mid-run, then jobs resume: every task done, those 
   assert.is(killed.signal, 'SIGKILL');
   const run = loadRun(join(cwd, '.director'), runId);
   const atKill = replay(run.specs, run.journal).tasks;
+  const st = (await jobsStatus({ stateDir: join(cwd, '.director'), runId })).runs[0];
+  assert.equal([st?.owner, st?.running], [undefined, atKill.filter((t) => t.status === 'running').length], 'status: no director on it, the tasks it had running');
   const doneBefore = atKill.filter((t) => t.status === 'done').map((t) => t.spec.id);
   const runningAtKill = atKill.filter((t) => t.status === 'running').length;
   const o = await within(120_000, 'resume', jobsResume({ runId, stateDir: join(cwd, '.director'), failed: false }, { fleet: c.fleet() }));
@@ -227,6 +229,10 @@ test('Ctrl-C during jobs run: tasks killed on the hosts (checked), exit 130; res
   writeFileSync(join(cwd, 'jobs.txt'), Array.from({ length: 16 }, () => `sleep 2; : ${marker}`).join('\n'));
   const w = watchDirector([...c.args(), 'jobs', 'run', '-j', '2', 'jobs.txt'], { cwd });
   await waitUntil(() => c.hosts.every((_, i) => hostCommands(c, i).filter((l) => l.includes(marker)).length >= 2), 30_000, 'two tasks running on every host');
+  const runId = readdirOne(join(cwd, '.director', 'jobs'));
+  const status = async () => (await jobsStatus({ stateDir: join(cwd, '.director'), runId })).runs[0];
+  await waitUntil(async () => (await status())?.running === 8, 5000, 'status: 8 running');
+  assert.is((await status())?.owner, w.child.pid, 'status while it runs names its director');
   const sentAt = Date.now();
   w.child.kill('SIGINT');
   const r = await w.done;
@@ -235,7 +241,6 @@ test('Ctrl-C during jobs run: tasks killed on the hosts (checked), exit 130; res
   await waitUntil(() => c.hosts.every((_, i) => !hostCommands(c, i).some((l) => l.includes(marker))), 5000, 'tasks gone from the hosts');
   const goneMs = Date.now() - sentAt;
   assert.match(r.stdout, /16 tasks: 0 done, 0 failed, 16 not run/);
-  const runId = readdirOne(join(cwd, '.director', 'jobs'));
   assert.match(r.stdout, new RegExp(`resume: director jobs resume ${runId}`));
   const o = await within(60_000, 'resume', jobsResume({ runId, stateDir: join(cwd, '.director'), failed: false }, { fleet: c.fleet() }));
   assert.is(o.exitCode, 0);
