@@ -4,7 +4,7 @@
 // lost, or Ctrl-C; then remove the temporary folder. A connection that drops ends every
 // attempt on it as lost, once, for the scheduler to retry elsewhere.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, openSync } from 'node:fs';
+import { createReadStream, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Client } from '../config/client.js';
@@ -115,15 +115,14 @@ export class ClientWorker {
     this.running.set(start.seq, info);
     this.shared.started(start.seq, name, start.attempt, info.startedAt);
     const dir = join(plan.tasksDir, spec.id);
-    const out = new TaskSink(join(dir, `.stdout.${start.attempt}`));
-    const err = new TaskSink(join(dir, `.stderr.${start.attempt}`));
+    const out = new TaskSink(dir, 'stdout', start.attempt);
+    const err = new TaskSink(dir, 'stderr', start.attempt);
     const tail = new TailMarker(this.token);
     tail.pipe(err, { end: false });
     const timeoutMs = spec.timeoutMs ?? plan.timeoutMs;
     let end: AttemptEnd;
     let stdinError: Error | undefined;
     try {
-      mkdirSync(dir, { recursive: true });
       const header = this.header(spec, start.attempt, slot);
       // Standard input is asked for only once the channel is open: that is how a refusal is told apart.
       const opened = () => this.opened.add(start.seq);
@@ -143,8 +142,8 @@ export class ClientWorker {
     }
     // An attempt its lost client left behind keeps its output only while no retry has started.
     const current = this.lostReason === undefined || rec.attempts === start.attempt;
-    out.settle(current ? join(dir, 'stdout') : undefined);
-    err.settle(current ? join(dir, 'stderr') : undefined);
+    const again = start.attempt > 1;
+    await Promise.all([out.settle(current ? join(dir, 'stdout') : undefined, again), err.settle(current ? join(dir, 'stderr') : undefined, again)]);
     this.running.delete(start.seq);
     const wasOpen = this.opened.delete(start.seq);
     if (this.lostReason !== undefined) return; // settled with the client's loss
@@ -242,11 +241,23 @@ export class ClientWorker {
  * channel is open (`opened`); a read error of the file ends the input early and is reported.
  */
 function withHeader(header: string, path: string | undefined, opened: () => void, onError: (e: Error) => void): Readable {
+  if (path === undefined) {
+    // The common case, thousands of times a run: no generator, no promise per chunk.
+    let sent = false;
+    return new Readable({
+      read() {
+        if (sent) return;
+        sent = true;
+        opened();
+        this.push(header);
+        this.push(null);
+      },
+    });
+  }
   return Readable.from(
     (async function* () {
       opened();
       yield Buffer.from(header);
-      if (path === undefined) return;
       try {
         for await (const chunk of createReadStream('', { fd: openSync(path, 'r') })) yield chunk as Buffer;
       } catch (e) {
