@@ -124,10 +124,11 @@ export function wcScenario(b: JobsBench): { tasks: number; contenders: Contender
   const perHost = b.cluster.hosts.map((h, i) => {
     const f = join(b.work, `wc-files-${i}`);
     writeFileSync(f, `${record.files.filter((x) => x.client === h.name).map((x) => x.path).join('\n')}\n`);
-    return `parallel --will-cite --sshlogin '${SLOTS}/ssh -F ${cm.config} ${b.peer.aliases[i]}' 'cd director/data/benchwc && wc -l {}' < ${f} > /dev/null &`;
+    return `parallel --will-cite --sshlogin '${SLOTS}/ssh -F ${cm.config} ${b.peer.aliases[i]}' 'cd director/data/benchwc && wc -l {}' < ${f} > /dev/null & pids+=($!)`;
   });
   const peerScript = join(b.work, 'wc-parallel.sh');
-  writeFileSync(peerScript, `#!/bin/bash\n${perHost.join('\n')}\nwait\n`);
+  // GNU parallel exits with the number of failed jobs: the run fails if any of them did.
+  writeFileSync(peerScript, `#!/bin/bash\npids=()\n${perHost.join('\n')}\nrc=0\nfor p in "\${pids[@]}"; do wait $p || rc=1; done\nexit $rc\n`);
   const out = join(b.work, 'wc-out');
   return {
     tasks: n,
