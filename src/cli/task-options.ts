@@ -46,11 +46,11 @@ function wholeNumber(text: string, flag: string): number {
 }
 
 /** Runs map, jobs run or jobs resume with the live progress, then renders the outcome. */
-export async function withProgress(ctx: ActionContext, run: (deps: SessionDeps & { fleet: Fleet }) => Promise<JobsOutcome>): Promise<number> {
+export async function withProgress(ctx: ActionContext, command: string, run: (deps: SessionDeps & { fleet: Fleet }) => Promise<JobsOutcome>): Promise<number> {
   const progress = new JobsProgress(ctx.p);
   const outcome = await run({ fleet: ctx.fleet(), events: progress.events, onStart: (r, n) => progress.begin(r, n) });
   progress.clear();
-  renderJobsOutcome(outcome, ctx.p);
+  renderJobsOutcome(outcome, ctx.p, command);
   return outcome.exitCode;
 }
 

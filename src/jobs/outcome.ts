@@ -122,17 +122,22 @@ export function summaryHead(o: JobsOutcome): Record<string, unknown> {
 const TASKS_PER_CHUNK = 1000;
 
 /**
- * summary.json as text, in pieces: the head indented, then one task a line. A run of 100 000
- * tasks is never held as one document or one string.
+ * A document whose `tasks` are every task's record, as text in pieces: `head` indented, then
+ * one task a line. A run of 100 000 tasks is never held as one document or one string.
  */
-export function* summaryChunks(o: JobsOutcome): Generator<string> {
-  const head = JSON.stringify(summaryHead(o), null, 2);
-  yield `${head.slice(0, head.lastIndexOf('\n}'))},\n  "tasks": [`;
-  for (let at = 0; at < o.records.length; at += TASKS_PER_CHUNK) {
-    const part = o.records.slice(at, at + TASKS_PER_CHUNK).map((r) => JSON.stringify(taskDocument(r)));
+export function* withTasks(head: Record<string, unknown>, records: readonly TaskRecord[]): Generator<string> {
+  const text = JSON.stringify(head, null, 2);
+  yield `${text.slice(0, text.lastIndexOf('\n}'))},\n  "tasks": [`;
+  for (let at = 0; at < records.length; at += TASKS_PER_CHUNK) {
+    const part = records.slice(at, at + TASKS_PER_CHUNK).map((r) => JSON.stringify(taskDocument(r)));
     yield `${at === 0 ? '' : ','}\n    ${part.join(',\n    ')}`;
   }
   yield '\n  ]\n}\n';
+}
+
+/** summary.json, in pieces. */
+export function summaryChunks(o: JobsOutcome): Generator<string> {
+  return withTasks(summaryHead(o), o.records);
 }
 
 /** summary.json in the run's output folder, whole or not at all; returns why it could not be written, if so. */

@@ -4,7 +4,8 @@
 // output, where everything went, and how to resume what is left.
 import { readFileSync } from 'node:fs';
 import type { RunStatus, StatusResult } from '../commands/jobs.js';
-import { countTasks, summaryChunks, type JobsOutcome } from '../jobs/outcome.js';
+import { countTasks, summaryHead, withTasks, type JobsOutcome } from '../jobs/outcome.js';
+import { clientJson, envelope } from './envelope.js';
 import type { ClientTally, JobsEvents, TaskRecord } from '../jobs/types.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
 import { formatSeconds, plural } from './format.js';
@@ -102,9 +103,21 @@ export class JobsProgress {
 
 const FAILED_SHOWN = 20;
 
-export function renderJobsOutcome(o: JobsOutcome, p: Printer): void {
+/**
+ * The --json document of map, jobs run and jobs resume (`command`): the envelope, a client
+ * entry per client of the run, summary.json's fields beside them, and every task.
+ */
+export function jobsEnvelope(o: JobsOutcome, command: string): Record<string, unknown> {
+  const { command: _c, exitCode: _e, clients: _cl, ...fields } = summaryHead(o);
+  const clients = o.clients.map((t) =>
+    clientJson(t.client, t.error === undefined, t.error?.kind ?? 'success', t.error, { slots: t.slots, done: t.done, failed: t.failed, ms: t.ms }),
+  );
+  return envelope(command, o.exitCode, clients, fields);
+}
+
+export function renderJobsOutcome(o: JobsOutcome, p: Printer, command: string): void {
   if (p.json) {
-    p.documentText(summaryChunks(o));
+    p.documentText(withTasks(jobsEnvelope(o, command), o.records));
     return;
   }
   const c = countTasks(o.records);
@@ -150,8 +163,9 @@ function renderReduce(o: JobsOutcome, p: Printer): void {
 
 export function renderStatus(s: StatusResult, p: Printer): void {
   if (p.json) {
-    p.document({
-      runs: s.runs.map((r) => ({
+    p.document(
+      envelope('jobs status', s.exitCode, [], {
+        runs: s.runs.map((r) => ({
         runId: r.runId,
         command: r.meta.kind,
         project: r.meta.project,
@@ -160,9 +174,10 @@ export function renderStatus(s: StatusResult, p: Printer): void {
         running: r.running,
         owner: r.owner,
         sessions: r.sessions,
-        failed: r.failed.map((t) => ({ id: t.spec.id, host: t.host, reason: t.reason, attempts: t.attempts })),
-      })),
-    });
+          failed: r.failed.map((t) => ({ id: t.spec.id, host: t.host, reason: t.reason, attempts: t.attempts })),
+        })),
+      }),
+    );
     return;
   }
   if (s.runs.length === 0) {

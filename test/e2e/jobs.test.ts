@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jobsResume, jobsRun } from '../../src/commands/jobs.js';
 import { runDirector } from '../support/cli.js';
+import { envelopeOf } from '../support/json-schema.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { acceptedLogins, journal, LOG_LOGINS, placed, sum, taskOpts } from '../support/jobs.js';
 import { hostCommands } from '../support/proc.js';
@@ -123,14 +124,18 @@ test('CLI: a bad job file stops with file:line (exit 2) before any login; the re
 
   const st = await runDirector(['jobs', 'status'], { cwd });
   assert.is(st.code, 0);
+  const stJson = envelopeOf((await runDirector(['--json', 'jobs', 'status', runId], { cwd })).stdout) as unknown as { command: string; runs: Array<{ runId: string }> };
+  assert.equal([stJson.command, stJson.runs.map((x) => x.runId)], ['jobs status', [runId]]);
   assert.match(st.stdout, new RegExp(`^${runId}  jobs ${cwd}/ok\\.txt  12/12 done, 0 failed, 0 pending  finished$`, 'm'));
   const none = await runDirector(['jobs', 'status', 'bogus'], { cwd });
   assert.is(none.code, 2);
 
   const j = await runDirector([...c.args(), '--json', 'jobs', 'run', 'ok.txt'], { cwd });
   assert.is(j.code, 0);
-  const doc = JSON.parse(j.stdout) as { command: string; counts: { done: number }; tasks: Array<{ id: string; state: string; host: string }> };
-  assert.is(doc.command, 'jobs');
+  const doc = envelopeOf(j.stdout) as unknown as { command: string; counts: { done: number }; clients: Array<{ host: string; ok: boolean; done: number }>; tasks: Array<{ id: string; state: string; host: string }> };
+  assert.is(doc.command, 'jobs run');
+  assert.equal(doc.clients.map((x) => [x.host, x.ok]), c.hosts.map((h) => [h.name, true]));
+  assert.is(sum(doc.clients.map((x) => x.done)), 12);
   assert.is(doc.counts.done, 12);
   assert.equal(doc.tasks.map((t) => t.id), Array.from({ length: 12 }, (_, i) => String(i + 1)));
   assert.ok(doc.tasks.every((t) => t.state === 'done' && c.hosts.some((h) => h.name === t.host)));

@@ -44,7 +44,7 @@ test('not a terminal: the count, a line per client, then the summary, failed tas
   progress.begin(records, 3);
   progress.events.clientDone?.({ client: 'n1', slots: 2, done: 1, failed: 1, ms: 1500 });
   const o = { runId: '20261123-111500.123-ab12', meta: { outputDir: '/out/x', kind: 'jobs', args: [] }, records, clients: [], startedAt: 1000, finishedAt: 3000, interrupted: true, resumed: false, ran: 3, exitCode: 130 } as unknown as JobsOutcome;
-  renderJobsOutcome(o, p);
+  renderJobsOutcome(o, p, 'jobs run');
   assert.equal(out.text.split('\n'), [
     '3 tasks to run (3 in the run)',
     'n1: 1 done, 1 failed, 2 slots (1.50 s)',

@@ -7,5 +7,5 @@ import { withProgress } from '../task-options.js';
 export default async function jobsResumeAction(a: { runId: string; failed?: boolean }, ctx: ActionContext): Promise<number> {
   const opts = { runId: a.runId, stateDir: resolve(STATE_DIR), failed: a.failed === true };
   checkResume(opts); // an unknown run fails before any client is contacted
-  return withProgress(ctx, (deps) => jobsResume(opts, deps));
+  return withProgress(ctx, 'jobs resume', (deps) => jobsResume(opts, deps));
 }

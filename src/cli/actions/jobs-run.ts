@@ -4,5 +4,5 @@ import { taskRunOptions, withProgress, type TaskCliOptions } from '../task-optio
 
 export default async function jobsRunAction(a: { jobFile: string; opts: TaskCliOptions & { project?: string } }, ctx: ActionContext): Promise<number> {
   const opts = { ...taskRunOptions(a.opts, ctx), jobFile: a.jobFile, ...(a.opts.project !== undefined ? { project: a.opts.project } : {}) };
-  return withProgress(ctx, (deps) => jobsRun(opts, deps));
+  return withProgress(ctx, 'jobs run', (deps) => jobsRun(opts, deps));
 }

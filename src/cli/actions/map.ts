@@ -16,5 +16,5 @@ export default async function mapAction(a: MapCliArgs, ctx: ActionContext): Prom
   if (script === undefined || project === undefined) throw new UsageError('map: give <script> <project>');
   if (extra.length > 0) throw new UsageError('map: arguments for the script go after "--": director map <script> <project> -- <args…>');
   const opts = { ...taskRunOptions(a.opts, ctx), script, project, args: a.operands.slice(a.operands.length - after) };
-  return withProgress(ctx, (deps) => map(opts, deps));
+  return withProgress(ctx, 'map', (deps) => map(opts, deps));
 }
