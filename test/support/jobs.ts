@@ -10,6 +10,7 @@ import { DEFAULT_REMOTE_ROOT, type PlacementRecord } from '../../src/transfer/pl
 import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
 import type { TestCluster } from './cluster.js';
 import { makeData, type Made } from './data-files.js';
+import { statFields } from '../../src/process-tree.js';
 import { commandLine, hostNamespace, processesIn } from './proc.js';
 
 /** sshd_config lines that make each host log every login ("Accepted publickey"). */
@@ -78,11 +79,16 @@ export function watchConcurrency(c: TestCluster, marker: string, everyMs = 10): 
   const most = namespaces.map(() => 0);
   const poll = () =>
     namespaces.forEach((ns, i) => {
-      // The task's own shell (the launcher's `sh -c` or the script's interpreter), not its children.
-      const n = processesIn(ns).filter((pid) => {
-        const cmd = commandLine(pid) ?? '';
-        return cmd.includes(marker) && cmd.startsWith('/bin/sh');
-      }).length;
+      // The task's own shell (the launcher's `sh -c` or the script's interpreter). A shell that
+      // forks a command shows the same command line in the child until it execs: only the
+      // outermost of such a pair counts.
+      const matching = new Set(
+        processesIn(ns).filter((pid) => {
+          const cmd = commandLine(pid) ?? '';
+          return cmd.includes(marker) && cmd.startsWith('/bin/sh');
+        }),
+      );
+      const n = [...matching].filter((pid) => !matching.has(Number(statFields(pid)?.[1]))).length;
       most[i] = Math.max(most[i] as number, n);
     });
   const timer = setInterval(poll, everyMs);
