@@ -143,6 +143,13 @@ program
   );
 
 program
+  .command('gather')
+  .description("every client's matching files into <localDir>/<client>/<path>, md5-verified (pslurp, clush --rcopy)")
+  .argument('<remotePath>', 'remote path or glob (*, ?, [..] expanded by the client\'s /bin/sh; \\ makes the next character literal); relative and ~/… are under the remote home')
+  .argument('<localDir>', 'local folder: one folder per client inside it')
+  .action(act(() => import('../src/cli/actions/gather.js'), (_cmd, [pattern, dir]) => ({ pattern: pattern ?? '', dir: dir ?? '' })));
+
+program
   .command('run')
   .description('upload <script> to every client, run it (in the project data folder if given), gather each client\'s output')
   .argument('<script>', 'local script: run by its shebang, else /bin/sh')

@@ -3,7 +3,8 @@
 // keeping names and folders. Only plain files and folders are taken; a name that could lead
 // outside the target folder is refused, never written; links and special files are listed.
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
+import { entryTarget } from '../safe-path.js';
 import { Writable, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -16,14 +17,7 @@ const MAX_DEPTH = 64;
 /** How much of tar's stderr is kept for a message. */
 const STDERR_LIMIT = 4096;
 
-export function isSafeName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0');
-}
-
-/** Is `path` inside `root` (both absolute)? */
-export function isInside(root: string, path: string): boolean {
-  return path.startsWith(root.endsWith(sep) ? root : root + sep);
-}
+export { isInside, isSafeName } from '../safe-path.js';
 
 /** The remote side: the mark, then `tar -c` of the folder's contents (GNU and busybox tar alike). */
 export function gatherCommand(remoteDir: string, token: string): string {
@@ -50,14 +44,13 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
       if (e !== undefined) localError ??= e;
       next();
     };
-    const rel = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-    if (rel === '' || rel === '.') return drain(body, done);
-    const parts = rel.split('/');
-    const target = resolve(root, rel);
-    if (!parts.every(isSafeName) || !isInside(root, target)) {
-      stats.skipped.push(`${JSON.stringify(rel)}: unsafe name`);
+    const at = entryTarget(root, header.name);
+    if (at === 'root') return drain(body, done);
+    if (at === 'unsafe') {
+      stats.skipped.push(`${JSON.stringify(header.name)}: unsafe name`);
       return drain(body, done);
     }
+    const { rel, parts, target } = at;
     if (header.type === 'directory') {
       if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
       else {
