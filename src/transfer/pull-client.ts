@@ -57,6 +57,8 @@ interface Written {
 export async function pullFromClient(session: Session, glob: RemoteGlob, root: string, signal?: AbortSignal): Promise<PullResult> {
   const res: PullResult = { files: [], listed: [] };
   const temps = new Set<string>();
+  /** Files still open for writing: closed before their temporaries are removed (an open racing the removal would bring one back). */
+  const writing = new Set<Promise<void>>();
   const written = new Map<string, Written>();
   const tag = randomBytes(6).toString('hex');
   let serial = 0;
@@ -111,7 +113,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
       }
       const tmp = tempName(target, tag, serial++);
       temps.add(tmp);
-      writeHashed(body, tmp, (e, md5, bytes) => {
+      writeHashed(body, tmp, writing, (e, md5, bytes) => {
         if (e === undefined) written.set(rel, { rel, tmp, target, md5: md5 as string, bytes: bytes as number, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
         done(e);
       });
@@ -163,6 +165,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
     if (signal?.aborted) res.error = new HostError('interrupted', 'interrupted');
   } finally {
+    await Promise.all(writing);
     for (const t of temps) rmSync(t, { force: true });
   }
   return res;
@@ -193,8 +196,11 @@ class SafeDirs {
 }
 
 /** Writes an entry to `path` (created, never through an existing name), hashing it; reads to the end even after a failed write. */
-function writeHashed(body: Readable, path: string, then: (e: unknown, md5?: string, bytes?: number) => void): void {
+function writeHashed(body: Readable, path: string, writing: Set<Promise<void>>, then: (e: unknown, md5?: string, bytes?: number) => void): void {
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  const closed = new Promise<void>((ok) => out.on('close', ok));
+  writing.add(closed);
+  void closed.then(() => writing.delete(closed));
   const hash = createHash('md5');
   let bytes = 0;
   let failed: unknown;
@@ -207,6 +213,11 @@ function writeHashed(body: Readable, path: string, then: (e: unknown, md5?: stri
     body.resume();
   });
   out.on('close', one);
+  // The stream cut short (Ctrl-C, a lost connection): the entry errs; the batch's error says why.
+  body.on('error', (e) => {
+    failed ??= e;
+    out.destroy();
+  });
   body.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     bytes += chunk.length;
@@ -224,6 +235,7 @@ function writeHashed(body: Readable, path: string, then: (e: unknown, md5?: stri
 
 function drain(body: Readable, then: () => void): void {
   body.on('end', then);
+  body.on('error', () => undefined);
   body.resume();
 }
 
