@@ -3,6 +3,12 @@
 // meant for it. Absolute names, `..`, empty parts are refused, never written.
 import { resolve, sep } from 'node:path';
 
+/** One plain part of a path: a backslash is a character like any other here (POSIX). */
+function isPlainPart(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
+/** A name safe on any system (no backslash either): a folder name director makes itself. */
 export function isSafeName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0');
 }
@@ -21,6 +27,6 @@ export function entryTarget(root: string, name: string): { rel: string; parts: s
   if (rel === '' || rel === '.') return 'root';
   const parts = rel.split('/');
   const target = resolve(root, rel);
-  if (name.startsWith('/') || !parts.every(isSafeName) || !isInside(root, target)) return 'unsafe';
+  if (name.startsWith('/') || !parts.every(isPlainPart) || !isInside(root, target)) return 'unsafe';
   return { rel, parts, target };
 }
