@@ -89,10 +89,13 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
   const target = (rel: string) => joinRemote(spec.base, rel);
   try {
     const dirTargets = spec.dirs.map(target);
+    const files = new RemoteFiles(session);
     const [probe, tree, removed] = await Promise.all([
       probeTargets(session, spec.tree ? [] : [...spec.files.map((f) => target(f.rel)), ...dirTargets], signal),
       spec.tree ? listTree(session, spec.base, signal) : undefined,
       spec.dryRun ? undefined : removeLeftoversIn(session, [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(target(f.rel)))])], signal),
+      // The renames' SFTP channel opens meanwhile (or is found missing).
+      spec.dryRun ? undefined : files.prepare(),
     ]);
     res.temporariesRemoved = removed;
     const there = (rel: string): RemoteEntry | undefined => (tree ? tree.entries.get(rel) : probe.entries.get(target(rel)));
@@ -147,7 +150,7 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
       shared.rendezvous.done(name);
       return finish(res, spec, statuses);
     }
-    await sendShared(session, name, spec, send, { there, modeOf, umask }, shared, set);
+    await sendShared(session, files, name, spec, send, { there, modeOf, umask }, shared, set);
   } catch (e) {
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
   }
@@ -164,6 +167,7 @@ function finish(res: PushClientResult, spec: PushSpec, statuses: Map<string, Pus
 
 async function sendShared(
   session: Session,
+  files: RemoteFiles,
   name: string,
   spec: PushSpec,
   send: readonly PushFile[],
@@ -176,7 +180,6 @@ async function sendShared(
   const modes = spec.mode !== undefined ? `m${spec.mode}` : spec.preserve ? 'p' : `u${at.umask}`;
   const key = createHash('sha256').update(`${modes}\0${jobs.map((j) => j.remotePath).join('\0')}`).digest('hex');
   const group = await shared.rendezvous.arrive(name, key, { session, jobs, modeOf: at.modeOf });
-  const files = new RemoteFiles(session);
   let fatal: HostError | undefined;
   await Promise.all(
     group.batches.map(async (batch, k) => {
