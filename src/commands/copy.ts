@@ -26,7 +26,9 @@ export type CopyResult = PushResult & { command: 'copy'; dest: string; local: Lo
 export function checkDest(dest: string, command: string): string {
   if (dest === '') throw new UsageError(`${command}: the remote folder is empty`);
   if (dest.includes('\0')) throw new UsageError(`${command}: a remote folder cannot contain NUL`);
-  return remotePath(dest);
+  // One spelling per folder (`a//b/` is `a/b`): temporaries are named relative to it.
+  const path = remotePath(dest).replace(/\/{2,}/g, '/');
+  return path.length > 1 ? path.replace(/\/$/, '') : path;
 }
 
 export function parseMode(text: string | undefined): number | undefined {

@@ -153,6 +153,7 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
     await sendShared(session, files, name, spec, send, { there, modeOf, umask }, shared, set);
   } catch (e) {
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
+    if (signal?.aborted && !session.isLost) res.error = new HostError('interrupted', 'interrupted');
   }
   return finish(res, spec, statuses);
 }
@@ -190,7 +191,7 @@ async function sendShared(
         for (const it of batch.items) set({ rel: it.job.file.rel, status: 'failed', kind, reason: session.isLost ? session.lostError().message : outcome.message });
         return;
       }
-      await placeBatch(session, files, spec, batch, outcome, at.there, set, shared.signal);
+      await placeBatch(session, files, spec, batch, outcome, at.there, set);
     }),
   );
   if (fatal !== undefined) throw fatal;
@@ -205,7 +206,6 @@ async function placeBatch(
   outcome: BatchOutcome,
   there: (rel: string) => RemoteEntry | undefined,
   set: (s: PushStatus) => void,
-  signal: AbortSignal | undefined,
 ): Promise<void> {
   const { verified, rejected } = judgeBatch(outcome, spec.base, batch.items);
   const discard: string[] = [];
@@ -229,10 +229,11 @@ async function placeBatch(
   }
   const backedUp = new Set<string>();
   if (spec.backup) {
-    const replaced = good.filter((v) => there(v.it.job.file.rel)?.type === 'file').map((v) => v.it.job.file.rel);
-    const kept = await keepBackups(session, spec.base, replaced, signal);
+    const replaced = new Set(good.filter((v) => there(v.it.job.file.rel)?.type === 'file').map((v) => v.it.job.file.rel));
+    // Not stopped by Ctrl-C: a verified file is either placed or its temporary removed.
+    const kept = await keepBackups(session, spec.base, [...replaced]).catch((): Set<string> => new Set());
     for (const rel of kept) backedUp.add(rel);
-    drop((rel) => (replaced.includes(rel) && !kept.has(rel) ? `cannot keep a backup as ${rel}~` : undefined));
+    drop((rel) => (replaced.has(rel) && !kept.has(rel) ? `cannot keep a backup as ${rel}~` : undefined));
   }
   const moves = new Map<Move, (typeof good)[number]>(good.map((v) => [{ from: v.tmp, to: v.it.job.remotePath }, v]));
   const failed = await files.renameAll([...moves.keys()]).catch((e: unknown) => {

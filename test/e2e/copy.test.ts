@@ -83,7 +83,7 @@ test('copy: default mode is the local one less the umask; --preserve keeps mode 
   const src = tree({ 'x.sh': '#!/bin/sh\n', 'f.txt': 'new' });
   chmodSync(join(src, 'x.sh'), 0o754);
   utimesSync(join(src, 'x.sh'), new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
-  const plain = await copy(copyOpts([join(src, 'x.sh')], '~/m1'), { fleet: c.fleet() });
+  const plain = await copy(copyOpts([join(src, 'x.sh')], '~/m1//'), { fleet: c.fleet() });
   assert.is(plain.exitCode, 0);
   const umask = Number.parseInt(inHost(c, 0, ['sh', '-c', 'umask']).toString().trim(), 8);
   assert.is(statSync(onHost(0, 'm1/x.sh')).mode & 0o777, 0o754 & ~umask);
