@@ -2,10 +2,11 @@
 // over an exec channel (no SFTP: a server may have none, and a chatty rc file corrupts it),
 // keeping names and folders. Only plain files and folders are taken; a name that could lead
 // outside the target folder is refused, never written; links and special files are listed.
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { entryTarget } from '../safe-path.js';
-import { Writable, type Readable } from 'node:stream';
+import { drain, writeEntry, type Body } from '../tar-entry.js';
+import { Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
 import { AfterMark, markCode } from '../remote/framed.js';
@@ -76,7 +77,7 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
     } catch (e) {
       return drain(body, () => done(e));
     }
-    writeEntry(body, target, (e) => {
+    writeEntry(body, target, {}, (e) => {
       if (e === undefined) {
         stats.count++;
         stats.bytes += header.size ?? 0;
@@ -100,43 +101,4 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
   if (!framed.marked) throw new Error(didNotRun(result.code, stderr));
   if (result.code !== 0) throw new Error(stderr.trim().split('\n').pop() || `tar exit status ${result.code ?? result.signal}`);
   return stats;
-}
-
-/** tar-stream's entry bodies are streamx readables: the part of their API used here. */
-type Body = Pick<Readable, 'on' | 'pause' | 'resume'>;
-
-/**
- * Writes one entry to its file with backpressure; a write that fails (a full disk) keeps
- * reading the entry to its end, so the stream moves on, and reports the failure once both
- * the entry and the file are done.
- */
-function writeEntry(body: Body, target: string, then: (e?: unknown) => void): void {
-  const out = createWriteStream(target);
-  let failed: unknown;
-  let open = 2;
-  const one = () => {
-    if (--open === 0) then(failed);
-  };
-  out.on('error', (e) => {
-    failed ??= e;
-    body.resume();
-  });
-  out.on('close', one);
-  body.on('data', (chunk: Buffer) => {
-    if (failed !== undefined) return;
-    if (!out.write(chunk)) {
-      body.pause();
-      out.once('drain', () => body.resume());
-    }
-  });
-  body.on('end', () => {
-    out.end();
-    one();
-  });
-}
-
-/** Reads an entry's body to its end (tar-stream moves on only then). */
-function drain(body: Body, then: () => void): void {
-  body.on('end', then);
-  body.resume();
 }

@@ -5,14 +5,15 @@
 // agree is renamed to its final name. Names that could land outside the folder (absolute,
 // `..`) are never written; links, special files and unsafe names are listed instead. A
 // client that fails, or Ctrl-C, leaves no temporary and no half file at a final name.
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, createWriteStream, lstatSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { AfterMark, markCode } from '../remote/framed.js';
 import { answers, answer, answerToken, didNotRun, underSh } from '../remote/posix.js';
 import { entryTarget } from '../safe-path.js';
+import { drain, writeEntry } from '../tar-entry.js';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { remoteMd5 } from './remote-batch.js';
@@ -113,10 +114,12 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
       }
       const tmp = tempName(target, tag, serial++);
       temps.add(tmp);
-      writeHashed(body, tmp, writing, (e, md5, bytes) => {
-        if (e === undefined) written.set(rel, { rel, tmp, target, md5: md5 as string, bytes: bytes as number, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
+      const { closed } = writeEntry(body, tmp, { exclusive: true }, (e, md5, bytes) => {
+        if (e === undefined) written.set(rel, { rel, tmp, target, md5, bytes, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
         done(e);
       });
+      writing.add(closed);
+      void closed.then(() => writing.delete(closed));
     });
     const extracted = new Promise<void>((ok, fail) => {
       extract.on('finish', ok);
@@ -193,50 +196,6 @@ class SafeDirs {
       this.made.add(path);
     }
   }
-}
-
-/** Writes an entry to `path` (created, never through an existing name), hashing it; reads to the end even after a failed write. */
-function writeHashed(body: Readable, path: string, writing: Set<Promise<void>>, then: (e: unknown, md5?: string, bytes?: number) => void): void {
-  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-  const closed = new Promise<void>((ok) => out.on('close', ok));
-  writing.add(closed);
-  void closed.then(() => writing.delete(closed));
-  const hash = createHash('md5');
-  let bytes = 0;
-  let failed: unknown;
-  let open = 2;
-  const one = () => {
-    if (--open === 0) then(failed, hash.digest('hex'), bytes);
-  };
-  out.on('error', (e) => {
-    failed ??= e;
-    body.resume();
-  });
-  out.on('close', one);
-  // The stream cut short (Ctrl-C, a lost connection): the entry errs; the batch's error says why.
-  body.on('error', (e) => {
-    failed ??= e;
-    out.destroy();
-  });
-  body.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    bytes += chunk.length;
-    if (failed !== undefined) return;
-    if (!out.write(chunk)) {
-      body.pause();
-      out.once('drain', () => body.resume());
-    }
-  });
-  body.on('end', () => {
-    out.end();
-    one();
-  });
-}
-
-function drain(body: Readable, then: () => void): void {
-  body.on('end', then);
-  body.on('error', () => undefined);
-  body.resume();
 }
 
 function sink(take: (s: string) => void): Writable {

@@ -20,7 +20,7 @@ import { Coalesce } from './stream-tools.js';
 import { trace } from '../trace.js';
 import { afterMark, markCode } from '../remote/framed.js';
 import { answerToken, underSh } from '../remote/posix.js';
-import { feed, plainHeader, type BatchItem, type EntryHeader, type PackState, type Sent } from './tar-pack.js';
+import { feed, plainHeader, type BatchItem, type EntryHeader, type PackState } from './tar-pack.js';
 import { fanOut } from './fanout.js';
 
 export type { BatchItem, Sent } from './tar-pack.js';
