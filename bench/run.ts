@@ -70,7 +70,13 @@ async function compare(scenario: string, contenders: Contender[], o: Options): P
     for (const c of contenders) {
       c.prepare?.();
       const s = await c.run();
-      c.check?.();
+      try {
+        c.check?.();
+      } catch (e) {
+        // A run that did not do the job counts as failed; the comparison goes on.
+        process.stderr.write(`bench: ${c.name}: ${(e as Error).message}\n`);
+        s.code = s.code === 0 ? -1 : s.code;
+      }
       if (o.smoke || round > 0) samples.get(c.name)!.push(s);
     }
     process.stderr.write(`  ${scenario}: round ${round + 1}/${rounds}\n`);
