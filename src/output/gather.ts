@@ -5,6 +5,7 @@ import { gatherOk } from '../commands/gather.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
 import { formatBytes, formatSeconds } from './format.js';
 import type { Printer } from './printer.js';
+import { clientJson, envelope } from './envelope.js';
 import { summaryLine } from './results.js';
 
 const LIST_LIMIT = 20;
@@ -20,13 +21,14 @@ export function gatherLine(o: GatherOutcome, p: Printer): string {
 
 export function renderGather(r: GatherResult, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'gather',
-      dir: r.dir,
-      ok: r.exitCode === 0,
-      exitCode: r.exitCode,
-      clients: r.clients.map((o) => ({ client: o.client.name, ok: gatherOk(o), folder: o.folder, ms: o.ms, error: o.error && { kind: o.error.kind, message: o.error.message }, files: o.files, listed: o.listed })),
+    const clients = r.clients.map((o) => {
+      const ok = gatherOk(o);
+      const bad = o.files.filter((f) => f.status === 'failed');
+      const first = bad[0];
+      const why = o.error ?? (first?.status === 'failed' ? { kind: 'checksum', message: `${bad.length} of ${o.files.length} files failed; first: ${first.rel}: ${first.reason}` } : undefined);
+      return clientJson(o.client.name, ok, ok ? 'fetched' : (o.error?.kind ?? 'failed'), why, { ms: o.ms, folder: o.folder, files: o.files, listed: o.listed });
     });
+    p.document(envelope('gather', r.exitCode, clients, { dir: r.dir, interrupted: r.interrupted }));
     return;
   }
   for (const o of r.clients) {

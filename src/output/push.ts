@@ -7,6 +7,7 @@ import type { PushEvent, PushOutcome } from '../transfer/push-fleet.js';
 import { clientOk } from '../transfer/push-fleet.js';
 import { formatBytes, formatSeconds, plural } from './format.js';
 import type { Printer } from './printer.js';
+import { clientJson, envelope } from './envelope.js';
 import { summaryLine } from './results.js';
 
 /** Names listed per client before "… and N more". */
@@ -56,27 +57,32 @@ export function renderPushStart(r: Pick<Result, 'local'>, command: string, dest:
 export function renderPushResult(r: Result, p: Printer): void {
   const dryRun = r.command === 'sync' && r.dryRun;
   if (p.json) {
-    p.document({
-      command: r.command,
-      dest: r.dest,
-      dryRun,
-      ok: r.exitCode === 0,
-      exitCode: r.exitCode,
-      skipped: r.local.skipped,
-      clients: r.clients.map((o) => ({
-        client: o.client.name,
-        ok: clientOk(o),
+    const clients = r.clients.map((o) => {
+      const n = counts(o);
+      const ok = clientOk(o);
+      const firstBad = o.files.find((f) => f.status === 'failed');
+      const why =
+        o.error ??
+        (firstBad?.status === 'failed'
+          ? { kind: firstBad.kind, message: `${plural(n.failed, 'file')} failed; first: ${firstBad.rel}: ${firstBad.reason}` }
+          : { kind: 'io', message: `could not ${o.deleteFailed.length > 0 ? `delete ${o.deleteFailed[0]}` : `create folder ${o.dirsFailed[0] ?? '?'}`}` });
+      const state = ok ? (dryRun ? (n.would + o.wouldDelete.length > 0 ? 'would-change' : 'unchanged') : n.written + o.deleted.length > 0 ? 'written' : 'unchanged') : (o.error?.kind ?? 'failed');
+      return clientJson(o.client.name, ok, state, ok ? undefined : why, {
         ms: o.ms,
-        ...counts(o),
-        error: o.error && { kind: o.error.kind, message: o.error.message },
+        written: n.written,
+        unchanged: n.unchanged,
+        failed: n.failed,
+        ...(dryRun ? { wouldWrite: n.would } : {}),
+        bytes: n.bytes,
         temporariesRemoved: o.temporariesRemoved,
         files: o.files,
         deleted: o.deleted,
         wouldDelete: o.wouldDelete,
         deleteFailed: o.deleteFailed,
         dirsFailed: o.dirsFailed,
-      })),
+      });
     });
+    p.document(envelope(r.command, r.exitCode, clients, { dest: r.dest, dryRun, interrupted: r.interrupted, skipped: r.local.skipped }));
     return;
   }
   for (const o of r.clients) {
