@@ -4,8 +4,7 @@
 // outside the target folder is refused, never written; links and special files are listed.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { entryTarget } from '../safe-path.js';
-import { drain, writeEntry, type Body } from '../tar-entry.js';
+import { drain, onSafeEntries, writeEntry } from '../tar-entries.js';
 import { Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
@@ -18,7 +17,7 @@ const MAX_DEPTH = 64;
 /** How much of tar's stderr is kept for a message. */
 const STDERR_LIMIT = 4096;
 
-export { isInside, isSafeName } from '../safe-path.js';
+export { isInside, isSafeName } from '../tar-entries.js';
 
 /** The remote side: the mark, then `tar -c` of the folder's contents (GNU and busybox tar alike). */
 export function gatherCommand(remoteDir: string, token: string): string {
@@ -38,53 +37,46 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
       cb();
     },
   });
-  let localError: unknown;
-  extract.on('entry', (header, stream, next) => {
-    const body = stream as unknown as Body;
-    const done = (e?: unknown) => {
-      if (e !== undefined) localError ??= e;
-      next();
-    };
-    const at = entryTarget(root, header.name);
-    if (at === 'root') return drain(body, done);
-    if (at === 'unsafe') {
-      stats.skipped.push(`${JSON.stringify(header.name)}: unsafe name`);
-      return drain(body, done);
-    }
-    const { rel, parts, target } = at;
-    if (header.type === 'directory') {
-      if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
-      else {
-        try {
-          mkdirSync(target, { recursive: true });
-        } catch (e) {
-          localError ??= e;
+  const entries = onSafeEntries(
+    extract,
+    root,
+    (name) => stats.skipped.push(`${JSON.stringify(name)}: unsafe name`),
+    (header, body, at, done) => {
+      const { rel, parts, target } = at;
+      if (header.type === 'directory') {
+        if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
+        else {
+          try {
+            mkdirSync(target, { recursive: true });
+          } catch (e) {
+            return drain(body, () => done(e));
+          }
         }
+        return drain(body, done);
       }
-      return drain(body, done);
-    }
-    if (header.type !== 'file' && header.type !== 'contiguous-file') {
-      const what = header.type === 'symlink' ? 'symbolic link' : header.type === 'link' ? 'hard link (its first name is fetched)' : 'not a plain file';
-      stats.skipped.push(`${rel}: ${what}`);
-      return drain(body, done);
-    }
-    if (parts.length > MAX_DEPTH) {
-      stats.skipped.push(`${rel}: deeper than ${MAX_DEPTH} folders`);
-      return drain(body, done);
-    }
-    try {
-      mkdirSync(resolve(target, '..'), { recursive: true });
-    } catch (e) {
-      return drain(body, () => done(e));
-    }
-    writeEntry(body, target, {}, (e) => {
-      if (e === undefined) {
-        stats.count++;
-        stats.bytes += header.size ?? 0;
+      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+        const what = header.type === 'symlink' ? 'symbolic link' : header.type === 'link' ? 'hard link (its first name is fetched)' : 'not a plain file';
+        stats.skipped.push(`${rel}: ${what}`);
+        return drain(body, done);
       }
-      done(e);
-    });
-  });
+      if (parts.length > MAX_DEPTH) {
+        stats.skipped.push(`${rel}: deeper than ${MAX_DEPTH} folders`);
+        return drain(body, done);
+      }
+      try {
+        mkdirSync(resolve(target, '..'), { recursive: true });
+      } catch (e) {
+        return drain(body, () => done(e));
+      }
+      writeEntry(body, target, {}, (e) => {
+        if (e === undefined) {
+          stats.count++;
+          stats.bytes += header.size ?? 0;
+        }
+        done(e);
+      });
+    },
+  );
   const extracted = new Promise<void>((ok, fail) => {
     extract.on('finish', ok);
     extract.on('error', fail);
@@ -97,7 +89,7 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
   await extracted.catch((e: unknown) => {
     throw framed.marked ? new Error(`reading the tar stream: ${(e as Error).message}`) : e;
   });
-  if (localError !== undefined) throw localError;
+  if (entries.failed() !== undefined) throw entries.failed();
   if (!framed.marked) throw new Error(didNotRun(result.code, stderr));
   if (result.code !== 0) throw new Error(stderr.trim().split('\n').pop() || `tar exit status ${result.code ?? result.signal}`);
   return stats;

@@ -8,12 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { AfterMark, markCode } from '../remote/framed.js';
 import { answers, answer, answerToken, didNotRun, underSh } from '../remote/posix.js';
-import { entryTarget } from '../safe-path.js';
-import { drain, writeEntry } from '../tar-entry.js';
+import { drain, onSafeEntries, writeEntry } from '../tar-entries.js';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { remoteMd5 } from './remote-batch.js';
@@ -71,56 +70,49 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     const extract = tar.extract();
     let stderr = '';
     let stdoutHead = '';
-    let localError: unknown;
-    extract.on('entry', (header, stream, next) => {
-      const body = stream as unknown as Readable;
-      const done = (e?: unknown) => {
-        if (e !== undefined) localError ??= e;
-        next();
-      };
-      const at = entryTarget(root, header.name);
-      if (at === 'root') return drain(body, done);
-      if (at === 'unsafe') {
-        res.listed.push({ rel: header.name, what: 'unsafe name (not written)' });
-        return drain(body, done);
-      }
-      const { rel, parts, target } = at;
-      try {
-        if (header.type === 'directory') {
-          dirs.ensure(parts);
-          return drain(body, done);
-        }
-        if (header.type === 'link' && header.linkname) {
-          // A second name of a file already in this stream: the same bytes under this name.
-          const first = written.get(header.linkname.replace(/^(\.\/)+/, ''));
-          if (first === undefined) {
-            res.listed.push({ rel, what: `hard link to ${header.linkname} (not fetched)` });
+    const entries = onSafeEntries(
+      extract,
+      root,
+      (name) => res.listed.push({ rel: name, what: 'unsafe name (not written)' }),
+      (header, body, at, done) => {
+        const { rel, parts, target } = at;
+        try {
+          if (header.type === 'directory') {
+            dirs.ensure(parts);
+            return drain(body, done);
+          }
+          if (header.type === 'link' && header.linkname) {
+            // A second name of a file already in this stream: the same bytes under this name.
+            const first = written.get(header.linkname.replace(/^(\.\/)+/, ''));
+            if (first === undefined) {
+              res.listed.push({ rel, what: `hard link to ${header.linkname} (not fetched)` });
+              return drain(body, done);
+            }
+            dirs.ensure(parts.slice(0, -1));
+            const tmp = tempName(target, tag, serial++);
+            temps.add(tmp);
+            copyFileSync(first.tmp, tmp);
+            written.set(rel, { ...first, rel, tmp, target });
+            return drain(body, done);
+          }
+          if (header.type !== 'file' && header.type !== 'contiguous-file') {
+            res.listed.push({ rel, what: header.type === 'symlink' ? `symbolic link → ${header.linkname ?? '?'} (not followed)` : `${header.type} (not a regular file)` });
             return drain(body, done);
           }
           dirs.ensure(parts.slice(0, -1));
-          const tmp = tempName(target, tag, serial++);
-          temps.add(tmp);
-          copyFileSync(first.tmp, tmp);
-          written.set(rel, { ...first, rel, tmp, target });
-          return drain(body, done);
+        } catch (e) {
+          return drain(body, () => done(e));
         }
-        if (header.type !== 'file' && header.type !== 'contiguous-file') {
-          res.listed.push({ rel, what: header.type === 'symlink' ? `symbolic link → ${header.linkname ?? '?'} (not followed)` : `${header.type} (not a regular file)` });
-          return drain(body, done);
-        }
-        dirs.ensure(parts.slice(0, -1));
-      } catch (e) {
-        return drain(body, () => done(e));
-      }
-      const tmp = tempName(target, tag, serial++);
-      temps.add(tmp);
-      const { closed } = writeEntry(body, tmp, { exclusive: true }, (e, md5, bytes) => {
-        if (e === undefined) written.set(rel, { rel, tmp, target, md5, bytes, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
-        done(e);
-      });
-      writing.add(closed);
-      void closed.then(() => writing.delete(closed));
-    });
+        const tmp = tempName(target, tag, serial++);
+        temps.add(tmp);
+        const { closed } = writeEntry(body, tmp, { exclusive: true }, (e, md5, bytes) => {
+          if (e === undefined) written.set(rel, { rel, tmp, target, md5, bytes, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
+          done(e);
+        });
+        writing.add(closed);
+        void closed.then(() => writing.delete(closed));
+      },
+    );
     const extracted = new Promise<void>((ok, fail) => {
       extract.on('finish', ok);
       extract.on('error', fail);
@@ -140,6 +132,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
       throw framed.marked ? new Error(`reading the tar stream: ${(e as Error).message}`) : e;
     });
     if (result.interrupted) throw new HostError('interrupted', 'interrupted');
+    const localError = entries.failed();
     if (localError !== undefined) throw new HostError('io', `writing here: ${(localError as Error).message}`);
     if (!framed.marked) {
       if (answers(stdoutHead, token).includes('nomatch')) throw new HostError('io', 'nothing matches on this client');

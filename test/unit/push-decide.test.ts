@@ -1,11 +1,11 @@
 // copy/sync decisions (push-decide.ts), stat records (remote-stat.ts), the rendezvous of
-// clients (rendezvous.ts) and the names gather may write (safe-path.ts): pure, table by table.
+// clients (rendezvous.ts) and the names gather may write (tar-entries.ts): pure, table by table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { deleteGuard, extraneous, firstLook, modeFor, type Compare } from '../../src/transfer/push-decide.js';
 import { parseStat, type RemoteEntry } from '../../src/transfer/remote-stat.js';
 import { Rendezvous } from '../../src/transfer/rendezvous.js';
-import { entryTarget } from '../../src/safe-path.js';
+import { entryTarget } from '../../src/tar-entries.js';
 import type { PushFile } from '../../src/transfer/local-sources.js';
 
 const file = (rel: string, size = 10, mtimeS = 1000, mode = 0o644): PushFile => ({ rel, abs: `/x/${rel}`, size, mtimeMs: mtimeS * 1000 + 123, mode });
