@@ -6,6 +6,7 @@
 // ended mid-entry) errs, and that error must have a listener or it crashes the process.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
@@ -51,7 +52,9 @@ export interface EntryWrite {
  * its end, so the stream moves on, and reports the failure once both the entry and the file
  * are done. `exclusive`: the file must not exist yet (a temporary), created 0600.
  */
-export function writeEntry(body: Body, target: string, opts: { exclusive?: boolean }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
+export function writeEntry(body: Body, target: string, opts: { exclusive?: boolean; size?: number }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
+  const flags = opts.exclusive ? { flag: 'wx', mode: 0o600 } : {};
+  if (opts.size !== undefined && opts.size <= SMALL_ENTRY) return writeSmall(body, target, flags, then);
   const out = createWriteStream(target, opts.exclusive ? { flags: 'wx', mode: 0o600 } : {});
   const closed = new Promise<void>((ok) => out.on('close', ok));
   const hash = createHash('md5');
@@ -82,6 +85,41 @@ export function writeEntry(body: Body, target: string, opts: { exclusive?: boole
   body.on('end', () => {
     out.end();
     one();
+  });
+  return { closed };
+}
+
+/** Entries up to this size are read whole and written by one call (open, write, close on the thread pool). */
+const SMALL_ENTRY = 1024 * 1024;
+
+/**
+ * A small entry: held in memory, then one writeFile. Thousands of small files cost a
+ * third of the main thread's time that a write stream each costs (its open, writes and close
+ * are separate round trips through the event loop).
+ */
+function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: number }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
+  const chunks: Buffer[] = [];
+  let failed: unknown;
+  let wrote: () => void = () => undefined;
+  const closed = new Promise<void>((ok) => (wrote = ok));
+  body.on('error', (e: unknown) => {
+    failed ??= e;
+    wrote();
+  });
+  body.on('data', (chunk: Buffer) => chunks.push(chunk));
+  body.on('end', () => {
+    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    const md5 = createHash('md5').update(data).digest('hex');
+    writeFile(target, data, flags).then(
+      () => {
+        wrote();
+        then(failed, md5, data.length);
+      },
+      (e: unknown) => {
+        wrote();
+        then(e, md5, data.length);
+      },
+    );
   });
   return { closed };
 }
