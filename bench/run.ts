@@ -1,7 +1,8 @@
 // npm run bench: director side by side with parallel-ssh, pdsh, clush, tar|ssh and rsync on a
 // sandbox cluster of real sshd hosts on loopback. Contenders run alternately (A B A B …), a
 // warm-up round first, then the counted rounds; medians and director/peer ratios go to
-// bench/RESULTS.md. `--smoke` is the tiny CI version (2 clients, 1 round).
+// bench/RESULTS.md. `--smoke` is the tiny CI version (2 clients, 1 round). copy/sync/gather
+// scenarios: transfer.ts.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { killCluster } from '../test/support/host-control.js';
 import { writePeerConfig, type PeerConfig } from './cluster-config.js';
 import { queuedPeak, trivialScenario, wcScenario, type JobsBench } from './jobs.js';
 import { measure, median, type Contender, type Sample } from './measure.js';
+import { transferScenarios } from './transfer.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIRECTOR = join(ROOT, 'dist/bin/director.js');
@@ -62,7 +64,13 @@ async function compare(scenario: string, contenders: Contender[], o: Options): P
     for (const c of contenders) {
       c.prepare?.();
       const s = await c.run();
-      c.check?.();
+      try {
+        c.check?.();
+      } catch (e) {
+        // A run that did not do the job counts as failed; the comparison goes on.
+        process.stderr.write(`bench: ${c.name}: ${(e as Error).message}\n`);
+        s.code = s.code === 0 ? -1 : s.code;
+      }
       if (o.smoke || round > 0) samples.get(c.name)!.push(s);
     }
     process.stderr.write(`  ${scenario}: round ${round + 1}/${rounds}\n`);
@@ -265,6 +273,21 @@ async function main(): Promise<void> {
         if (want('data')) rows.push(...(await compare(`data, ${n} clients`, dataScenario(cluster, peer, work, o.smoke), o)));
         if (want('run') && hasRun) rows.push(...(await compare(`run, 1 MB out per client, ${n} clients`, runScenario(cluster, peer, work), o)));
         if (want('jobs') && hasJobs) rows.push(...(await jobsRows({ director: DIRECTOR, directorArgs: directorArgs(cluster), cluster, peer, work, smoke: o.smoke }, o, notes)));
+      }
+      await cluster.stop();
+      cluster = undefined;
+    }
+    if (want('transfer')) {
+      // copy, sync and gather on 16 clients (2 in the smoke run).
+      const tn = o.smoke ? 2 : 16;
+      const dir = join(work, `t${tn}`);
+      cluster = await Cluster.start({ dir, count: tn, net: 120 });
+      const peer = writePeerConfig(cluster, dir);
+      const tw = join(work, 'transfer');
+      mkdirSync(tw, { recursive: true });
+      const on = cluster;
+      for (const s of transferScenarios(on, peer, tw, o.smoke, (args) => measure(DIRECTOR, [...directorArgs(on), '-p', String(tn), ...args], { cwd: tw }))) {
+        rows.push(...(await compare(s.name, s.contenders, o)));
       }
       await cluster.stop();
       cluster = undefined;

@@ -181,6 +181,46 @@ program
   );
 
 program
+  .command('copy')
+  .description('the same files or folders to every client, md5-verified there, renamed into place atomically')
+  .argument('<paths...>', 'local files and folders, then the remote folder (relative paths and ~/… are under the remote home)')
+  .option('--preserve', 'keep the local mode and mtime')
+  .option('--mode <octal>', 'give every file written this mode (e.g. 640)')
+  .option('--owner <user[:group]>', 'give every file written this owner (the remote login must be root)')
+  .option('--backup', 'keep a file that is replaced as <name>~')
+  .action(
+    act(
+      () => import('../src/cli/actions/copy.js'),
+      (cmd) => {
+        const words = cmd.args;
+        return { ...cmd.opts(), preserve: cmd.opts()['preserve'] === true, backup: cmd.opts()['backup'] === true, sources: words.slice(0, -1), dest: words.length > 1 ? (words[words.length - 1] as string) : '' };
+      },
+    ),
+  );
+
+program
+  .command('sync')
+  .description('make a remote folder hold what a local folder holds, sending only what differs (prsync)')
+  .argument('<dir>', 'local folder: its contents are synced')
+  .argument('<remoteDir>', 'remote folder (relative paths and ~/… are under the remote home)')
+  .option('--checksum', 'compare md5 on both ends (default: size and mtime)')
+  .option('--delete', 'remove remote entries the local folder does not have (never /, ~ or a home)')
+  .option('--dry-run', 'show per client what would change, change nothing')
+  .action(
+    act(
+      () => import('../src/cli/actions/sync.js'),
+      (cmd, [dir, dest]) => ({ dir: dir ?? '', dest: dest ?? '', checksum: cmd.opts()['checksum'] === true, delete: cmd.opts()['delete'] === true, dryRun: cmd.opts()['dryRun'] === true }),
+    ),
+  );
+
+program
+  .command('gather')
+  .description("every client's matching files into <localDir>/<client>/<path>, md5-verified (pslurp, clush --rcopy)")
+  .argument('<remotePath>', 'remote path or glob (*, ?, [..] expanded by the client\'s /bin/sh; \\ makes the next character literal); relative and ~/… are under the remote home')
+  .argument('<localDir>', 'local folder: one folder per client inside it')
+  .action(act(() => import('../src/cli/actions/gather.js'), (_cmd, [pattern, dir]) => ({ pattern: pattern ?? '', dir: dir ?? '' })));
+
+program
   .command('run')
   .description('upload <script> to every client, run it (in the project data folder if given), gather each client\'s output')
   .argument('<script>', 'local script: run by its shebang, else /bin/sh')

@@ -51,6 +51,11 @@ export class Fleet {
     return this.opts.signal;
   }
 
+  /** Clients worked on at once (-p). */
+  get parallel(): number {
+    return this.opts.parallel;
+  }
+
   /** Where and as whom a client is reached (clients.conf, -l, ssh_config). */
   target(client: Client): ConnectTarget {
     return this.opts.targets(client);

@@ -22,7 +22,7 @@ test('npm run bench --smoke: every scenario and contender has a row, none failed
     .filter((l) => l.startsWith('| ') && !l.startsWith('| scenario') && !l.startsWith('| ---'))
     .map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()));
   const tools = rows.map((r) => r[2]);
-  for (const t of ['director', 'parallel-ssh', 'pdsh', 'clush', 'parallel-ssh (curve25519)', 'director data (verified)', 'rsync --files-from + md5sum -c', 'director run', 'director --help']) {
+  for (const t of ['director', 'parallel-ssh', 'pdsh', 'clush', 'parallel-ssh (curve25519)', 'director data (verified)', 'rsync --files-from + md5sum -c', 'director run', 'director --help', 'director copy (verified)', 'parallel-scp', 'clush --copy', 'director gather (verified)', 'parallel-slurp -r', 'clush --rcopy', 'director sync', 'parallel-rsync -a']) {
     assert.ok(tools.includes(t), `no row for ${t}: ${tools.join(', ')}`);
   }
   // The jobs rows name their task counts: "director jobs run (200 tasks)".
