@@ -33,7 +33,7 @@ function directorContender(b: JobsBench, name: string, tasks: number, out: strin
     name,
     tasks,
     prepare: () => rmSync(out, { recursive: true, force: true }),
-    run: () => measure(b.director, [...b.directorArgs, ...command, '-j', String(SLOTS), '-o', out, ...rest], { cwd: b.work }),
+    run: () => measure(b.director, [...b.directorArgs, ...command, '-j', String(SLOTS), '--output', out, ...rest], { cwd: b.work }),
   };
 }
 
@@ -148,7 +148,7 @@ export async function queuedPeak(b: JobsBench, tasks: number, seconds: number): 
   writeFileSync(jobFile, 'true\n'.repeat(tasks));
   const timeOut = join(b.work, 'queued.time');
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-o', timeOut, '-f', '%U %S %M', b.director, ...b.directorArgs, 'jobs', 'run', '-j', String(SLOTS), '-o', join(b.work, 'queued-out'), jobFile], {
+  const child = spawn('/usr/bin/time', ['-o', timeOut, '-f', '%U %S %M', b.director, ...b.directorArgs, 'jobs', 'run', '-j', String(SLOTS), '--output', join(b.work, 'queued-out'), jobFile], {
     cwd: b.work,
     stdio: 'ignore',
     detached: true,

@@ -255,7 +255,7 @@ function taskOptions(cmd: Command): Command {
     .option('-j, --slots <n>', 'tasks at once per client (default: its core count; at most 8 over its one connection)')
     .option('--retries <n>', 'run a task again after a non-zero exit or timeout, up to n times (default 0)')
     .option('--lost-retries <n>', 'run a task again elsewhere when its client is lost, up to n times (default 1)')
-    .option('-o, --output <dir>', 'root of the output folders', 'output')
+    .option('--output <dir>', 'root of the output folders', 'output')
     .option('--remote-root <path>', "remote folder for projects (default: the placement record's, else ~/director/data)")
     .option('--reduce <command>', "after the tasks, run <command> here with every task's stdout, in task order, on its stdin")
     .option('--reduce-files', "give the reduce command the files the tasks left in DIRECTOR_OUTPUT_DIR as arguments instead");
