@@ -197,6 +197,48 @@ program
   );
 
 program
+  .command('copy')
+  .description('the same files or folders to every client, md5-verified there, renamed into place atomically')
+  .argument('<paths...>', 'local files and folders, then the remote folder (relative paths and ~/… are under the remote home)')
+  .option('--preserve', 'keep the local mode and mtime')
+  .option('--mode <octal>', 'give every file written this mode (e.g. 640)')
+  .option('--owner <user[:group]>', 'give every file written this owner (the remote login must be root)')
+  .option('--backup', 'keep a file that is replaced as <name>~')
+  .action(
+    act(
+      () => import('../src/cli/actions/copy.js'),
+      (cmd) => {
+        const words = cmd.args;
+        return { ...cmd.opts(), preserve: cmd.opts()['preserve'] === true, backup: cmd.opts()['backup'] === true, sources: words.slice(0, -1), dest: words.length > 1 ? (words[words.length - 1] as string) : '' };
+      },
+      always,
+    ),
+  );
+
+program
+  .command('sync')
+  .description('make a remote folder hold what a local folder holds, sending only what differs (prsync)')
+  .argument('<dir>', 'local folder: its contents are synced')
+  .argument('<remoteDir>', 'remote folder (relative paths and ~/… are under the remote home)')
+  .option('--checksum', 'compare md5 on both ends (default: size and mtime)')
+  .option('--delete', 'remove remote entries the local folder does not have (never /, ~ or a home)')
+  .option('--dry-run', 'show per client what would change, change nothing')
+  .action(
+    act(
+      () => import('../src/cli/actions/sync.js'),
+      (cmd, [dir, dest]) => ({ dir: dir ?? '', dest: dest ?? '', checksum: cmd.opts()['checksum'] === true, delete: cmd.opts()['delete'] === true, dryRun: cmd.opts()['dryRun'] === true }),
+      always,
+    ),
+  );
+
+program
+  .command('gather')
+  .description("every client's matching files into <localDir>/<client>/<path>, md5-verified (pslurp, clush --rcopy)")
+  .argument('<remotePath>', 'remote path or glob (*, ?, [..] expanded by the client\'s /bin/sh; \\ makes the next character literal); relative and ~/… are under the remote home')
+  .argument('<localDir>', 'local folder: one folder per client inside it')
+  .action(act(() => import('../src/cli/actions/gather.js'), (_cmd, [pattern, dir]) => ({ pattern: pattern ?? '', dir: dir ?? '' }), always));
+
+program
   .command('run')
   .description('upload <script> to every client, run it (in the project data folder if given), gather each client\'s output')
   .argument('<script>', 'local script: run by its shebang, else /bin/sh')
@@ -244,6 +286,47 @@ program
   .description('stop the keeper of these clients and settings, closing its connections')
   .option('--all', "stop every keeper of this user")
   .action(act(() => import('../src/cli/actions/disconnect.js'), (cmd) => cmd.opts()));
+
+/** Options map and jobs run share. */
+function taskOptions(cmd: Command): Command {
+  return cmd
+    .option('-j, --slots <n>', 'tasks at once per client (default: its core count; at most 8 over its one connection)')
+    .option('--retries <n>', 'run a task again after a non-zero exit or timeout, up to n times (default 0)')
+    .option('--lost-retries <n>', 'run a task again elsewhere when its client is lost, up to n times (default 1)')
+    .option('--output <dir>', 'root of the output folders', 'output')
+    .option('--remote-root <path>', "remote folder for projects (default: the placement record's, else ~/director/data)")
+    .option('--reduce <command>', "after the tasks, run <command> here with every task's stdout, in task order, on its stdin")
+    .option('--reduce-files', "give the reduce command the files the tasks left in DIRECTOR_OUTPUT_DIR as arguments instead");
+}
+
+taskOptions(
+  program
+    .command('map')
+    .description('one task per data file of a project, each on a client that holds the file: <script> <file> with DIRECTOR_FILE')
+    .argument('<script>', 'local script: run by its shebang, else /bin/sh; uploaded once per client')
+    .argument('<project>', 'the project data placed; tasks run in its folder')
+    .argument('[args...]', 'arguments for the script, after "--", before the file'),
+).action(act(() => import('../src/cli/actions/map.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv }), always));
+
+const jobs = program.command('jobs').description('task queues over the clients: run a job file, resume a run, show runs');
+taskOptions(
+  jobs
+    .command('run')
+    .description('run a file of tasks, one a line: a command line, or JSON {cmd, args, stdin, timeout, priority, data, retries, id}')
+    .argument('<jobfile>', 'the tasks')
+    .option('--project <name>', 'tasks run in this project\'s folder; their "data" names its files'),
+).action(act(() => import('../src/cli/actions/jobs-run.js'), (cmd, [jobFile]) => ({ jobFile: jobFile ?? '', opts: cmd.opts() }), always));
+jobs
+  .command('resume')
+  .description('run what a run left undone (after Ctrl-C, a crash or kill -9): tasks not recorded done')
+  .argument('<run>', 'the run id (director jobs status lists them)')
+  .option('--failed', 'run the failed tasks again too')
+  .action(act(() => import('../src/cli/actions/jobs-resume.js'), (cmd, [runId]) => ({ runId: runId ?? '', failed: cmd.opts()['failed'] as boolean | undefined }), always));
+jobs
+  .command('status')
+  .description('the runs in .director/jobs, or one run: counts and its failed tasks')
+  .argument('[run]', 'a run id')
+  .action(act(() => import('../src/cli/actions/jobs-status.js'), (_cmd, [runId]) => (runId !== undefined ? { runId } : {})));
 
 program
   .command('hosts')

@@ -20,5 +20,11 @@ export type { PlacementRecord } from './transfer/placement-record.js';
 
 export { status, type StatusOptions, type StatusResult, type ClientStatus } from './commands/status.js';
 export { mkdir, type MkdirOptions, type MkdirResult } from './commands/mkdir.js';
+export { copy, type CopyOptions, type CopyResult } from './commands/copy.js';
+export { sync, type SyncOptions, type SyncResult } from './commands/sync.js';
+export { gather, type GatherOptions, type GatherResult, type GatherOutcome } from './commands/gather.js';
+export type { PushEvent, PushOutcome, PushResult } from './transfer/push-fleet.js';
+export type { PushStatus } from './transfer/push-client.js';
+export type { PullStatus } from './transfer/pull-client.js';
 
 export { envelope, clientJson, hostResultJson, SCHEMA_VERSION, type Envelope, type ClientJson, type ErrorJson } from './output/envelope.js';

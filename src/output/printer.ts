@@ -72,4 +72,9 @@ export class Printer {
   document(value: unknown): void {
     if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
+
+  /** A machine-readable result already made into JSON text, in pieces (a large one is never one string). */
+  documentText(chunks: Iterable<string>): void {
+    if (this.json) for (const chunk of chunks) this.stdout.write(chunk);
+  }
 }

@@ -2,9 +2,10 @@
 // over an exec channel (no SFTP: a server may have none, and a chatty rc file corrupts it),
 // keeping names and folders. Only plain files and folders are taken; a name that could lead
 // outside the target folder is refused, never written; links and special files are listed.
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { drain, onSafeEntries, writeEntry } from '../tar-entries.js';
+import { Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { quote } from '../remote-shell.js';
 import { AfterMark, markCode } from '../remote/framed.js';
@@ -16,14 +17,7 @@ const MAX_DEPTH = 64;
 /** How much of tar's stderr is kept for a message. */
 const STDERR_LIMIT = 4096;
 
-export function isSafeName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0');
-}
-
-/** Is `path` inside `root` (both absolute)? */
-export function isInside(root: string, path: string): boolean {
-  return path.startsWith(root.endsWith(sep) ? root : root + sep);
-}
+export { isInside, isSafeName } from '../tar-entries.js';
 
 /** The remote side: the mark, then `tar -c` of the folder's contents (GNU and busybox tar alike). */
 export function gatherCommand(remoteDir: string, token: string): string {
@@ -43,54 +37,46 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
       cb();
     },
   });
-  let localError: unknown;
-  extract.on('entry', (header, stream, next) => {
-    const body = stream as unknown as Body;
-    const done = (e?: unknown) => {
-      if (e !== undefined) localError ??= e;
-      next();
-    };
-    const rel = header.name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-    if (rel === '' || rel === '.') return drain(body, done);
-    const parts = rel.split('/');
-    const target = resolve(root, rel);
-    if (!parts.every(isSafeName) || !isInside(root, target)) {
-      stats.skipped.push(`${JSON.stringify(rel)}: unsafe name`);
-      return drain(body, done);
-    }
-    if (header.type === 'directory') {
-      if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
-      else {
-        try {
-          mkdirSync(target, { recursive: true });
-        } catch (e) {
-          localError ??= e;
+  const entries = onSafeEntries(
+    extract,
+    root,
+    (name) => stats.skipped.push(`${JSON.stringify(name)}: unsafe name`),
+    (header, body, at, done) => {
+      const { rel, parts, target } = at;
+      if (header.type === 'directory') {
+        if (parts.length > MAX_DEPTH) stats.skipped.push(`${rel}/: deeper than ${MAX_DEPTH} folders`);
+        else {
+          try {
+            mkdirSync(target, { recursive: true });
+          } catch (e) {
+            return drain(body, () => done(e));
+          }
         }
+        return drain(body, done);
       }
-      return drain(body, done);
-    }
-    if (header.type !== 'file' && header.type !== 'contiguous-file') {
-      const what = header.type === 'symlink' ? 'symbolic link' : header.type === 'link' ? 'hard link (its first name is fetched)' : 'not a plain file';
-      stats.skipped.push(`${rel}: ${what}`);
-      return drain(body, done);
-    }
-    if (parts.length > MAX_DEPTH) {
-      stats.skipped.push(`${rel}: deeper than ${MAX_DEPTH} folders`);
-      return drain(body, done);
-    }
-    try {
-      mkdirSync(resolve(target, '..'), { recursive: true });
-    } catch (e) {
-      return drain(body, () => done(e));
-    }
-    writeEntry(body, target, (e) => {
-      if (e === undefined) {
-        stats.count++;
-        stats.bytes += header.size ?? 0;
+      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+        const what = header.type === 'symlink' ? 'symbolic link' : header.type === 'link' ? 'hard link (its first name is fetched)' : 'not a plain file';
+        stats.skipped.push(`${rel}: ${what}`);
+        return drain(body, done);
       }
-      done(e);
-    });
-  });
+      if (parts.length > MAX_DEPTH) {
+        stats.skipped.push(`${rel}: deeper than ${MAX_DEPTH} folders`);
+        return drain(body, done);
+      }
+      try {
+        mkdirSync(resolve(target, '..'), { recursive: true });
+      } catch (e) {
+        return drain(body, () => done(e));
+      }
+      writeEntry(body, target, {}, (e) => {
+        if (e === undefined) {
+          stats.count++;
+          stats.bytes += header.size ?? 0;
+        }
+        done(e);
+      });
+    },
+  );
   const extracted = new Promise<void>((ok, fail) => {
     extract.on('finish', ok);
     extract.on('error', fail);
@@ -103,47 +89,8 @@ export async function fetchTree(session: Session, remoteDir: string, localDir: s
   await extracted.catch((e: unknown) => {
     throw framed.marked ? new Error(`reading the tar stream: ${(e as Error).message}`) : e;
   });
-  if (localError !== undefined) throw localError;
+  if (entries.failed() !== undefined) throw entries.failed();
   if (!framed.marked) throw new Error(didNotRun(result.code, stderr));
   if (result.code !== 0) throw new Error(stderr.trim().split('\n').pop() || `tar exit status ${result.code ?? result.signal}`);
   return stats;
-}
-
-/** tar-stream's entry bodies are streamx readables: the part of their API used here. */
-type Body = Pick<Readable, 'on' | 'pause' | 'resume'>;
-
-/**
- * Writes one entry to its file with backpressure; a write that fails (a full disk) keeps
- * reading the entry to its end, so the stream moves on, and reports the failure once both
- * the entry and the file are done.
- */
-function writeEntry(body: Body, target: string, then: (e?: unknown) => void): void {
-  const out = createWriteStream(target);
-  let failed: unknown;
-  let open = 2;
-  const one = () => {
-    if (--open === 0) then(failed);
-  };
-  out.on('error', (e) => {
-    failed ??= e;
-    body.resume();
-  });
-  out.on('close', one);
-  body.on('data', (chunk: Buffer) => {
-    if (failed !== undefined) return;
-    if (!out.write(chunk)) {
-      body.pause();
-      out.once('drain', () => body.resume());
-    }
-  });
-  body.on('end', () => {
-    out.end();
-    one();
-  });
-}
-
-/** Reads an entry's body to its end (tar-stream moves on only then). */
-function drain(body: Body, then: () => void): void {
-  body.on('end', then);
-  body.resume();
 }

@@ -53,6 +53,11 @@ export class Fleet {
     return this.opts.signal;
   }
 
+  /** Clients worked on at once (-p). */
+  get parallel(): number {
+    return this.opts.parallel;
+  }
+
   /**
    * The same settings and connections over other clients (a subset, re-indexed as a
    * selection is) with an abort signal of their own: one line of director shell.

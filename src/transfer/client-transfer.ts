@@ -13,10 +13,10 @@ import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { localMd5 } from './local-md5.js';
 import { remoteMd5 } from './remote-batch.js';
-import { joinRemote } from './remote-path.js';
+import { judgeBatch } from './batch-verdict.js';
 import { RemoteFiles, type Move } from './remote-files.js';
 import { batches, makeBatch, sendBatch } from './tar-batch.js';
-import { CHANGED, recordThenRemoveLocal, stampNow } from './local-removal.js';
+import { recordThenRemoveLocal, stampNow } from './local-removal.js';
 import { removeLeftovers } from './leftovers.js';
 import type { FailKind, FileJob, FileStatus, VerifiedFile } from './types.js';
 import type { FileReader } from './file-reader.js';
@@ -184,46 +184,16 @@ async function oneBatch(
   trace(`${who} batch of ${items.length} unpacked and summed`);
   const good: VerifiedFile[] = [];
   const stamps: string[] = [];
+  const { verified, rejected } = judgeBatch(outcome, base, items);
   const discard: string[] = [];
-  const moves: Array<{ move: Move; it: (typeof items)[number]; sent: { md5: string; bytes: number; stamp: string } }> = [];
+  for (const r of rejected) {
+    // A file changed while it was read stays local; the next run sends it whole.
+    report({ job: r.it.job, ok: false, kind: r.kind, reason: r.kind === 'changed' ? `${r.reason} (kept locally; the next run sends it again)` : r.reason });
+    if (r.tmp !== undefined) discard.push(r.tmp);
+  }
+  const moves = verified.map((v) => ({ move: { from: v.tmp, to: v.it.job.remotePath } as Move, it: v.it, sent: v.sent }));
   // One time for the batch (it verified as a whole), one string shared by its entries.
   const time = new Date().toISOString();
-  await Promise.all(
-    items.map(async (it) => {
-      const tmp = joinRemote(base, it.tempRel);
-      const unreadable = outcome.unreadable.get(it);
-      if (unreadable !== undefined) {
-        report({ job: it.job, ok: false, kind: 'local-read', reason: unreadable });
-        return;
-      }
-      const sent = outcome.sent.get(it);
-      const remote = outcome.remote.get(it.tempRel);
-      if (sent?.changed === true) {
-        // The client holds exactly what was read, but what was read may be part old and part
-        // new bytes, a file that never existed: not put at the final name, not recorded (run
-        // would take it for the data); the local file stays and the next run sends it whole.
-        report({ job: it.job, ok: false, kind: 'changed', reason: `${CHANGED} (kept locally; the next run sends it again)` });
-        discard.push(tmp);
-        return;
-      }
-      if (sent === undefined || remote !== sent.md5) {
-        // When the unpack failed (a full disk) and this file is missing or tar named it, that is
-        // why; a file written whole whose sum differs is still a checksum failure.
-        const unpack = outcome.failure !== undefined && (remote === undefined || outcome.failure.names(it.tempRel)) ? outcome.failure : undefined;
-        const [kind, reason]: [FailKind, string] = unpack
-          ? ['io', `the client could not write it: ${unpack.forFile(it.tempRel)}`]
-          : sent === undefined
-            ? ['io', 'not sent']
-            : remote === undefined
-              ? ['checksum', 'the client has no copy after the upload']
-              : ['checksum', `checksum mismatch: sent ${sent.md5}, client has ${remote}`];
-        report({ job: it.job, ok: false, kind, reason });
-        discard.push(tmp);
-        return;
-      }
-      moves.push({ move: { from: tmp, to: it.job.remotePath }, it, sent });
-    }),
-  );
   const failedMoves = await files.renameAll(moves.map((m) => m.move)).catch((e: unknown) => {
     if (session.isLost) throw session.lostError();
     return new Map(moves.map((m) => [m.move, errorText(e)]));

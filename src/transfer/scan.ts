@@ -12,6 +12,9 @@ export interface LocalFile {
   /** Relative to the data folder, `/`-separated: kept as is on the client. */
   rel: string;
   size: number;
+  mtimeMs: number;
+  /** Permission bits (07777). */
+  mode: number;
 }
 
 export interface Skipped {
@@ -22,6 +25,8 @@ export interface Skipped {
 export interface ScanResult {
   files: LocalFile[];
   skipped: Skipped[];
+  /** Every folder under the root, relative to it. */
+  dirs: string[];
 }
 
 export interface ScanOptions {
@@ -58,6 +63,7 @@ export const TEMPORARY_NAME = /^\.(?:[0-9a-f]{16}-\d+\.director-tmp|director-bat
 export async function scan(root: string, opts: ScanOptions): Promise<ScanResult> {
   const files: LocalFile[] = [];
   const skipped: Skipped[] = [];
+  const dirs: string[] = [];
   const walk = (dir: string, prefix: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -65,15 +71,19 @@ export async function scan(root: string, opts: ScanOptions): Promise<ScanResult>
       const abs = join(dir, e.name);
       const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
       if (e.isSymbolicLink()) skipped.push({ rel, why: 'symlink' });
-      else if (e.isDirectory()) walk(abs, rel);
+      else if (e.isDirectory()) {
+        dirs.push(rel);
+        walk(abs, rel);
+      }
       else if (!e.isFile()) skipped.push({ rel, why: 'not a regular file' });
       else if (TEMPORARY_NAME.test(e.name)) skipped.push({ rel, why: 'named like a director temporary' });
       else if (!eligible(e.name, opts.extensions)) skipped.push({ rel, why: 'extension' });
       else {
-        files.push({ rel, size: lstatSync(abs).size });
+        const st = lstatSync(abs);
+        files.push({ rel, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 });
       }
     }
   };
   walk(root, '');
-  return { files, skipped };
+  return { files, skipped, dirs };
 }

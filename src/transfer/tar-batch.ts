@@ -15,11 +15,15 @@ import { nulList, parseMd5sumZ } from './md5sum-output.js';
 import { MD5SUM_LIST } from './remote-batch.js';
 import { unpackFailure, type UnpackFailure } from './unpack-failure.js';
 import type { FileJob } from './types.js';
-import { ReadError, type FileReader, type FileStream, type ReadResult } from './file-reader.js';
-import { Coalesce, quiet, unlessStopped } from './stream-tools.js';
+import type { FileReader } from './file-reader.js';
+import { Coalesce } from './stream-tools.js';
 import { trace } from '../trace.js';
 import { afterMark, markCode } from '../remote/framed.js';
 import { answerToken, underSh } from '../remote/posix.js';
+import { feed, plainHeader, type BatchItem, type EntryHeader, type PackState } from './tar-pack.js';
+import { fanOut } from './fanout.js';
+
+export type { BatchItem, Sent } from './tar-pack.js';
 
 /**
  * A batch closes at this many files or bytes: large enough that one round trip (and one
@@ -29,18 +33,8 @@ import { answerToken, underSh } from '../remote/posix.js';
  */
 const BATCH_FILES = 256;
 const BATCH_BYTES = 24 * 1024 * 1024;
-/** Files up to this size are opened ahead of the stream, several at once. */
-const SMALL = 1024 * 1024;
-/** Files being read ahead of the tar stream, per batch. */
-const READ_AHEAD = 16;
 /** tar emits 512-byte headers and paddings; writing each as its own SSH packet costs a syscall. */
 const COALESCE = 64 * 1024;
-
-export interface BatchItem {
-  job: FileJob;
-  /** Path of the temporary file relative to the batch's base folder. */
-  tempRel: string;
-}
 
 export interface Batch {
   /** Names the batch's temporaries and its list of them. */
@@ -48,18 +42,14 @@ export interface Batch {
   items: readonly BatchItem[];
 }
 
-/** md5 of the bytes sent, whether the file changed while it was read, its stamp at open. */
-export type Sent = ReadResult & { stamp: string };
-
-export interface BatchOutcome {
-  /** Per item that was sent. */
-  sent: Map<BatchItem, Sent>;
-  /** Items whose local file could not be read (nothing was sent for them). */
-  unreadable: Map<BatchItem, string>;
+export interface BatchOutcome extends PackState {
   /** md5 the client computed from what it wrote, by tempRel. */
   remote: Map<string, string>;
   /** Set when the remote unpack failed (a full disk…): why each unverified file is missing. */
   failure?: UnpackFailure;
+  /** The remote command's exit status (OWNER_FAILED: the files were written, chown failed). */
+  code: number | null;
+  stderr: string;
 }
 
 /**
@@ -114,145 +104,129 @@ function relativeTo(base: string, path: string): string {
 /** How long removing a stopped batch's temporaries may take (a client that hangs is left). */
 const CLEANUP_MS = 3000;
 
+/** The batch command's status when tar wrote the files but `--owner`'s chown failed. */
+export const OWNER_FAILED = 90;
+
+export interface UnpackOptions {
+  /** Give each file exactly its entry's mode, whatever the client's umask (GNU tar -p; busybox always does). */
+  exactMode?: boolean;
+  /** Keep the entry's mtime (default); false: the time of writing (tar -m). */
+  keepMtime?: boolean;
+  /** `user[:group]` for chown of every file written (root only). */
+  owner?: string;
+}
+
 /**
- * The remote command, under /bin/sh: no user text in it but the quoted base folder. GNU tar
- * gets `-B -b 256` (it reads the pipe in 128 KiB records instead of 10 KiB ones: fewer
- * syscalls on the client); busybox tar knows neither. The files are summed even when tar
- * fails (a full disk): those written whole still verify, and tar's status and messages say
- * what happened to the others. The sums follow a mark, so a login banner is not read as one.
+ * The remote command, under /bin/sh: no user text in it but quoted words. GNU tar gets
+ * `-B -b 256` (it reads the pipe in 128 KiB records instead of 10 KiB ones: fewer syscalls on
+ * the client); busybox tar knows neither. The files are summed even when tar fails (a full
+ * disk): those written whole still verify, and tar's status and messages say what happened to
+ * the others. The sums follow a mark, so a login banner is not read as one.
  */
-export function batchCommand(base: string, listName: string, token: string): string {
+export function batchCommand(base: string, listName: string, token: string, o: UnpackOptions = {}): string {
   const b = quote(base);
   const l = quote(listName);
+  const gnu = ['-x', '-B', '-b', '256', '-f', '-', '--no-same-owner', ...(o.exactMode ? ['-p'] : []), ...(o.keepMtime === false ? ['-m'] : [])];
+  const busybox = ['-x', '-f', '-', ...(o.keepMtime === false ? ['-m'] : [])];
+  const chown = o.owner === undefined ? '' : `if [ $t -eq 0 ] && [ -f ${l} ]; then xargs -0 -r chown -- ${quote(o.owner)} < ${l} || t=${OWNER_FAILED}; fi\n`;
   return underSh(
     `{ cd -- ${b} 2>/dev/null || { mkdir -p -- ${b} && cd -- ${b}; }; } || exit 1\n` +
-      'if tar --version 2>/dev/null | grep -q GNU; then tar -x -B -b 256 -f - --no-same-owner; else tar -x -f -; fi\n' +
-      `t=$?\n${markCode(token)}\n[ -f ${l} ] && { ${MD5SUM_LIST}; } < ${l} 2>/dev/null\nrm -f -- ${l}\nexit $t`,
+      `if tar --version 2>/dev/null | grep -q GNU; then tar ${gnu.join(' ')}; else tar ${busybox.join(' ')}; fi\n` +
+      `t=$?\n${chown}${markCode(token)}\n[ -f ${l} ] && { ${MD5SUM_LIST}; } < ${l} 2>/dev/null\nrm -f -- ${l}\nexit $t`,
   );
 }
 
-export async function sendBatch(
-  session: Session,
+export interface SendOptions {
+  localPath: (rel: string) => string;
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+  header?: EntryHeader;
+  unpack?: UnpackOptions;
+}
+
+/** One batch to one client (data): its outcome, or a HostError for the batch as a whole. */
+export async function sendBatch(session: Session, base: string, batch: Batch, reader: FileReader, opts: SendOptions): Promise<BatchOutcome> {
+  const [only] = await sendBatchToMany([session], base, batch, reader, opts);
+  if (only instanceof Error) throw only;
+  return only as BatchOutcome;
+}
+
+/**
+ * One batch to every session in `sessions`: each file is read once, into one tar stream
+ * written to every client's channel (fanout.ts), so N clients cost one read and one md5 of
+ * each file on the director. Each client unpacks under the same temporary names and sums
+ * what it wrote. A client that fails drops out of the stream without stopping the others;
+ * its result is a HostError, the others' their outcome.
+ */
+export async function sendBatchToMany(
+  sessions: readonly Session[],
   base: string,
   batch: Batch,
   reader: FileReader,
-  opts: { localPath: (rel: string) => string; onBytes?: (n: number) => void; signal?: AbortSignal },
-): Promise<BatchOutcome> {
+  opts: SendOptions,
+): Promise<Array<BatchOutcome | HostError>> {
   const { items } = batch;
   // Named by the batch's tag, as its temporaries are: a rerun after a crash sends the same
   // batch again, so its list replaces (and then removes) the one the crash left.
   const list = nulList(items.map((it) => it.tempRel));
   const listName = `.director-batch-${batch.tag}.list`;
   const pack = tar.pack();
-  const sent = new Map<BatchItem, Sent>();
-  const unreadable = new Map<BatchItem, string>();
-
-  // If the remote command ends first (connection lost, tar died), feeding must stop waiting
-  // for a reader that is gone.
+  const state: PackState = { sent: new Map(), unreadable: new Map() };
+  // When no client reads any more (each one's command ended), feeding stops waiting.
   const stop = new AbortController();
-  // And if feeding fails (a file shrank under us), the remote command is stopped: its tar
+  // And if feeding fails (a file shrank under us), the remote commands are stopped: their tar
   // would otherwise wait for the rest of a stream that never comes.
   const cancel = new AbortController();
   pack.on('error', () => undefined);
   const open = (it: BatchItem) => reader.open(opts.localPath(it.job.file.rel));
-  const feeding = feed(pack, items, { name: listName, body: list }, sent, unreadable, open, opts.onBytes, stop.signal).catch((e: unknown) => {
-    cancel.abort();
-    pack.destroy(e as Error);
-    throw e;
-  });
+  const feeding = feed(pack, items, { name: listName, body: list }, state, open, { header: opts.header ?? plainHeader, onBytes: opts.onBytes, stop: stop.signal }).catch(
+    (e: unknown) => {
+      cancel.abort();
+      pack.destroy(e as Error);
+      throw e;
+    },
+  );
   // tar-stream's pack is a streamx Readable; its pipe() feeds Node writables.
-  const stdin = new Coalesce(COALESCE);
-  (pack as unknown as Readable).pipe(stdin);
-  const token = answerToken();
-  const running = session.capture(batchCommand(base, listName, token), {
-    stdin,
-    signal: opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal,
+  const source = new Coalesce(COALESCE);
+  (pack as unknown as Readable).pipe(source);
+  const branches = fanOut(source, sessions.length, () => stop.abort());
+  const signal = opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal;
+  const runs = sessions.map((session, i) => {
+    const token = answerToken();
+    const branch = branches[i] as Readable & { destroy(): void };
+    return session
+      .capture(batchCommand(base, listName, token, opts.unpack), { stdin: branch, signal })
+      .then((v) => ({ ...v, token }))
+      .finally(() => branch.destroy());
   });
-  void feeding.then(() => trace(`batch of ${items.length} fed`), () => undefined);
-  void running.finally(() => stop.abort()).catch(() => undefined);
-  const [fed, ran] = await Promise.allSettled([feeding, running]);
-  if (ran.status === 'rejected') throw ran.reason;
-  const { result, stdout, stderr } = ran.value;
-  // Stopped by Ctrl-C/SIGTERM: say so (not "the remote side stopped reading"), and take back
-  // the temporaries the killed tar wrote.
-  if (opts.signal?.aborted && (result.interrupted || fed.status === 'rejected')) {
-    await removeTemporaries(session, base, items, listName);
-    throw new HostError('interrupted', 'interrupted');
-  }
-  const failure = result.code !== 0 ? unpackFailure(stderr, String(result.code ?? result.signal)) : undefined;
-  // Feeding failed first (a file shrank under us; its remote command was then stopped), or
-  // the remote side ended without a word: the batch failed here, not at the client.
-  if (fed.status === 'rejected' && (failure === undefined || result.interrupted)) {
-    await removeTemporaries(session, base, items, listName);
-    throw new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
-  }
-  return { sent, unreadable, remote: parseMd5sumZ(afterMark(stdout, token) ?? ''), failure };
+  void feeding.then(() => trace(`batch of ${items.length} fed to ${sessions.length}`), () => undefined);
+  const [fed, ...ran] = await Promise.allSettled([feeding, ...runs]);
+  return Promise.all(
+    sessions.map(async (session, i): Promise<BatchOutcome | HostError> => {
+      const r = ran[i] as PromiseSettledResult<Awaited<(typeof runs)[number]>>;
+      if (r.status === 'rejected') return r.reason instanceof HostError ? r.reason : new HostError('io', String((r.reason as Error)?.message ?? r.reason));
+      const { result, stdout, stderr, token } = r.value;
+      // Stopped by Ctrl-C/SIGTERM: say so (not "the remote side stopped reading"), and take
+      // back the temporaries the killed tar wrote.
+      if (opts.signal?.aborted && (result.interrupted || fed.status === 'rejected')) {
+        await removeTemporaries(session, base, items, listName);
+        return new HostError('interrupted', 'interrupted');
+      }
+      const failure = result.code !== 0 ? unpackFailure(stderr, String(result.code ?? result.signal)) : undefined;
+      // Feeding failed first (a file shrank under us; the remote commands were then stopped),
+      // or the remote side ended without a word: the batch failed here, not at the client.
+      if (fed.status === 'rejected' && (failure === undefined || result.interrupted)) {
+        await removeTemporaries(session, base, items, listName);
+        return new HostError('io', `sending a batch failed: ${(fed.reason as Error).message}`);
+      }
+      return { ...state, remote: parseMd5sumZ(afterMark(stdout, token) ?? ''), failure, code: result.code, stderr };
+    }),
+  );
 }
 
 /** Best effort, on a connection that is still up: `rm -f` the batch's temporaries and list. */
-async function removeTemporaries(session: Session, base: string, items: readonly BatchItem[], listName: string): Promise<void> {
+export async function removeTemporaries(session: Session, base: string, items: readonly BatchItem[], listName?: string): Promise<void> {
   if (session.isLost) return;
-  const names = nulList([...items.map((it) => it.tempRel), listName]);
+  const names = nulList([...items.map((it) => it.tempRel), ...(listName === undefined ? [] : [listName])]);
   await session.capture(underSh(`cd -- ${quote(base)} 2>/dev/null && xargs -0 -r rm -f --`), { stdin: names, timeoutMs: CLEANUP_MS }).catch(() => undefined);
-}
-
-/** Write every readable file into the tar; the reader hashes exactly the bytes it hands over. */
-async function feed(
-  pack: tar.Pack,
-  items: readonly BatchItem[],
-  list: { name: string; body: Buffer },
-  sent: Map<BatchItem, Sent>,
-  unreadable: Map<BatchItem, string>,
-  open: (it: BatchItem) => Promise<FileStream>,
-  onBytes: ((n: number) => void) | undefined,
-  stop: AbortSignal,
-): Promise<void> {
-  const until = <T>(p: Promise<T>) => unlessStopped(p, stop);
-  // The list goes first: on a client whose disk fills up mid-batch it is already there, so
-  // the files written whole before that still verify.
-  await until(new Promise<void>((ok, fail) => quiet(pack.entry({ name: list.name, size: list.body.length, mode: 0o600 }, list.body, (e) => (e ? fail(e) : ok())))));
-  // Small files are opened ahead, so the reader thread works while the channel sends.
-  const ahead = new Map<BatchItem, Promise<FileStream>>();
-  let next = 0;
-  const readAhead = () => {
-    while (next < items.length && ahead.size < READ_AHEAD) {
-      const it = items[next] as BatchItem;
-      if (it.job.file.size > SMALL && ahead.size > 0) break;
-      next++;
-      const p = open(it);
-      p.catch(() => undefined);
-      ahead.set(it, p);
-    }
-  };
-  for (const item of items) {
-    readAhead();
-    const opening = ahead.get(item) ?? open(item);
-    ahead.delete(item);
-    let file: FileStream;
-    try {
-      file = await until(opening);
-    } catch (e) {
-      if (e instanceof ReadError) {
-        unreadable.set(item, e.message);
-        continue;
-      }
-      throw e;
-    }
-    let entry!: ReturnType<tar.Pack['entry']>;
-    const done = new Promise<void>((ok, fail) => {
-      entry = quiet(pack.entry({ name: item.tempRel, size: file.size, mode: 0o644, mtime: new Date(file.mtimeMs), type: 'file' }, (e) => (e ? fail(e) : ok())));
-    });
-    // Awaited below, unless feeding stops first: then its rejection must not go unhandled.
-    done.catch(() => undefined);
-    for (;;) {
-      const chunk = await until(file.next());
-      if (chunk === undefined) break;
-      onBytes?.(chunk.length);
-      if (!entry.write(chunk)) await until(new Promise<void>((ok) => entry.once('drain', ok)));
-    }
-    (entry as unknown as { end(): void }).end();
-    await until(done);
-    sent.set(item, { ...(await file.result()), stamp: file.stamp });
-  }
-  pack.finalize();
 }

@@ -22,8 +22,12 @@ test('npm run bench --smoke: every scenario and contender has a row, none failed
     .filter((l) => l.startsWith('| ') && !l.startsWith('| scenario') && !l.startsWith('| ---'))
     .map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()));
   const tools = rows.map((r) => r[2]);
-  for (const t of ['director', 'parallel-ssh', 'pdsh', 'clush', 'parallel-ssh (curve25519)', 'director data (verified)', 'rsync --files-from + md5sum -c', 'director run', 'director --help']) {
+  for (const t of ['director', 'parallel-ssh', 'pdsh', 'clush', 'parallel-ssh (curve25519)', 'director data (verified)', 'rsync --files-from + md5sum -c', 'director run', 'director --help', 'director copy (verified)', 'parallel-scp', 'clush --copy', 'director gather (verified)', 'parallel-slurp -r', 'clush --rcopy', 'director sync', 'parallel-rsync -a']) {
     assert.ok(tools.includes(t), `no row for ${t}: ${tools.join(', ')}`);
+  }
+  // The jobs rows name their task counts: "director jobs run (200 tasks)".
+  for (const t of ['director jobs run (', 'GNU parallel --sshlogin + ControlMaster (', 'GNU parallel --sshlogin (', 'director map (wc -l) (', 'GNU parallel per host + ControlMaster (wc -l) (']) {
+    assert.ok(tools.some((x) => x?.startsWith(t)), `no row for ${t}…: ${tools.join(', ')}`);
   }
   for (const r of rows) {
     assert.ok(Number(r[3]) > 0, `wall time of ${r[2]}: ${r[3]}`);

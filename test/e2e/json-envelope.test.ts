@@ -74,6 +74,24 @@ test('data, data --dry-run and data --list', async () => {
   assert.is(list.clients.flatMap((x) => x['files'] as unknown[]).length, 2, 'the files verified on the two live clients');
 });
 
+test('copy, sync (and --dry-run) and gather', async () => {
+  const dir = join(cwd, 'tree');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'sub', 'x.txt'), 'x\n');
+  const copied = await json([...withDead, 'copy', dir, '~/json-copy'], 1);
+  assert.equal(states(copied), [[c.hosts[0]!.name, 'written'], [c.hosts[1]!.name, 'written'], [dead, 'unreachable']]);
+  assert.is(copied['dest'], '~/json-copy');
+  const again = await json([...c.args(), 'copy', dir, '~/json-copy'], 0);
+  assert.equal(states(again), c.hosts.map((h) => [h.name, 'unchanged']));
+  const dry = await json([...c.args(), 'sync', '--dry-run', dir, '~/json-sync'], 0);
+  assert.equal(states(dry), c.hosts.map((h) => [h.name, 'would-change']));
+  const synced = await json([...c.args(), 'sync', dir, '~/json-sync'], 0);
+  assert.equal(states(synced), c.hosts.map((h) => [h.name, 'written']));
+  const gathered = await json([...withDead, 'gather', '~/json-sync/sub/*.txt', join(cwd, 'gathered')], 1);
+  assert.equal(states(gathered), [[c.hosts[0]!.name, 'fetched'], [c.hosts[1]!.name, 'fetched'], [dead, 'unreachable']]);
+  await json([...c.args(), 'sync', '--delete', dir, '~'], 2);
+});
+
 test('local mode: start_local, ping, shutdown_local', async () => {
   const env = await LocalEnv.create(2);
   try {

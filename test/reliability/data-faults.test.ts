@@ -3,7 +3,7 @@
 // stopped by SIGINT or SIGTERM. In every case each file ends verified on a client or intact
 // in the source folder, nothing with wrong bytes sits at a final name, the placement record
 // matches the hosts, nothing keeps running on them, and a rerun completes the job.
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,7 +12,7 @@ import { startCluster, type TestCluster } from '../support/cluster.js';
 import { holders, makeData, type Made } from '../support/data-files.js';
 import { killHost } from '../support/host-control.js';
 import { fakeBinaryInHost, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
-import { describe, hostNamespace, hostProcessesMatching, processesLeft, processesWith } from '../support/proc.js';
+import { describe, hostNamespace, hostProcessesMatching, processesLeft, processesWith, writingFileEndingWith } from '../support/proc.js';
 import { inHost, ledger, record, recordMismatches, type Figure, type Ledger, type RemoteReader } from '../support/reliability.js';
 import { esc } from '../support/run-e2e.js';
 import { watchDirector } from '../support/run-spawn.js';
@@ -49,19 +49,7 @@ function recorded(project: string): Array<{ path: string; client: string }> {
 }
 
 /** Is this process writing one of director's temporaries right now (an open fd on one)? */
-function writingTemporary(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith('.director-tmp');
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
+const writingTemporary = (pid: number) => writingFileEndingWith(pid, '.director-tmp');
 
 /**
  * What must hold after any fault: no file lost, none with wrong bytes at a final name, the

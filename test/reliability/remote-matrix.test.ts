@@ -10,6 +10,9 @@ import { status } from '../../src/commands/status.js';
 import { exec } from '../../src/commands/exec.js';
 import { run } from '../../src/commands/run.js';
 import { data } from '../../src/commands/data.js';
+import { copy } from '../../src/commands/copy.js';
+import { sync } from '../../src/commands/sync.js';
+import { gather } from '../../src/commands/gather.js';
 import { makeData, md5 } from '../support/data-files.js';
 import type { HostRun } from '../../src/run/types.js';
 import { leftOnHosts } from '../support/host-processes.js';
@@ -26,7 +29,7 @@ const TEST = 'test/reliability/remote-matrix.test.ts';
 let matrix: Matrix | undefined;
 
 /** The steps each kind of remote has passed, for its row in the README's table. */
-const STEPS = ['status --ssh', 'mkdir', 'exec = ssh', '-t kill', 'Ctrl-C', 'run', 'data'] as const;
+const STEPS = ['status --ssh', 'mkdir', 'exec = ssh', '-t kill', 'Ctrl-C', 'run', 'data', 'copy/sync/gather'] as const;
 const passed = new Map<string, Set<string>>();
 const pass = (m: Matrix, step: (typeof STEPS)[number]) => {
   for (const h of m.hosts) passed.set(h.kind, (passed.get(h.kind) ?? new Set()).add(step));
@@ -245,6 +248,52 @@ test('data on every kind of remote: small files and a 20 MB one, each verified o
   });
 });
 
+test('copy, sync --delete and gather on every kind of remote: hostile names, md5 on the host, a shared read, nothing left over', async () => {
+  const m = matrix;
+  if (!m) return;
+  const made = makeData(['t/small.txt', `t/${HOSTILE}/in.txt`, 't/big.bin'], (rel) => (rel.endsWith('big.bin') ? 8 * 1024 * 1024 : 3000));
+  const src = join(made.dir, 't');
+  const c1 = await copy({ sources: [src], dest: `~/cp ${HOSTILE}`, preserve: true, backup: false }, { fleet: m.fleet() });
+  const failed = (r: { clients: typeof c1.clients }) => r.clients.flatMap((o) => [...(o.error ? [`${o.client.name}: ${o.error.message}`] : []), ...o.files.flatMap((f) => (f.status === 'failed' ? [`${o.client.name} ${f.rel}: ${f.reason}`] : []))]);
+  assert.equal(failed(c1), [], kindsOf(m));
+  for (const h of m.hosts) {
+    for (const [rel, body] of made.files) assert.is(md5(readFileSync(join(h.home, `cp ${HOSTILE}`, rel))), md5(body), `${h.kind}: ${rel}`);
+    assert.equal((readdirSync(join(h.home, `cp ${HOSTILE}`), { recursive: true }) as string[]).filter((f) => f.includes('director')), [], `${h.kind}: no temporaries`);
+  }
+  // sync: one file changed, an extraneous one removed.
+  writeFileSync(join(src, 'small.txt'), 'changed');
+  for (const h of m.hosts) writeFileSync(join(h.home, `cp ${HOSTILE}`, 't', 'extra.txt'), 'x');
+  const s1 = await sync({ dir: src, dest: `~/cp ${HOSTILE}/t`, checksum: false, delete: true, dryRun: false }, { fleet: m.fleet() });
+  assert.equal(failed(s1), [], kindsOf(m));
+  for (const [i, h] of m.hosts.entries()) {
+    assert.equal(Object.fromEntries(s1.clients[i]!.files.map((f) => [f.rel, f.status])), { 'small.txt': 'written', [`${HOSTILE}/in.txt`]: 'unchanged', 'big.bin': 'unchanged' }, h.kind);
+    assert.equal(s1.clients[i]!.deleted, ['extra.txt'], h.kind);
+    assert.is(readFileSync(join(h.home, `cp ${HOSTILE}`, 't', 'small.txt'), 'utf8'), 'changed', h.kind);
+  }
+  const out = tempDir('director-matrix-gather-');
+  // The folder's own *, ? and \\ are escaped (a backslash makes the next character literal); the last * is a glob.
+  const g = await gather({ pattern: `~/cp ${HOSTILE.replace(/[\\*?[]/g, (ch) => `\\${ch}`)}/t/*`, dir: out }, { fleet: m.fleet() });
+  assert.equal(g.clients.map((o) => o.error?.message), m.hosts.map(() => undefined), kindsOf(m));
+  for (const h of m.hosts) {
+    const got = join(out, h.name, `cp ${HOSTILE}`, 't');
+    assert.is(md5(readFileSync(join(got, 'big.bin'))), md5(made.files.get('t/big.bin')!), h.kind);
+    assert.is(readFileSync(join(got, HOSTILE, 'in.txt')).length, 3000, h.kind);
+  }
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
+  pass(m, 'copy/sync/gather');
+  record({
+    id: 'matrix-copy-sync-gather',
+    area: 'fault',
+    case: `copy, sync --delete and gather on ${m.hosts.length} kinds of remote (${kindsOf(m)})`,
+    does: 'one shared tar stream per batch, stat/find/md5sum/tar of GNU or busybox under /bin/sh, renames over SFTP or exec; every file md5-checked on its host and on the way back',
+    filesLost: 0,
+    processesLeft: left.count,
+    figure: `${m.hosts.length}/${m.hosts.length} hosts: 3 files copied, 1 synced, 1 deleted, 3 gathered`,
+    test: TEST,
+  });
+});
+
 test('each kind of remote passed every step (one row per kind in the README table)', () => {
   const m = matrix;
   if (!m) return;
@@ -255,7 +304,7 @@ test('each kind of remote passed every step (one row per kind in the README tabl
       id: `matrix-kind-${h.kind}`,
       area: 'fault',
       case: `Remote: ${h.kind} (${h.server}, login shell ${h.shellName}, user ${h.user}${h.sftp ? '' : ', no SFTP'})`,
-      does: 'status --ssh, mkdir, exec equal to ssh, -t and Ctrl-C kills checked on the host, run with result files, data verified on the host',
+      does: 'status --ssh, mkdir, exec equal to ssh, -t and Ctrl-C kills checked on the host, run with result files, data, copy, sync and gather verified on the host',
       filesLost: 0,
       processesLeft: 0,
       figure: `${STEPS.length}/${STEPS.length} steps`,

@@ -225,3 +225,18 @@ export function openFiles(pid: number): number {
     return 0;
   }
 }
+
+/** Is this process writing a file whose name ends with `suffix` right now (an open fd on one)? */
+export function writingFileEndingWith(pid: number, suffix: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith(suffix);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
