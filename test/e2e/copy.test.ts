@@ -119,6 +119,10 @@ test('sync: only what differs is sent (size+mtime, or md5 with --checksum); --de
   }
   // Same size, new mtime: sent. Same size and mtime, new bytes: only --checksum sees it.
   writeFileSync(join(src, 'a.txt'), 'AAAA');
+  // Whole seconds are compared (as rsync does): a rewrite within the first sync's second would
+  // keep its mtime, so the new one is set apart from it.
+  const later = new Date(statSync(join(src, 'a.txt')).mtimeMs + 10_000);
+  utimesSync(join(src, 'a.txt'), later, later);
   const bStat = statSync(join(src, 'sub/b.txt'));
   writeFileSync(join(src, 'sub/b.txt'), 'BBBB');
   utimesSync(join(src, 'sub/b.txt'), bStat.atime, bStat.mtime);
