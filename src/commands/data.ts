@@ -111,6 +111,8 @@ export interface DataResult {
   /** Earlier runs' temporaries removed, all clients together. */
   temporariesRemoved: number;
   interrupted: boolean;
+  /** Set when the journal could not be folded into placement.json at the end (it stays beside it). */
+  recordNote?: string;
   /** 0 when every file verified; 1 when some failed (kept locally); 130/143 after Ctrl-C/SIGTERM. */
   exitCode: number;
 }
@@ -155,13 +157,21 @@ export async function runData(
         signal,
         onBytes: (n) => emit({ type: 'bytes', n }),
         onFile: (status) => emit({ type: 'file', client, status }),
-        record: (verified) => recorder(client.name, verified),
+        record: (verified) =>
+          recorder.record(verified.map((s) => ({ path: s.job.file.rel, client: client.name, remotePath: s.job.remotePath, size: s.bytes, md5: s.md5, time: s.time }))),
       });
     },
     // Clients with nothing to receive are not contacted.
     { only: (client) => wanted.has(client.name) },
   );
   await reader.close();
+  let recordNote: string | undefined;
+  try {
+    recorder.close();
+  } catch (e) {
+    // Every entry is durable in the journal, which readers fold in: a note, not a failure.
+    recordNote = `the placement record's journal was kept beside it (folding failed: ${(e as Error).message})`;
+  }
   const outcomes: ClientOutcome[] = [];
   for (const r of results) {
     const p = plan.clients[r.client.index] as ClientPlan;
@@ -187,6 +197,7 @@ export async function runData(
     failed,
     temporariesRemoved: outcomes.reduce((n, o) => n + (o.temporariesRemoved ?? 0), 0),
     interrupted,
+    recordNote,
     exitCode: interrupted ? interruptedExit(signal) : failed === 0 ? EXIT.ok : EXIT.failed,
   };
 }

@@ -134,6 +134,7 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
       verified: r.verified,
       failed: r.failed,
       temporariesRemoved: r.temporariesRemoved,
+      recordNote: r.recordNote,
       skipped: r.plan.scan.skipped,
       randomCount: r.plan.randomCount,
       placement: stateFile,
@@ -164,6 +165,7 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
   for (const k of kept) if (k.ok) p.line(p.c.yellow(`kept local ${k.job.file.rel}: ${k.keptBecause}`));
   // Verified and recorded; its local copy was deleted by someone else, not by director.
   for (const f of r.clients.flatMap((c) => c.files)) if (f.ok && f.localGone) p.line(p.c.yellow(`gone before removal: ${f.job.file.rel} (deleted locally while it was sent; its verified copy is recorded)`));
+  if (r.recordNote !== undefined) p.line(p.c.yellow(r.recordNote));
   if (r.temporariesRemoved > 0) p.line(`removed ${plural(r.temporariesRemoved, 'temporary file')} an earlier run left on the clients`);
   renderPlacementNotes(r.plan, p);
   if (failed.length > 0) {

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readPlacementRecord, type PlacedFile } from '../../src/transfer/placement-record.js';
 import type { TestCluster } from './cluster.js';
 import { tempDir } from './temp.js';
 
@@ -38,4 +39,12 @@ export function holders(c: TestCluster, project: string, rel: string): number[] 
 
 export function remoteBytes(c: TestCluster, host: number, project: string, rel: string): Buffer {
   return readFileSync(remoteFile(c, host, project, rel));
+}
+
+/**
+ * Every copy the placement record of `project` (under `cwd`) lists, as director reads it:
+ * placement.json with the journal a running or killed run appends to folded in.
+ */
+export function recordedCopies(cwd: string, project: string): PlacedFile[] {
+  return readPlacementRecord(join(cwd, '.director'), project)?.files ?? [];
 }
