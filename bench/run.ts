@@ -183,7 +183,7 @@ function runScenario(cluster: Cluster, peer: PeerConfig, work: string): Contende
     {
       name: 'director run',
       prepare: () => rmSync(outDir, { recursive: true, force: true }),
-      run: () => measure(DIRECTOR, [...directorArgs(cluster), '-p', String(n), 'run', '-q', '-o', outDir, script], { cwd: work }),
+      run: () => measure(DIRECTOR, [...directorArgs(cluster), '-p', String(n), 'run', '-q', '--output', outDir, script], { cwd: work }),
     },
     {
       name: 'parallel-ssh -o (curve25519)',

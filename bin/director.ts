@@ -4,8 +4,12 @@
 // TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+
+/** For repeatable options: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,19 +18,23 @@ const program = new Command('director')
   .version(pkg.version, '-V, --version')
   .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS)', undefined)
   .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS)')
-  .option('-l, --user <name>', 'remote user when clients.conf names none (default: ~/.ssh/config, then the local user)')
-  .option('-i, --identity <file>', 'private key (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)')
-  .option('-F, --ssh-config <file>', 'ssh_config file for HostName, User, Port, IdentityFile, ServerAliveInterval/CountMax (default ~/.ssh/config)')
-  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this routing keyword (ProxyJump, ProxyCommand…) that director cannot honour yet; repeatable', (v: string, all: string[] = []) => [...all, v])
+  .option('-l, --user <name>', 'remote user when clients.conf names none (default: ssh_config, then the local user)')
+  .option('-i, --identity <file>', 'private key, offered before ssh_config\'s IdentityFile keys (as ssh -i)')
+  .option('-F, --ssh-config <file>', 'ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)')
+  .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', collect)
+  .option('-J, --jump <[user@]host[:port],…>', 'reach the clients through these bastions (as ssh -J)')
+  .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', collect)
+  .option('-v, --verbose', 'print what ssh_config gave each client and how each connection went (on stderr)')
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
-  .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default 10)')
+  .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default: ConnectTimeout, else 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
-  .option('-g, --group <name>', 'only the clients under [name] in clients.conf')
-  .option('-H, --hosts <list>', 'only these clients: comma list of names, globs (*, ?) and ranges (node[1-4])')
-  .option('-x, --exclude <list>', 'leave out these clients (same forms as -H)')
-  .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+  .option('-w, --nodes <set>', 'these clients: a node set (node[1-4,7], @group, globs, a!b, a&b, a^b); without clients.conf, the clients themselves ([user@]host[:port]); repeatable', collect)
+  .option('-H, --hosts <set>', 'same as -w', collect)
+  .option('-g, --group <name>', 'the clients under [name] in clients.conf (joined to -w, as @name); repeatable', collect)
+  .option('-x, --exclude <set>', 'leave out these clients (a node set); repeatable', collect)
+  .option('--known-hosts <file>', 'known_hosts file (default: UserKnownHostsFile, i.e. ~/.ssh/known_hosts)')
   .addOption(
-    new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them (default), off checks nothing').choices([
+    new Option('--host-key-checking <mode>', 'unknown hosts: strict refuses, accept-new records them, off checks nothing (default: StrictHostKeyChecking, else accept-new)').choices([
       'strict',
       'accept-new',
       'off',
@@ -79,6 +87,7 @@ program
   .command('ping')
   .description('local mode: ask the echo service on each port in port.conf for an echo (DOWN if none)')
   .option('-n, --count <k>', 'pings per port, reported as min/avg/max', '1')
+  .option('--remote', "ask every client's echo service (director start), through its SSH connection")
   .action(act(() => import('../src/cli/actions/ping.js'), (cmd) => cmd.opts()));
 
 program
@@ -86,6 +95,67 @@ program
   .alias('shutdown-local')
   .description('local mode: stop the echo services that start_local recorded in .director/local.json')
   .action(act(() => import('../src/cli/actions/shutdown-local.js'), () => ({})));
+
+program
+  .command('start')
+  .description("director's echo service on every client, on the ports of port.conf (node, python3 or perl: nothing installed)")
+  .option('--bind <address>', 'address it listens on, on each client (default 127.0.0.1; "client": the address director reaches it at)')
+  .option('--idle-timeout <s>', 'close a connection idle this long (default 60)')
+  .option('--restart <policy>', 'no (default) or on-failure: restart it with back-off when it exits non-zero')
+  .option('--replace', 'stop a running echo service first')
+  .option('--grace <s>', 'with --replace: seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/start.js'), (cmd) => cmd.opts()));
+
+program
+  .command('shutdown')
+  .description('stop the echo service that director start left on every client')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/shutdown.js'), (cmd) => cmd.opts()));
+
+const service = program
+  .command('service')
+  .description('long-running commands on the clients: detached from SSH, supervised, logged');
+service
+  .command('start')
+  .description('start a command on every client, detached, in ~/director/services/<name>/')
+  .argument('<name>', 'service name: letters, digits, "_", "-", "."')
+  .argument('<command...>', 'the command, after "--": shell code that /bin/sh runs on each client')
+  .option('--port <port>', 'the port it listens on: status checks it; DIRECTOR_SERVICE_PORT tells the command')
+  .option('--restart <policy>', 'no (default) or on-failure: restart it with back-off when it exits non-zero')
+  .option('--replace', 'stop a running one first')
+  .option('--grace <s>', 'with --replace: seconds between TERM and KILL (default 10)')
+  .option('--log-limit <size>', 'rotate the log past this size, e.g. 512K, 10M (default 10M)')
+  .action(
+    act(
+      () => import('../src/cli/actions/service-start.js'),
+      (cmd) => ({ name: String(cmd.processedArgs[0]), words: cmd.processedArgs[1] as string[], opts: cmd.opts() }),
+    ),
+  );
+service
+  .command('status')
+  .description('running / stopped / crashed / unknown, with pid, uptime, memory, CPU, restarts, ports and the last log line')
+  .argument('[name]', 'one service (default: every service on the clients)')
+  .option('--fold', 'one line per group of clients in the same state')
+  .action(act(() => import('../src/cli/actions/service-status.js'), (cmd, [name]) => ({ name, opts: cmd.opts() })));
+service
+  .command('stop')
+  .description('TERM, a grace period, then KILL, to every process of the service; "stopped" once none is left')
+  .argument('<name>', 'the service')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/service-stop.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
+service
+  .command('restart')
+  .description('stop the service and start its recorded command again')
+  .argument('<name>', 'the service')
+  .option('--grace <s>', 'seconds between TERM and KILL (default 10)')
+  .action(act(() => import('../src/cli/actions/service-restart.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
+service
+  .command('logs')
+  .description("the last lines of the service's log on every client, host-prefixed")
+  .argument('<name>', 'the service')
+  .option('-n, --lines <n>', 'lines per client (default 10)')
+  .option('-f, --follow', 'then follow every client live until Ctrl-C')
+  .action(act(() => import('../src/cli/actions/service-logs.js'), (cmd, [name]) => ({ name: name ?? '', opts: cmd.opts() })));
 
 program
   .command('data')
@@ -115,7 +185,7 @@ program
   .argument('<script>', 'local script: run by its shebang, else /bin/sh')
   .argument('[project]', 'work in <remote-root>/<project> and list the files data placed there in DIRECTOR_FILES')
   .argument('[args...]', 'arguments for the script, after "--"')
-  .option('-o, --output <dir>', 'root of the output folders', 'output')
+  .option('--output <dir>', 'root of the output folders', 'output')
   .option('--remote-root <path>', 'remote folder for projects (default: the placement record\'s, else ~/director/data)')
   .option('--keep-remote', 'leave the remote temporary folder (script, DIRECTOR_OUTPUT_DIR) in place')
   .option('--inline', "print each client's whole output as one block when it finishes")
@@ -129,7 +199,7 @@ program
   .command('exec')
   .description('run a command (your own shell code) on every client, with run\'s output, time limit and exit status')
   .argument('<command...>', 'the command words, after "--"; joined by spaces as ssh does')
-  .option('-o, --output <dir>', 'keep the per-client files under <dir>/exec/<run id>/')
+  .option('--output <dir>', 'keep the per-client files under <dir>/exec/<run id>/')
   .option('--keep-remote', 'leave the remote temporary folder in place')
   .option('--inline', "print each client's whole output as one block when it finishes")
   .option('--fold', 'print one block per group of clients with identical output and status')
@@ -137,6 +207,15 @@ program
   .option('--stdin <file>', 'send this file to every client\'s standard input ("-" for the director\'s; default: piped stdin)')
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
+program
+  .command('hosts')
+  .description('a node set, or the clients -w/-g/-x select: expanded one per line (-e, the default), counted (-c) or folded (-f), as ClusterShell\'s nodeset')
+  .argument('[set]', 'a node set (node[1-4,7], r[1-2]n[1-4], @group, a!b…); default: the selected clients')
+  .option('-e, --expand', 'one name per line')
+  .option('-c, --count', 'how many names')
+  .option('-f, --fold', 'folded into ranges: node[1-4,7]')
+  .action(act(() => import('../src/cli/actions/hosts.js'), (cmd, [set]) => ({ ...cmd.opts(), set })));
 
 const sandbox = program
   .command('sandbox')
@@ -153,4 +232,5 @@ sandbox
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
 
-await program.parseAsync(process.argv);
+const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
+await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });

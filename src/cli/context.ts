@@ -2,14 +2,14 @@
 // Ctrl-C/SIGTERM, and the selected clients and their Fleet, built on first use. Building
 // checks clients.conf, keys, known_hosts and ssh_config before any client is contacted.
 import type { Client } from '../config/client.js';
-import { loadClients } from '../config/load.js';
+import { loadClients, readClients } from '../config/load.js';
 import type { Selection } from '../config/select.js';
 import { Printer } from '../output/printer.js';
+import { describeTarget } from '../output/target.js';
 import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
-import { KnownHostsStore } from '../ssh/known-hosts-store.js';
-import { refuseRouting } from '../ssh/route-check.js';
-import { loadSshConfig, loadSshConfigFile, type TargetDefaults } from '../ssh/target.js';
+import { KnownHostsBook } from '../ssh/known-hosts-store.js';
+import { TargetResolver, type ConnectTarget } from '../ssh/target.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
 export class ActionContext {
@@ -26,38 +26,60 @@ export class ActionContext {
     this.p = new Printer(this.g);
   }
 
-  /** The clients of clients.conf that -g/-H/-x select. */
+  /** The clients -w/-g/-x select in clients.conf, or the ones -w names when there is none. */
   clients(): Client[] {
-    this.selected ??= loadClients(this.g.clients, selectionOf(this.g));
+    this.selected ??= loadClients(this.g.clients, selectionOf(this.g), this.g.clientsNamed);
     return this.selected;
   }
 
-  /** One Fleet for the action, with its known_hosts, keys and ssh_config. */
+  /** Every client of clients.conf (groups for a node set), or undefined when there is none. */
+  allClients(): Client[] | undefined {
+    return readClients(this.g.clients, this.g.clientsNamed);
+  }
+
+  /**
+   * One Fleet for the action, with its known_hosts, keys and every client's target resolved
+   * from ssh_config first: a setting director may not leave aside stops the command here,
+   * before any client is contacted.
+   */
   fleet(): Fleet {
     if (this.built === undefined) {
-      const fleet = buildFleet(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m));
-      // A client that ssh would reach through a bastion is never reached around it.
-      refuseRouting(this.clients(), { configFile: this.g.sshConfig, user: this.g.user, ignore: this.g.ignoreSshOption });
-      this.built = fleet;
+      const clients = this.clients();
+      const targets = resolveTargets(this.g, clients);
+      if (this.g.verbose) for (const c of clients) this.p.note(describeTarget(c.name, targets.get(c)!));
+      this.built = buildFleet(this.g, clients, targets, this.signal, (m) => this.p.noteOnce(m));
     }
     return this.built;
   }
 }
 
-function buildFleet(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void): Fleet {
+function resolveTargets(g: GlobalOptions, clients: Client[]): Map<Client, ConnectTarget> {
+  const resolver = new TargetResolver({
+    configFile: g.sshConfig,
+    user: g.user,
+    options: g.sshOptions,
+    jump: g.jump,
+    identity: g.identity,
+    knownHosts: g.knownHosts,
+    hostKeyChecking: g.hostKeyChecking,
+    connectTimeoutS: g.connectTimeout,
+    ignore: g.ignoreSshOption,
+  });
+  return new Map(clients.map((c) => [c, resolver.forClient(c)]));
+}
+
+function buildFleet(g: GlobalOptions, clients: Client[], targets: Map<Client, ConnectTarget>, signal: AbortSignal, notice: (m: string) => void): Fleet {
   // The passphrase comes from the environment only (never an option: argv is visible to
   // every user in ps) and goes no further than the key ring.
-  const keys = new KeyRing(g.identity, process.env['SSH_AUTH_SOCK'] || undefined, undefined, process.env['DIRECTOR_PASSPHRASE'] || undefined);
-  const knownHosts = new KnownHostsStore(g.knownHosts, g.hostKeyChecking);
-  const targets: TargetDefaults = { sshConfig: g.sshConfig === undefined ? loadSshConfig() : loadSshConfigFile(g.sshConfig), user: g.user };
+  const keys = new KeyRing(g.identity, process.env['DIRECTOR_PASSPHRASE'] || undefined);
   return new Fleet(clients, {
     parallel: g.parallel,
-    session: { knownHosts, keys, connectTimeoutMs: g.connectTimeout * 1000, notice },
-    targets,
+    session: { hostKeys: new KnownHostsBook(), keys, notice },
+    targets: (client) => targets.get(client)!,
     signal,
   });
 }
 
 export function selectionOf(g: GlobalOptions): Selection {
-  return { group: g.group, hosts: g.hosts, exclude: g.exclude };
+  return { nodes: g.nodes, groups: g.groups, exclude: g.exclude };
 }

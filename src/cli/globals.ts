@@ -6,21 +6,34 @@ import type { HostKeyPolicy } from '../ssh/known-hosts-store.js';
 
 export interface GlobalOptions {
   clients: string;
+  /** -c or DIRECTOR_CLIENTS named the clients file: it must exist (else -w may name clients). */
+  clientsNamed: boolean;
   ports: string;
   user?: string;
   identity?: string;
   /** -F: an ssh_config file instead of ~/.ssh/config. */
   sshConfig?: string;
+  /** -o Keyword=value, in order. */
+  sshOptions: string[];
+  /** -J */
+  jump?: string;
   /** ssh_config keywords the user lets director leave aside (--ignore-ssh-option). */
   ignoreSshOption: string[];
   parallel: number;
-  connectTimeout: number;
+  /** Given on the command line; else ssh_config's ConnectTimeout, else 10 s. */
+  connectTimeout?: number;
   timeout?: number;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
-  knownHosts: string;
-  hostKeyChecking: HostKeyPolicy;
+  /** -w and -H: node sets to work on. */
+  nodes: string[];
+  /** -g: group names. */
+  groups: string[];
+  /** -x: node sets to leave out. */
+  exclude: string[];
+  /** Given (option or DIRECTOR_KNOWN_HOSTS); else ssh_config's UserKnownHostsFile. */
+  knownHosts?: string;
+  /** Given (option or DIRECTOR_HOST_KEY_CHECKING); else StrictHostKeyChecking, else accept-new. */
+  hostKeyChecking?: HostKeyPolicy;
+  verbose: boolean;
   json: boolean;
   color: boolean;
 }
@@ -32,13 +45,18 @@ export interface RawGlobals {
   user?: string;
   identity?: string;
   sshConfig?: string;
+  sshOption?: string[];
+  jump?: string;
   ignoreSshOption?: string[];
+  verbose?: boolean;
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
-  group?: string;
-  hosts?: string;
-  exclude?: string;
+  /** -w (repeatable); -H is the same option under its older name. */
+  nodes?: string[];
+  hosts?: string | string[];
+  group?: string | string[];
+  exclude?: string | string[];
   knownHosts?: string;
   hostKeyChecking?: string;
   json?: boolean;
@@ -46,18 +64,21 @@ export interface RawGlobals {
 }
 
 export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GlobalOptions {
-  const policy = raw.hostKeyChecking ?? env['DIRECTOR_HOST_KEY_CHECKING'] ?? 'accept-new';
-  if (policy !== 'strict' && policy !== 'accept-new' && policy !== 'off') {
+  const policy = raw.hostKeyChecking ?? env['DIRECTOR_HOST_KEY_CHECKING'];
+  if (policy !== undefined && policy !== 'strict' && policy !== 'accept-new' && policy !== 'off') {
     throw new UsageError(`--host-key-checking must be strict, accept-new or off (got "${policy}")`);
   }
   const g: GlobalOptions = {
     clients: resolve(cwd, raw.clients ?? env['DIRECTOR_CLIENTS'] ?? 'config/clients.conf'),
+    clientsNamed: raw.clients !== undefined || (env['DIRECTOR_CLIENTS'] ?? '') !== '',
     ports: resolve(cwd, raw.ports ?? env['DIRECTOR_PORTS'] ?? 'config/port.conf'),
     parallel: positiveInt(raw.parallel ?? env['DIRECTOR_PARALLEL'] ?? '32', '-p, --parallel'),
-    connectTimeout: positiveNumber(raw.connectTimeout ?? '10', '--connect-timeout'),
-    knownHosts: expandHome(raw.knownHosts ?? env['DIRECTOR_KNOWN_HOSTS'] ?? '~/.ssh/known_hosts', cwd),
-    hostKeyChecking: policy,
+    sshOptions: (raw.sshOption ?? []).map(sshOption),
+    verbose: raw.verbose === true || (env['DIRECTOR_DEBUG'] !== undefined && env['DIRECTOR_DEBUG'] !== ''),
     ignoreSshOption: (raw.ignoreSshOption ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== ''),
+    nodes: [...list(raw.nodes), ...list(raw.hosts)],
+    groups: list(raw.group),
+    exclude: list(raw.exclude),
     json: raw.json === true,
     // commander's --no-color sets color=false; NO_COLOR (any non-empty value) does the same.
     color: raw.color !== false && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== ''),
@@ -69,12 +90,32 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
     if (raw.user === '' || /[\s@]/.test(raw.user)) throw new UsageError(`-l, --user: bad user name "${raw.user}"`);
     g.user = raw.user;
   }
+  if (raw.connectTimeout !== undefined) g.connectTimeout = positiveNumber(raw.connectTimeout, '--connect-timeout');
+  const knownHosts = raw.knownHosts ?? env['DIRECTOR_KNOWN_HOSTS'];
+  if (knownHosts !== undefined) g.knownHosts = expandHome(knownHosts, cwd);
+  if (policy !== undefined) g.hostKeyChecking = policy;
+  if (raw.jump !== undefined) {
+    if (raw.jump.trim() === '') throw new UsageError('-J, --jump wants [user@]host[:port][,…]');
+    // ssh refuses -J after -o ProxyCommand and drops a later one: say so rather than drop it.
+    const route = g.sshOptions.find((o) => /^\s*proxy(jump|command)\s*(=|\s)/i.test(o));
+    if (route !== undefined) throw new UsageError(`-J and -o ${route.trim()} both say how to reach the clients: give one`);
+    g.jump = raw.jump;
+  }
   if (raw.timeout !== undefined) g.timeout = positiveNumber(raw.timeout, '-t, --timeout');
-  if (raw.group !== undefined) g.group = raw.group;
-  if (raw.hosts !== undefined) g.hosts = raw.hosts;
-  if (raw.exclude !== undefined) g.exclude = raw.exclude;
+  for (const [flag, sets] of [['-w', g.nodes], ['-g', g.groups], ['-x', g.exclude]] as const) {
+    if (sets.some((s) => s.trim() === '')) throw new UsageError(`${flag}: empty node set`);
+  }
   return g;
 }
+
+/** -o as ssh takes it: `Keyword=value` or `Keyword value`. */
+function sshOption(text: string): string {
+  if (!/^\s*[A-Za-z][A-Za-z0-9]*\s*(=|\s)\s*\S/.test(text)) {
+    throw new UsageError(`-o wants an ssh_config setting, Keyword=value, as ssh -o does (got "${text}"); the output folder of run and exec is --output`);
+  }
+  return text;
+}
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} wants a whole number >= 1 (got "${text}")`);

@@ -1,7 +1,7 @@
 // director ping: ask every local service on port.conf's ports for an echo, all at once.
 import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
-import { LineConnection, LocalError } from '../local/line-client.js';
+import { LineConnection, LocalError, type AskOptions } from '../local/line-client.js';
 import { echoReply, printable } from '../local/protocol.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -44,22 +44,29 @@ export function allAnswered(results: readonly PingResult[]): boolean {
 
 async function pingOne(port: number, opts: PingOptions, deps: PingDeps): Promise<PingResult> {
   const bound = { timeoutMs: opts.timeoutMs, signal: deps.signal };
+  return { port, ...(await pingOver(() => LineConnection.open(port, bound), echoReply(port), opts.count, bound)) };
+}
+
+export type PingReply = { ok: true; reply: string; times: number[] } | { ok: false; error: string; times: number[] };
+
+/** `count` pings, one after another, on one connection that `open` makes; each reply must be `expected`. */
+export async function pingOver(open: () => Promise<LineConnection>, expected: string, count: number, bound: AskOptions): Promise<PingReply> {
   const times: number[] = [];
   let conn: LineConnection | undefined;
   try {
-    conn = await LineConnection.open(port, bound);
+    conn = await open();
     let reply = '';
-    for (let i = 0; i < opts.count; i++) {
+    for (let i = 0; i < count; i++) {
       // Timed from request to reply: the connection is set up once, before the first.
       const t0 = performance.now();
       reply = await conn.ask('ping', bound);
       const ms = performance.now() - t0;
-      if (reply !== echoReply(port)) return { port, ok: false, error: `unexpected reply: ${printable(reply)}`, times };
+      if (reply !== expected) return { ok: false, error: `unexpected reply: ${printable(reply)}`, times };
       times.push(ms);
     }
-    return { port, ok: true, reply, times };
+    return { ok: true, reply, times };
   } catch (e) {
-    return { port, ok: false, error: e instanceof LocalError ? e.message : String(e), times };
+    return { ok: false, error: e instanceof LocalError ? e.message : String(e), times };
   } finally {
     conn?.close();
   }

@@ -24,6 +24,12 @@ export interface ClientStatus {
   rttMs?: number;
   /** Why the ping could not even be tried (no ping binary, bad name). */
   pingError?: string;
+  /**
+   * Reached through a bastion or a ProxyCommand: ICMP from here would go around it (maybe to
+   * another machine with the same address), so the client is logged in to instead, and ON
+   * means that login worked.
+   */
+  through?: string;
   /** Present with --ssh. */
   ssh?: { ok: true; ms: number } | { ok: false; error: HostError; ms: number };
   /** ON, and logged in to when --ssh asked for it. */
@@ -37,12 +43,20 @@ const PING_PARALLEL = 64;
 export async function status(opts: StatusOptions, deps: { fleet: Fleet }): Promise<StatusResult> {
   const { fleet } = deps;
   const limit = pLimit(PING_PARALLEL);
-  const pings = fleet.clients.map((client) => limit(() => probe(client, fleet.target(client).hostname)));
-  const logins = opts.ssh ? fleet.run(async () => undefined) : undefined;
+  const routed = (client: Client) => fleet.target(client).route.kind !== 'direct';
+  const pings = fleet.clients.map((client) => {
+    const t = fleet.target(client);
+    if (t.route.kind === 'jump') return { client, on: false, received: 0, ok: false, through: `bastion ${t.route.via.host}` };
+    if (t.route.kind === 'command') return { client, on: false, received: 0, ok: false, through: 'ProxyCommand' };
+    return limit(() => probe(client, t.hostname));
+  });
+  const logins = fleet.run(async () => undefined, { only: (c) => opts.ssh || routed(c) });
   const [pinged, logged] = await Promise.all([Promise.all(pings), logins]);
-  const clients = pinged.map((s, i) => {
-    const login = logged?.[i];
+  const byClient = new Map(logged.map((l) => [l.client, l]));
+  const clients = pinged.map((s: ClientStatus) => {
+    const login = byClient.get(s.client);
     if (login) s.ssh = login.ok ? { ok: true, ms: login.ms } : { ok: false, error: login.error, ms: login.ms };
+    if (s.through !== undefined) s.on = s.ssh?.ok === true;
     s.ok = s.on && (s.ssh?.ok ?? true);
     return s;
   });

@@ -1,13 +1,23 @@
-// clients.conf: one `[user@]host[:port]` per line, `[group]` headers, pdsh-style ranges.
+// clients.conf: one `[user@]host[:port]` per line, `[group]` headers, node-set ranges
+// (`node[01-04]`, `r[1-2]n[1-4]`). The same line rules make the clients `-w` names when there
+// is no clients.conf (clientsFromNames).
 import { isIPv6 } from 'node:net';
+import { NodeSetError } from '../nodeset/errors.js';
+import { expandPattern, patternCount } from '../nodeset/pattern.js';
 import { ConfigError } from './errors.js';
 import { meaningfulLines } from './lines.js';
-import { countNames, expandRanges, MAX_EXPANSION, RangeError_ } from './ranges.js';
 import { bracketHost, type Client } from './client.js';
+
+/**
+ * Most clients one list may hold, ranges included. director is for a handful to a few hundred
+ * clients; 10 000 leaves room and keeps a typo such as `node[1-100000]` from costing seconds
+ * and hundreds of MB before anything is said.
+ */
+export const MAX_CLIENTS = 10_000;
 
 const GROUP_HEADER = /^\[([A-Za-z_][A-Za-z0-9_.-]*)\]$/;
 const USER = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
-const HOST_CHARS = /^[A-Za-z0-9._\-[\],]+$/;
+const HOST_CHARS = /^[A-Za-z0-9._\-[\],/]+$/;
 const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
 /** The longest DNS name; a longer "host" is garbage, not a client. */
 const MAX_HOST = 253;
@@ -21,57 +31,75 @@ interface HostSpec {
   port?: number;
 }
 
+/** Where a client was written: a file line, or a name given on the command line. */
+interface Where {
+  file: string;
+  line?: number;
+  text: string;
+}
+
 export function parseClients(source: string, file: string): Client[] {
-  const clients: Client[] = [];
-  const seen = new Map<string, number>();
+  const list = new ClientList();
   let group: string | undefined;
   for (const { line, text } of meaningfulLines(source, file)) {
     const header = GROUP_HEADER.exec(text);
-    if (header) {
-      group = header[1];
-      continue;
-    }
-    const spec = parseSpec(text, file, line);
-    let hosts: string[];
-    try {
-      const count = spec.ipv6 ? 1 : countNames(spec.hostPattern);
-      // The whole file is bounded, not only each line; counted before anything is expanded.
-      if (count > MAX_EXPANSION) throw new RangeError_(`range expands to more than ${MAX_EXPANSION} names`);
-      if (clients.length + count > MAX_EXPANSION) {
-        throw new RangeError_(`more than ${MAX_EXPANSION} clients in the file (${clients.length} before this line)`);
-      }
-      hosts = spec.ipv6 ? [spec.hostPattern] : expandRanges(spec.hostPattern);
-    } catch (e) {
-      if (e instanceof RangeError_) throw new ConfigError(e.message, file, line, text);
-      throw e;
-    }
-    for (const host of hosts) {
-      if (!spec.ipv6 && host.length > MAX_HOST) throw new ConfigError(`host name longer than ${MAX_HOST} characters`, file, line, text);
-      if (!spec.ipv6 && !HOSTNAME.test(host)) throw new ConfigError('bad host name', file, line, text);
-      const name = `${spec.user === undefined ? '' : `${spec.user}@`}${bracketHost(host)}${
-        spec.port === undefined ? '' : `:${spec.port}`
-      }`;
+    if (header) group = header[1];
+    else list.add({ file, line, text }, group);
+  }
+  if (list.clients.length === 0) throw new ConfigError('no clients listed', file);
+  return list.clients;
+}
+
+/** The clients `-w` names when there is no clients.conf: one `[user@]host[:port]` each. */
+export function clientsFromNames(names: readonly string[], origin: string): Client[] {
+  const list = new ClientList();
+  for (const name of names) list.add({ file: origin, text: name }, undefined, false);
+  if (list.clients.length === 0) throw new ConfigError('no clients named', origin);
+  return list.clients;
+}
+
+class ClientList {
+  readonly clients: Client[] = [];
+  /** user@host:port in lower case → where it was first written. */
+  private readonly seen = new Map<string, Where>();
+
+  add(at: Where, group: string | undefined, ranges = true): void {
+    const fail = (why: string): never => {
+      throw new ConfigError(why, at.file, at.line, at.text);
+    };
+    const spec = parseSpec(at.text, fail);
+    for (const host of spec.ipv6 ? [spec.hostPattern] : this.hosts(spec.hostPattern, ranges, fail)) {
+      if (!spec.ipv6 && host.length > MAX_HOST) fail(`host name longer than ${MAX_HOST} characters`);
+      if (!spec.ipv6 && !HOSTNAME.test(host)) fail('bad host name');
+      const name = `${spec.user === undefined ? '' : `${spec.user}@`}${bracketHost(host)}${spec.port === undefined ? '' : `:${spec.port}`}`;
       const key = `${spec.user ?? ''}@${host.toLowerCase()}:${spec.port ?? 22}`;
-      const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        throw new ConfigError(`duplicate client ${name} (also on line ${earlier})`, file, line, text);
-      }
-      seen.set(key, line);
-      const client: Client = { name, host, index: clients.length, file, line };
+      const earlier = this.seen.get(key);
+      if (earlier !== undefined) fail(`duplicate client ${name} (also ${earlier.line === undefined ? `as ${earlier.text}` : `on line ${earlier.line}`})`);
+      this.seen.set(key, at);
+      const client: Client = { name, host, index: this.clients.length, file: at.file, line: at.line ?? 0 };
       if (spec.user !== undefined) client.user = spec.user;
       if (spec.port !== undefined) client.port = spec.port;
       if (group !== undefined) client.group = group;
-      clients.push(client);
+      this.clients.push(client);
     }
   }
-  if (clients.length === 0) throw new ConfigError('no clients listed', file);
-  return clients;
+
+  /** A line's host names; the whole list is bounded, counted before anything is expanded. */
+  private hosts(pattern: string, ranges: boolean, fail: (why: string) => never): string[] {
+    if (!ranges) return [pattern];
+    try {
+      const count = patternCount(pattern);
+      if (count > MAX_CLIENTS) fail(`range expands to more than ${MAX_CLIENTS} names`);
+      if (this.clients.length + count > MAX_CLIENTS) fail(`more than ${MAX_CLIENTS} clients in the file (${this.clients.length} before this line)`);
+      return expandPattern(pattern, MAX_CLIENTS);
+    } catch (e) {
+      if (e instanceof NodeSetError) return fail(e.message);
+      throw e;
+    }
+  }
 }
 
-function parseSpec(text: string, file: string, line: number): HostSpec {
-  const fail = (why: string): never => {
-    throw new ConfigError(why, file, line, text);
-  };
+function parseSpec(text: string, fail: (why: string) => never): HostSpec {
   if (text.length > MAX_LINE) fail(`line longer than ${MAX_LINE} characters`);
   if (/\s/.test(text)) fail('one client per line (unexpected space)');
   let rest = text;

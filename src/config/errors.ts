@@ -3,12 +3,13 @@ const QUOTE_MAX = 120;
 
 export class ConfigError extends Error {
   constructor(
-    message: string,
+    /** What is wrong, without the file:line prefix. */
+    readonly reason: string,
     readonly file?: string,
     readonly line?: number,
     readonly text?: string,
   ) {
-    super(ConfigError.format(message, file, line, text));
+    super(ConfigError.format(reason, file, line, text));
     this.name = 'ConfigError';
   }
 

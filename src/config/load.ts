@@ -1,10 +1,10 @@
 // Reading the configuration files; the parsing itself is pure (clients.ts, ports.ts).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from './client.js';
 import { parseClients } from './clients.js';
 import { ConfigError } from './errors.js';
 import { parsePorts, type PortEntry } from './ports.js';
-import { selectClients, type Selection } from './select.js';
+import { namedClients, selectClients, type Selection } from './select.js';
 
 export function readConfig(file: string, what: string): string {
   try {
@@ -16,8 +16,21 @@ export function readConfig(file: string, what: string): string {
   }
 }
 
-export function loadClients(file: string, selection: Selection): Client[] {
-  return selectClients(parseClients(readConfig(file, 'clients file'), file), selection);
+/**
+ * Every client of clients.conf, or undefined when it is missing and was not named (`named`:
+ * -c or DIRECTOR_CLIENTS gave it, so it must exist).
+ */
+export function readClients(file: string, named: boolean): Client[] | undefined {
+  if (!named && !existsSync(file)) return undefined;
+  return parseClients(readConfig(file, 'clients file'), file);
+}
+
+/** The clients a command works on: selected from clients.conf, or the ones -w names when there is none. */
+export function loadClients(file: string, selection: Selection, named: boolean): Client[] {
+  const all = readClients(file, named);
+  if (all !== undefined) return selectClients(all, selection, file);
+  if (selection.nodes.length > 0) return namedClients(selection, file);
+  throw new ConfigError('cannot read clients file (no such file): write one, or name the clients with -w', file);
 }
 
 export function loadPorts(file: string): PortEntry[] {

@@ -1,6 +1,8 @@
-// A client of the local service: one TCP connection to 127.0.0.1:<port>, requests asked one
-// at a time, each with its own time limit. Failures become a LocalError a person can read.
-import { connect, type Socket } from 'node:net';
+// A client of the local service: one TCP connection to 127.0.0.1:<port> (or any stream to an
+// echo service, such as a channel forwarded through SSH), requests asked one at a time, each
+// with its own time limit. Failures become a LocalError a person can read.
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HOST, LineFramer } from './protocol.js';
 
 export type LocalErrorKind = 'refused' | 'timeout' | 'closed' | 'io';
@@ -29,7 +31,7 @@ export class LineConnection {
   private waiter: (() => void) | undefined;
   private failure: LocalError | undefined;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(private readonly socket: Duplex) {
     socket.on('data', (chunk: Buffer) => {
       const { lines, overflow } = this.framer.push(chunk);
       this.replies.push(...lines);
@@ -55,6 +57,11 @@ export class LineConnection {
       socket.once('connect', onConnect);
       socket.once('error', onError);
     });
+  }
+
+  /** A connection over a stream already open (a forwarded SSH channel). */
+  static over(stream: Duplex): LineConnection {
+    return new LineConnection(stream);
   }
 
   /** Sends one request line and waits for the next reply line. */
@@ -99,7 +106,7 @@ export class LineConnection {
  * Wraps a one-shot callback with a time limit and the abort signal; on either the socket is
  * destroyed and the callback gets a LocalError. The callback runs at most once.
  */
-function bounded<T>(socket: Socket, opts: AskOptions, cb: (err: LocalError | undefined, value?: T) => void) {
+function bounded<T>(socket: Duplex, opts: AskOptions, cb: (err: LocalError | undefined, value?: T) => void) {
   let called = false;
   const finish = (err?: LocalError, value?: T) => {
     if (called) return;

@@ -1,4 +1,11 @@
 // Small pure formatters shared by the renderers.
+import { fold } from '../nodeset/fold.js';
+
+/** Hosts for a person: folded, with how many, `node[001-180,182-200] (199)`. */
+export function hostList(names: readonly string[]): string {
+  return `${fold(names)} (${names.length})`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];

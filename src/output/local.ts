@@ -39,31 +39,35 @@ const ms = (n: number) => n.toFixed(2);
 
 /** `Client 127.0.0.1:15001: Echo sent from 127.0.0.1:15001 (0.21 ms)`, or DOWN with why. Pure. */
 export function pingLine(r: PingResult, count: number, p: Printer): string {
-  const head = `Client ${at(r.port)}: `;
+  return `Client ${at(r.port)}: ${pingAnswer(r, count, p)}`;
+}
+
+/** The part of a ping line after `Client …: `: the reply and its time, or DOWN with why. */
+export function pingAnswer(r: PingResult, count: number, p: Printer): string {
   const rtt = summarize(r.times);
   if (!r.ok) {
     const partial = count > 1 && r.times.length > 0 ? ` after ${r.times.length} of ${count} replies` : '';
-    return head + p.c.red(`DOWN (${r.error}${partial})`);
+    return p.c.red(`DOWN (${r.error}${partial})`);
   }
-  if (rtt === undefined) return head + r.reply;
+  if (rtt === undefined) return r.reply;
   const time = count > 1 ? `${r.times.length} replies, min/avg/max ${ms(rtt.min)}/${ms(rtt.avg)}/${ms(rtt.max)} ms` : `${ms(rtt.avg)} ms`;
-  return head + p.c.green(r.reply) + ` (${time})`;
+  return p.c.green(r.reply) + ` (${time})`;
+}
+
+/** A ping result as --json gives it. */
+export function pingJson(r: PingResult, address = HOST): Record<string, unknown> {
+  return {
+    port: r.port,
+    address: `${address}:${r.port}`,
+    ok: r.ok,
+    ...(r.ok ? { reply: r.reply } : { error: r.error }),
+    timesMs: r.times.map(round3),
+    ...rttJson(r.times),
+  };
 }
 
 export function renderPing({ ports: results, count, exitCode }: PingOutcome, p: Printer): void {
-  p.document({
-    command: 'ping',
-    count,
-    ports: results.map((r) => ({
-      port: r.port,
-      address: at(r.port),
-      ok: r.ok,
-      ...(r.ok ? { reply: r.reply } : { error: r.error }),
-      timesMs: r.times.map(round3),
-      ...rttJson(r.times),
-    })),
-    ok: exitCode === 0,
-  });
+  p.document({ command: 'ping', count, ports: results.map((r) => pingJson(r)), ok: exitCode === 0 });
   for (const r of results) p.line(pingLine(r, count, p));
 }
 

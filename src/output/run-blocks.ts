@@ -5,6 +5,7 @@ import { closeSync, createReadStream, existsSync, openSync, readSync } from 'nod
 import { join } from 'node:path';
 import type { FoldGroup } from '../run/fold.js';
 import type { HostRun } from '../run/types.js';
+import { hostList } from './format.js';
 import type { Printer } from './printer.js';
 import { Outlet } from './run-live.js';
 
@@ -26,9 +27,7 @@ export class BlockPrinter {
   group(g: FoldGroup<HostRun>): void {
     const first = g.members[0];
     if (!first) return;
-    const names = g.members.map((m) => m.client.name).join(', ');
-    const count = g.members.length === 1 ? '' : `${g.members.length} clients: `;
-    this.enqueue(first, `${count}${names} (${endWords(first)})`);
+    this.enqueue(first, `${hostList(g.members.map((m) => m.client.name))} ${endWords(first)}`);
   }
 
   done(): Promise<void> {

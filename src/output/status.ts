@@ -9,6 +9,11 @@ export function statusHeader(p: Printer): void {
 
 export function onOffLine(s: ClientStatus, p: Printer): string {
   const rtt = s.rttMs !== undefined ? ` (${s.rttMs.toFixed(2)} ms)` : '';
+  if (s.through !== undefined) {
+    const how = `through ${s.through}, no ICMP`;
+    const state = s.on ? p.c.green(`ON (${how}) SSH OK`) : p.c.red(`OFF (${how}) SSH ${s.ssh?.ok === false ? `${s.ssh.error.kind}: ${s.ssh.error.message}` : 'not tried'}`);
+    return `Client: ${s.client.name} ${state}`;
+  }
   const state = s.on
     ? p.c.green(`ON${rtt}`)
     : p.c.red(`OFF${s.received > 0 ? ` (${s.received}/2 replies)` : ''}${s.pingError ? ` (${s.pingError})` : ''}`);
@@ -27,6 +32,7 @@ export function renderStatus(r: StatusResult, p: Printer): void {
         on: s.on,
         received: s.received,
         rttMs: s.rttMs,
+        through: s.through,
         ssh: s.ssh && (s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) }),
       })),
       ok: r.exitCode === 0,

@@ -48,20 +48,26 @@ function treeFunction(root: number): string {
 /** sh code: of the pids given, those still alive (not zombies). */
 const ALIVE = `alive() { for p in "$@"; do s=; read s < /proc/$p/stat 2>/dev/null || continue; case "\${s##*") "}" in Z*) ;; *) printf '%s ' "$p";; esac; done; }`;
 
-/** The kill, under /bin/sh: prints `<token> left <pid…>` (nothing after `left` when all are gone). */
-export function killTreeCommand(root: number, token: string): string {
-  const code = [
-    treeFunction(root),
+/**
+ * sh code: freezes the processes that the sh function `collect` prints, collects again (what
+ * forked meanwhile), kills them all and checks: afterwards `$left` holds those still alive.
+ */
+export function freezeKillCode(collect: string): string {
+  return [
     ALIVE,
-    'pids=$(tree)',
+    `pids=$(${collect})`,
     // Frozen first, so nothing forks while the tree is collected again and killed.
     '[ -n "$pids" ] && kill -STOP $pids 2>/dev/null',
-    'pids="$pids $(tree)"',
+    `pids="$pids $(${collect})"`,
     '[ -n "$pids" ] && kill -KILL $pids 2>/dev/null',
     'i=0; left=$(alive $pids)',
     'while [ -n "$left" ] && [ $i -lt 40 ]; do kill -KILL $left 2>/dev/null; sleep 0.05 2>/dev/null || sleep 1; i=$((i + 1)); left=$(alive $pids); done',
-    `printf '%s left %s\\n' ${token} "$left"`,
   ].join('\n');
+}
+
+/** The kill, under /bin/sh: prints `<token> left <pid…>` (nothing after `left` when all are gone). */
+export function killTreeCommand(root: number, token: string): string {
+  const code = [treeFunction(root), freezeKillCode('tree'), `printf '%s left %s\\n' ${token} "$left"`].join('\n');
   return underSh(code);
 }
 

@@ -48,6 +48,13 @@ export interface ClusterSpec {
   sshdConfig?: string[];
   /** Start hosts with per-host home and /tmp (needs root; default: when root). */
   isolate?: boolean;
+  /** Listen addresses, one per host, instead of 127.0.<net>.<n> (count is their number). */
+  addresses?: string[];
+  /**
+   * Run every sshd inside this network namespace (`ip netns exec`, needs root): its addresses
+   * are the namespace's own, so ports are basePort, basePort+1… without a probe from here.
+   */
+  netns?: string;
 }
 
 export interface ClusterState {
@@ -55,6 +62,7 @@ export interface ClusterState {
   dir: string;
   hostRoot: string;
   isolated: boolean;
+  netns?: string;
   clientsConf: string;
   identity: string;
   knownHosts: string;
@@ -101,9 +109,10 @@ export class Cluster {
     const net = spec.net ?? 1;
     const hosts: SandboxHost[] = [];
     let port = spec.basePort ?? 2201;
-    for (let index = 0; index < spec.count; index++) {
-      const address = `127.0.${net + Math.floor(index / 250)}.${(index % 250) + 1}`;
-      port = await freePort(address, port);
+    const count = spec.addresses?.length ?? spec.count;
+    for (let index = 0; index < count; index++) {
+      const address = spec.addresses?.[index] ?? `127.0.${net + Math.floor(index / 250)}.${(index % 250) + 1}`;
+      if (spec.netns === undefined) port = await freePort(address, port);
       const base = join(hostRoot, `host${index + 1}`);
       const etc = join(base, 'etc');
       const home = join(base, 'home');
@@ -143,7 +152,7 @@ export class Cluster {
       mode: 0o600,
     });
 
-    const state: ClusterState = { version: 1, dir, hostRoot, isolated, clientsConf, identity, knownHosts, hosts };
+    const state: ClusterState = { version: 1, dir, hostRoot, isolated, ...(spec.netns !== undefined ? { netns: spec.netns } : {}), clientsConf, identity, knownHosts, hosts };
     const cluster = new Cluster(state);
     cluster.saveState();
     const limit = pLimit(16);
@@ -210,9 +219,10 @@ export class Cluster {
           ],
         ]
       : [SSHD, ['-f', h.configFile, '-E', h.logFile]];
+    const [run, runArgs] = this.state.netns === undefined ? [cmd, args] : ['ip', ['netns', 'exec', this.state.netns, cmd, ...args]];
     // sshd listens before it daemonizes, so once this exits 0 the port is open.
     await new Promise<void>((ok, fail) => {
-      const child = spawn(cmd as string, args as string[], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(run as string, runArgs as string[], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', fail);

@@ -3,9 +3,10 @@
 // timeout, auth, a throw inside the work) becomes that client's result, never a crash.
 import type { Client } from '../config/client.js';
 import { classifyConnectError, HostError } from './host-error.js';
-import { Session, type SessionContext } from './session.js';
+import { Routes } from './routes.js';
+import type { Session, SessionContext } from './session.js';
 import { Slots, type Slot } from './slots.js';
-import { resolveTarget, type ConnectTarget, type TargetDefaults } from './target.js';
+import type { ConnectTarget } from './target.js';
 import { trace } from '../trace.js';
 
 export type HostResult<T> =
@@ -15,7 +16,8 @@ export type HostResult<T> =
 export interface FleetOptions {
   parallel: number;
   session: SessionContext;
-  targets: TargetDefaults;
+  /** Where and how each client is reached (TargetResolver, resolved before any connection). */
+  targets: (client: Client) => ConnectTarget;
   /** Ctrl-C: clients not yet started end as `interrupted`; running work sees the signal. */
   signal?: AbortSignal;
 }
@@ -51,28 +53,29 @@ export class Fleet {
 
   /** Where and as whom a client is reached (clients.conf, -l, ssh_config). */
   target(client: Client): ConnectTarget {
-    return resolveTarget(client, this.opts.targets);
+    return this.opts.targets(client);
   }
 
   /** Results come in clients.conf order. */
   run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
     const slots = new Slots(this.opts.parallel);
     const attempts = new Slots(Math.max(this.opts.parallel, ATTEMPTS_AT_ONCE));
+    const routes = new Routes(this.opts.session, this.opts.signal);
     const only = hooks.only ?? (() => true);
     return Promise.all(
       this.clients.filter(only).map(async (client): Promise<HostResult<T>> => {
-        const result = await this.one(client, work, hooks, { slots, attempts });
+        const result = await this.one(client, work, hooks, { slots, attempts, routes });
         hooks.onDone?.(result);
         return result;
       }),
-    );
+    ).finally(() => routes.close());
   }
 
   private async one<T>(
     client: Client,
     work: (session: Session, client: Client) => Promise<T>,
     hooks: FleetRunOptions<T>,
-    limits: { slots: Slots; attempts: Slots },
+    limits: { slots: Slots; attempts: Slots; routes: Routes },
   ): Promise<HostResult<T>> {
     const attempt = await limits.attempts.take();
     let slot: Slot | undefined;
@@ -85,7 +88,7 @@ export class Fleet {
       }
       hooks.onStart?.(client);
       trace(`${client.name} connecting`);
-      session = await this.connect(client);
+      session = await this.connect(client, limits.routes);
       trace(`${client.name} connected`);
       slot = await limits.slots.take();
       attempt.release();
@@ -101,14 +104,14 @@ export class Fleet {
     }
   }
 
-  private async connect(client: Client): Promise<Session> {
+  private async connect(client: Client, routes: Routes): Promise<Session> {
     const target = this.target(client);
-    const deadline = performance.now() + this.opts.session.connectTimeoutMs;
+    const deadline = performance.now() + target.connectTimeoutMs;
     for (let n = 0; ; n++) {
       try {
-        return await Session.open(target, this.opts.session, this.opts.signal);
+        return await routes.open(target);
       } catch (err) {
-        const e = classifyConnectError(err, this.opts.session.connectTimeoutMs / 1000);
+        const e = classifyConnectError(err, target.connectTimeoutMs / 1000);
         const wait = (RETRY_BACKOFF_MS[n] ?? 1000) * (1 + Math.random());
         if (!e.droppedInHandshake || performance.now() + wait > deadline || this.opts.signal?.aborted) throw e;
         await new Promise((r) => setTimeout(r, wait));

@@ -1,45 +1,37 @@
 // Private keys and the agent, loaded once per command and offered to every client.
 import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { AuthMethod, ParsedKey } from 'ssh2';
 import { UsageError } from '../config/errors.js';
+import type { ConnectTarget } from './target.js';
 
 const { utils } = ssh2;
-
-export const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 export class KeyRing {
   private cache = new Map<string, ParsedKey | null>();
 
   constructor(
-    /** -i: when given, the only key director offers besides ssh_config's IdentityFile. */
+    /** -i: must load, or the command stops before contacting anyone. */
     private readonly explicit: string | undefined,
-    private readonly agentSocket: string | undefined,
-    private readonly home = homedir(),
     /** DIRECTOR_PASSPHRASE: decrypts encrypted key files. Never printed, logged or sent. */
     private readonly passphrase?: string,
   ) {
-    // A key named with -i must load, or the command stops before contacting anyone.
     if (explicit !== undefined) this.load(explicit, true);
   }
 
-  /** The methods to try for one client, in order; `extraFiles` come from ssh_config IdentityFile. */
-  methods(username: string, extraFiles: readonly string[]): AuthMethod[] {
+  /**
+   * The methods to try for one client, in OpenSSH's order: the agent's keys (unless
+   * IdentitiesOnly), then the key files (-i, IdentityFile, or ssh's default files) that load.
+   */
+  methods(target: Pick<ConnectTarget, 'username' | 'identityFiles' | 'identityAgent' | 'identitiesOnly'>): AuthMethod[] {
+    const { username } = target;
     const out: AuthMethod[] = [];
-    const files: string[] = [];
-    if (this.explicit !== undefined) files.push(this.explicit);
-    files.push(...extraFiles);
-    if (this.explicit === undefined && this.agentSocket) {
-      out.push({ type: 'agent', username, agent: this.agentSocket } as AuthMethod);
+    if (target.identityAgent !== undefined && !target.identitiesOnly) {
+      out.push({ type: 'agent', username, agent: target.identityAgent } as AuthMethod);
     }
-    if (this.explicit === undefined && extraFiles.length === 0) {
-      files.push(...DEFAULT_KEY_FILES.map((f) => join(this.home, '.ssh', f)));
-    }
-    for (const file of [...new Set(files)]) {
-      const key = this.load(file, false);
+    for (const file of target.identityFiles) {
+      const key = this.load(file, file === this.explicit);
       if (key) out.push({ type: 'publickey', username, key } as AuthMethod);
     }
     return out;

@@ -4,6 +4,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
 export interface KnownHostEntry {
+  /** Set by the store that read it: messages name file:line. */
+  file?: string;
   line: number;
   marker?: 'revoked' | 'cert-authority';
   /** The host field as written: patterns or a hashed name. */

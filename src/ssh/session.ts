@@ -1,7 +1,7 @@
 // One ssh2 connection to one client: authenticated, host key checked, used for every step
 // of a command (exec channels, one SFTP channel), then closed once.
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
+import { Writable, type Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
@@ -9,7 +9,7 @@ import { classifyConnectError, HostError } from './host-error.js';
 import { runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { killTreeCommand, parseKillReport } from '../remote/kill.js';
 import { answerToken } from '../remote/posix.js';
-import type { KnownHostsStore } from './known-hosts-store.js';
+import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
@@ -34,10 +34,16 @@ export const EXEC_CHANNELS = 8;
 /** After our end of the connection, how long the server has to close its end. */
 const CLOSE_GRACE_MS = 2000;
 
+/** What a connection travels over when it is not a TCP connection of its own (routes.ts). */
+export interface Transport {
+  stream: Duplex;
+  /** The bastion whose forwarded channel `stream` is: its loss is this connection's cause of death. */
+  bastion?: Session;
+}
+
 export interface SessionContext {
-  knownHosts: KnownHostsStore;
+  hostKeys: KnownHostsBook;
   keys: KeyRing;
-  connectTimeoutMs: number;
   /** Told about host keys added to known_hosts. */
   notice?: (message: string) => void;
 }
@@ -48,6 +54,8 @@ export class Session {
   private lost: Error | undefined;
   private closed = false;
   private liveness: Liveness | undefined;
+  /** Bytes received, counted here when the transport is not a socket (which counts its own). */
+  private heard: number | undefined;
   /** Ends every running exec when the connection goes, in case its channel never closes. */
   private readonly onLost = new Set<() => void>();
   /** What exec channels need of the connection (see exec-channel.ts). */
@@ -59,13 +67,14 @@ export class Session {
       return () => this.onLost.delete(f);
     },
     killTree: (pid) => this.killTree(pid),
-    bytesHeard: () => this.socket()?.bytesRead ?? 0,
+    bytesHeard: () => this.heard ?? this.socket()?.bytesRead ?? 0,
     giveUp: (why) => this.fail(why),
   };
 
   private constructor(
     private readonly conn: InstanceType<typeof SshClient>,
     readonly target: ConnectTarget,
+    private readonly bastion: Session | undefined,
   ) {
     conn.on('error', (err: Error) => {
       this.lost ??= err;
@@ -77,27 +86,33 @@ export class Session {
     });
   }
 
-  /** `signal` (Ctrl-C) ends a handshake in progress at once instead of at the connect timeout. */
-  static async open(target: ConnectTarget, ctx: SessionContext, signal?: AbortSignal): Promise<Session> {
+  /**
+   * `transport`: what the connection travels over when it is not a TCP connection of its own
+   * (a bastion's forwarded channel, a ProxyCommand's stdio; routes.ts makes it).
+   * `signal` (Ctrl-C) ends a handshake in progress at once instead of at the connect timeout.
+   */
+  static async open(target: ConnectTarget, ctx: SessionContext, signal?: AbortSignal, transport?: Transport): Promise<Session> {
     const conn = new SshClient();
     // Listeners for the connection's whole life are attached before it starts.
-    const session = new Session(conn, target);
+    const session = new Session(conn, target, transport?.bastion);
     let hostKeyRefusal: string | undefined;
-    const knownTypes = ctx.knownHosts.keyTypesFor(target.hostname, target.port);
+    const hostKeys = ctx.hostKeys.for(target.hostKeys);
+    const keyName = hostKeyName(target.hostname, target.port, target.hostKeys.alias);
+    const timeoutMs = target.connectTimeoutMs;
     const config: ConnectConfig = {
       host: target.hostname,
       port: target.port,
       username: target.username,
-      readyTimeout: ctx.connectTimeoutMs,
+      readyTimeout: timeoutMs,
       // Liveness is director's own (liveness.ts): ssh2's waits for replies that a full send
       // queue holds back.
       keepaliveInterval: 0,
       algorithms: {
-        serverHostKey: preferredHostKeyAlgorithms(knownTypes, HOST_KEY_ALGORITHMS) as never,
+        serverHostKey: preferredHostKeyAlgorithms(hostKeys.keyTypesFor(keyName), HOST_KEY_ALGORITHMS) as never,
       },
-      authHandler: ctx.keys.methods(target.username, target.identityFiles),
+      authHandler: ctx.keys.methods(target),
       hostVerifier: (key: Buffer) => {
-        const decision = ctx.knownHosts.decide(target.hostname, target.port, key);
+        const decision = hostKeys.decide(keyName, key);
         if (!decision.ok) hostKeyRefusal = decision.message;
         else if (decision.message) ctx.notice?.(decision.message);
         return decision.ok;
@@ -116,8 +131,8 @@ export class Session {
       const guard = setTimeout(() => {
         stopWaiting();
         conn.destroy();
-        reject(new HostError('connect-timeout', `no SSH handshake within ${ctx.connectTimeoutMs / 1000}s`));
-      }, ctx.connectTimeoutMs + 2000);
+        reject(new HostError('connect-timeout', `no SSH handshake within ${timeoutMs / 1000}s`));
+      }, timeoutMs + 2000);
       // A server that never answers would otherwise hold Ctrl-C up for the whole connect timeout.
       const onAbort = () => {
         stopWaiting();
@@ -130,7 +145,7 @@ export class Session {
         stopWaiting();
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
-        else reject(classifyConnectError(err, ctx.connectTimeoutMs / 1000));
+        else reject(classifyConnectError(err, timeoutMs / 1000));
       };
       conn.once('ready', () => {
         stopWaiting();
@@ -142,7 +157,10 @@ export class Session {
       const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
       conn.once('error', fail);
       conn.once('close', onEarlyClose);
+      if (transport !== undefined) config.sock = transport.stream as never;
       conn.connect(config);
+      // After connect(): ssh2 has paused the stream, so this listener takes no byte from it.
+      if (transport !== undefined) session.countBytes(transport.stream);
       skipHostKeyProofs(conn);
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
@@ -190,6 +208,29 @@ export class Session {
     });
   }
 
+  /**
+   * A TCP connection that the client opens to `host:port` on its side (a direct-tcpip channel,
+   * as `ssh -L` makes), so nothing needs to listen on the network. Rejects with a
+   * ForwardRefused when the client's server could not or would not connect.
+   */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.lost) return reject(this.lostError());
+      this.conn.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) return resolve(stream);
+        if (this.lost) return reject(this.lostError());
+        reject(new ForwardRefused(err.message.replace(/^\(SSH\) Channel open failure: ?/, ''), err.reason));
+      });
+    });
+  }
+
+  private countBytes(stream: Duplex): void {
+    this.heard = 0;
+    stream.on('data', (d: Buffer) => {
+      this.heard! += d.length;
+    });
+  }
+
   /** The connection's one SFTP channel, opened on first use. */
   sftp(): Promise<SFTPWrapper> {
     this.sftpPromise ??= new Promise<SFTPWrapper>((resolve, reject) => {
@@ -206,8 +247,16 @@ export class Session {
     return this.lost !== undefined;
   }
 
+  /** Why the connection is gone; when its bastion went first, that is the reason given. */
   lostError(): HostError {
+    if (this.bastion?.isLost) return this.bastion.lostAsBastion();
     return new HostError('unreachable', `connection lost (${this.lost?.message ?? 'closed'})`);
+  }
+
+  /** This connection's loss as the clients behind it report it: `bastion b1: connection lost (…)`. */
+  lostAsBastion(): HostError {
+    if (this.bastion?.isLost) return this.bastion.lostAsBastion();
+    return new HostError('unreachable', `bastion ${this.target.host}: connection lost (${this.lost?.message ?? 'closed'})`);
   }
 
   close(): void {
@@ -254,6 +303,18 @@ export class Session {
     // ssh2 hands each global reply to the next callback in this queue: keep it in step.
     inner._callbacks.push(() => undefined);
     inner._protocol.ping();
+  }
+}
+
+/** The client's server did not open a forwarded connection: `reason` 1 is "administratively prohibited", 2 "connect failed". */
+export class ForwardRefused extends Error {
+  constructor(
+    readonly why: string,
+    readonly reason: number | undefined,
+  ) {
+    // Lowercased, as ssh2's other errors read: "bastion b1: cannot reach …: connection refused".
+    super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why.charAt(0).toLowerCase() + why.slice(1));
+    this.name = 'ForwardRefused';
   }
 }
 

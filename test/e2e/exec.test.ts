@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exec } from '../../src/commands/exec.js';
+import { fold } from '../../src/nodeset/fold.js';
 import { runDirector } from '../support/cli.js';
 import { sharedCluster } from '../support/cluster.js';
 import { collectOutput, esc, leftovers, onlyRun, workDir, type Summary } from '../support/run-e2e.js';
@@ -24,14 +25,14 @@ test('exec: the words are shell code joined by spaces, as ssh does; DIRECTOR_HOS
   for (const h of c.hosts) assert.equal(leftovers(h.tmp), []);
 });
 
-test('exec --fold: clients with identical output and status make one block listing them', async () => {
+test('exec --fold: clients with identical output and status make one block naming them folded, with their count', async () => {
   const c = await sharedCluster();
   const cwd = workDir('exec-fold');
   const r = await runDirector([...c.args(), 'exec', '--fold', '--', 'echo same; if [ $DIRECTOR_HOST_INDEX -lt 2 ]; then echo low; else echo high; exit 3; fi'], { cwd });
   assert.is(r.code, 5, r.stderr);
   const [h0, h1, h2, h3] = c.hosts.map((h) => h.name);
   const want =
-    `----- 2 clients: ${h0}, ${h1} (exit 0) -----\nsame\nlow\n` + `----- 2 clients: ${h2}, ${h3} (exit 3) -----\nsame\nhigh\n`;
+    `----- ${fold([h0!, h1!])} (2) exit 0 -----\nsame\nlow\n` + `----- ${fold([h2!, h3!])} (2) exit 3 -----\nsame\nhigh\n`;
   assert.ok(r.stdout.startsWith(want), r.stdout);
   assert.not.match(r.stdout, /: same/, 'no live lines under --fold');
   // Same output, different status: not folded.
@@ -58,7 +59,7 @@ test('exec --inline: each client\'s whole output as one block; -q: status lines 
 test('exec: piped stdin reaches every client whole; --stdin <file> too (2 MiB)', async () => {
   const c = await sharedCluster();
   const cwd = workDir('exec-stdin');
-  const r = await runDirector([...c.args(), 'exec', '-o', 'out', '--', 'cat; echo "<$DIRECTOR_HOST_INDEX>"'], { cwd, input: 'line one\nline two' });
+  const r = await runDirector([...c.args(), 'exec', '--output', 'out', '--', 'cat; echo "<$DIRECTOR_HOST_INDEX>"'], { cwd, input: 'line one\nline two' });
   assert.is(r.code, 0, r.stderr);
   const { dir } = onlyRun(join(cwd, 'out', 'exec'));
   c.hosts.forEach((h, i) => assert.is(readFileSync(join(dir, h.name, 'stdout'), 'utf8'), `line one\nline two<${i}>\n`));

@@ -172,7 +172,7 @@ test('run CLI: a failed client\'s status line, the tally naming it, exit 5 and -
   assert.is(r.code, 5, r.stdout);
   const bad = c.hosts[2]!.name;
   assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(bad)} remote exit: code 7`));
-  assert.match(r.stdout, new RegExp(`^3 ok, 1 failed: ${esc(bad)} \\(remote exit\\)$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^3 ok, 1 failed: ${esc(bad)} \\(1\\) remote exit$`, 'm'));
   const { summary } = onlyRun(join(cwd, 'output', 'e.sh'));
   assert.equal(summary.clients.map((x) => x.exitCode), [0, 0, 7, 0]);
   assert.is(summary.exitCode, 5);

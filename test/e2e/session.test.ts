@@ -9,20 +9,19 @@ import { hostCommands } from '../support/proc.js';
 import { within } from '../support/timeout.js';
 import { waitUntil } from '../support/wait.js';
 import { Session, EXEC_CHANNELS } from '../../src/ssh/session.js';
-import { KnownHostsStore } from '../../src/ssh/known-hosts-store.js';
+import { KnownHostsBook } from '../../src/ssh/known-hosts-store.js';
+import { TargetResolver } from '../../src/ssh/target.js';
 import { KeyRing } from '../../src/ssh/keys.js';
 import { HostError } from '../../src/ssh/host-error.js';
 import { Fleet } from '../../src/ssh/fleet.js';
-import { DEFAULT_ALIVE } from '../../src/ssh/liveness.js';
 import { parseClients } from '../../src/config/clients.js';
 
 async function open(host = 0): Promise<Session> {
   const c = await sharedCluster();
   const h = c.hosts[host]!;
-  return Session.open(
-    { hostname: h.address, port: h.port, username: 'root', identityFiles: [], alive: DEFAULT_ALIVE },
-    { knownHosts: new KnownHostsStore(c.cluster.knownHosts, 'strict'), keys: new KeyRing(c.cluster.identity, undefined), connectTimeoutMs: 5000 },
-  );
+  const target = new TargetResolver({ configFile: 'none', identity: c.cluster.identity, knownHosts: c.cluster.knownHosts, hostKeyChecking: 'strict', connectTimeoutS: 5 });
+  const [client] = parseClients(`root@${h.address}:${h.port}\n`, 'test');
+  return Session.open(target.forClient(client!), { hostKeys: new KnownHostsBook(), keys: new KeyRing(c.cluster.identity) });
 }
 
 /** Is a command whose line contains `marker` running under host `host`'s sshd? */
@@ -126,12 +125,13 @@ test('Fleet: one result per client in order, failures as values, bounded paralle
   const c = await sharedCluster();
   const conf = `${c.hosts.map((h) => h.name).join('\n')}\n127.0.0.90:1\n`;
   const clients = parseClients(conf, 'test');
+  const resolver = new TargetResolver({ configFile: 'none', user: 'root', identity: c.cluster.identity, knownHosts: c.cluster.knownHosts, hostKeyChecking: 'strict', connectTimeoutS: 5 });
   let running = 0;
   let peak = 0;
   const fleet = new Fleet(clients, {
     parallel: 2,
-    session: { knownHosts: new KnownHostsStore(c.cluster.knownHosts, 'strict'), keys: new KeyRing(c.cluster.identity, undefined), connectTimeoutMs: 5000 },
-    targets: { sshConfig: null, user: 'root' },
+    session: { hostKeys: new KnownHostsBook(), keys: new KeyRing(c.cluster.identity) },
+    targets: (client) => resolver.forClient(client),
   });
   const results = await within(20_000, 'fleet', fleet.run(async (session, client) => {
     running++;

@@ -12,9 +12,8 @@ import { isAlive } from '../../src/local/service-process.js';
 import { LocalEnv } from '../support/local-env.js';
 import { openFiles, peakRssMB } from '../support/proc.js';
 import { waitUntil } from '../support/wait.js';
-import { rawClient } from '../support/local-socket.js';
+import { floodWithoutNewline, halfClose, hangUps, idleClients, openMany, pingEach, pingOnce, rawClient } from '../support/local-socket.js';
 import { record } from '../support/reliability.js';
-import { within } from '../support/timeout.js';
 
 const TEST = 'test/reliability/hostile-local.test.ts';
 let env: LocalEnv;
@@ -43,13 +42,10 @@ async function freshService(idleMs: number, maxFiles?: number): Promise<Svc> {
 
 /** The service is alive and answers a fresh connection; returns how long the answer took. */
 async function stillServing(s: Svc): Promise<number> {
-  const t0 = Date.now();
-  const c = await rawClient(s.port);
-  c.write('ping\n');
-  assert.equal(await c.lines(1), [`Echo sent from 127.0.0.1:${s.port}`]);
-  c.destroy();
+  const { reply, ms } = await pingOnce(s.port);
+  assert.is(reply, `Echo sent from 127.0.0.1:${s.port}`);
   assert.ok(isAlive(s.pid), 'service process died');
-  return Date.now() - t0;
+  return ms;
 }
 
 test('binary garbage and escape sequences are answered with an escaped error, not a crash', async () => {
@@ -102,11 +98,7 @@ test('a line over 4 KiB is refused and its connection closed; 4096 bytes exactly
 test('a flood of 8 MB without a newline is cut off, not buffered (peak memory measured)', async () => {
   const s = await freshService(5000);
   const before = peakRssMB(s.pid);
-  const c = await rawClient(s.port);
-  const mb = Buffer.alloc(1024 * 1024, 0x41);
-  for (let i = 0; i < 8 && !c.socket.destroyed; i++) c.write(mb);
-  await c.closed();
-  assert.match(c.received(), /^ERR line too long/);
+  assert.match(await floodWithoutNewline(s.port), /^ERR line too long/);
   await stillServing(s);
   const peak = peakRssMB(s.pid);
   assert.ok(peak - before < 40, `peak RSS grew ${before} -> ${peak} MB`);
@@ -122,12 +114,7 @@ test('a flood of 8 MB without a newline is cut off, not buffered (peak memory me
 
 test('clients that hang up mid-line or reset, 20 times: no harm', async () => {
   const s = await freshService(5000);
-  for (let i = 0; i < 20; i++) {
-    const c = await rawClient(s.port);
-    c.write('pin');
-    if (i % 2) c.socket.resetAndDestroy();
-    else c.destroy();
-  }
+  await hangUps(s.port);
   const ms = await stillServing(s);
   record({
     id: 'local-hangups',
@@ -145,17 +132,9 @@ test('half-open: a silent client, a partial line never finished, a client trickl
   const s = await freshService(IDLE_MS);
   // Each client is timed from before its own connect: the service's clock starts at accept,
   // so a time measured this way can only be longer than the service's, never shorter.
-  const connectedAt: number[] = [];
-  const timed = async () => {
-    connectedAt.push(Date.now());
-    return rawClient(s.port);
-  };
-  const silent = await timed();
-  const partial = await timed();
-  partial.write('pin');
-  const trickle = await timed();
-  // One byte every 200 ms: never idle for 700 ms, but the line never ends.
-  const drip = setInterval(() => trickle.write('p'), 200);
+  // One of them sends a byte every 200 ms: never idle for 700 ms, but its line never ends.
+  const idlers = await idleClients(s.port);
+  const { silent, partial, trickle, at: connectedAt } = idlers;
   try {
     // Meanwhile everyone else is served.
     await stillServing(s);
@@ -180,8 +159,7 @@ test('half-open: a silent client, a partial line never finished, a client trickl
       test: TEST,
     });
   } finally {
-    clearInterval(drip);
-    for (const c of [silent, partial, trickle]) c.destroy();
+    idlers.stop();
   }
 });
 
@@ -212,18 +190,10 @@ test('a busy client whose writes end mid-line is not cut off: each finished line
 
 test('a client that shuts its write side (mid-line, or after a request) is answered and closed at once', async () => {
   const s = await freshService(5000);
-  const mid = await rawClient(s.port);
-  mid.write('pin');
-  const t0 = Date.now();
-  mid.socket.end();
-  await mid.closed(2000);
-  const midMs = Date.now() - t0;
-  assert.is(mid.received(), '');
-  const after = await rawClient(s.port);
-  after.write('ping\n');
-  after.socket.end();
-  await after.closed(2000);
-  assert.is(after.received(), `Echo sent from 127.0.0.1:${s.port}\n`);
+  const mid = await halfClose(s.port, 'pin');
+  const midMs = mid.ms;
+  assert.is(mid.received, '');
+  assert.is((await halfClose(s.port, 'ping\n')).received, `Echo sent from 127.0.0.1:${s.port}\n`);
   await stillServing(s);
   record({
     id: 'local-half-close',
@@ -236,61 +206,20 @@ test('a client that shuts its write side (mid-line, or after a request) is answe
   });
 });
 
-/** `n` connections opened at once; resolves with those that connected. */
-async function openMany(port: number, n: number): Promise<Socket[]> {
-  return within(
-    30_000,
-    `${n} connections`,
-    Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise<Socket>((ok, fail) => {
-            const so = connect({ host: '127.0.0.1', port });
-            so.once('connect', () => ok(so));
-            so.once('error', fail);
-          }),
-      ),
-    ),
-  );
-}
-
 test('2000 connections opened at once: each answered, held idle while a fresh client is served, then all closed by the idle timeout', async () => {
   const idle = 3000;
   const s = await freshService(idle);
   const before = peakRssMB(s.pid);
   const t0 = Date.now();
   const conns = await openMany(s.port, 2000);
-  let answered = 0;
-  let closedByService = 0;
   try {
-    await within(
-      20_000,
-      '2000 pings',
-      Promise.all(
-        conns.map(
-          (so) =>
-            new Promise<void>((ok) => {
-              so.on('error', () => undefined);
-              so.once('data', (d: Buffer) => {
-                if (d.toString() === `Echo sent from 127.0.0.1:${s.port}\n`) answered++;
-                ok();
-              });
-              so.once('close', () => {
-                closedByService++;
-                ok();
-              });
-              so.write('ping\n');
-            }),
-        ),
-      ),
-    );
+    const { answered, closed: closedByService } = await pingEach(conns, `Echo sent from 127.0.0.1:${s.port}`);
     assert.is(answered, 2000, `${answered} of 2000 answered`);
     // All held, silent: a fresh client is still served.
     const freshMs = await stillServing(s);
-    assert.is(closedByService, 0, 'connections closed before their idle timeout');
+    assert.is(closedByService(), 0, 'connections closed before their idle timeout');
     // None is held for ever: the idle timeout closes them all.
-    await waitUntil(() => closedByService === 2000, idle + 15_000, `idle connections closed (${closedByService}/2000)`);
+    await waitUntil(() => closedByService() === 2000, idle + 15_000, `idle connections closed (${closedByService()}/2000)`);
     const allClosedMs = Date.now() - t0;
     const peak = peakRssMB(s.pid);
     await stillServing(s);
@@ -300,7 +229,7 @@ test('2000 connections opened at once: each answered, held idle while a fresh cl
       case: 'local service: 2000 connections opened at once and held (idle timeout 3 s)',
       does: 'Answers every one, serves a fresh client while they are held, and closes them all at the idle timeout',
       detectMs: allClosedMs,
-      figure: `${answered}/2000 answered, fresh client in ${freshMs} ms, ${closedByService}/2000 closed by idle timeout, peak RSS ${peak} MB (+${Math.round((peak - before) * 10) / 10})`,
+      figure: `${answered}/2000 answered, fresh client in ${freshMs} ms, ${closedByService()}/2000 closed by idle timeout, peak RSS ${peak} MB (+${Math.round((peak - before) * 10) / 10})`,
       test: TEST,
     });
   } finally {

@@ -167,7 +167,7 @@ test('SIGINT while 64 clients of one sshd are connecting and starting: exit 130 
   const c = await setUp();
   const ns = hostNamespace(c, 0);
   const cwd = tempDir('director-many-sigint-');
-  const w = watchDirector([...args, 'exec', '-o', 'out', '--', 'echo ready; sleep 1000'], { cwd });
+  const w = watchDirector([...args, 'exec', '--output', 'out', '--', 'echo ready; sleep 1000'], { cwd });
   // Mid-way: some clients run their command, others are in their handshake or opening a channel.
   const started = 16;
   await w.seen(new RegExp(`(?:: ready\n[^]*?){${started}}`));

@@ -108,7 +108,7 @@ test('--host-key-checking off warns, once, on stderr', async () => {
   writeFileSync(kh, '');
   const r = await runDirector([...c.argsWithKnownHosts(kh), '--host-key-checking', 'off', 'status', '--ssh']);
   assert.is(r.code, 0, r.stdout + r.stderr);
-  const warnings = r.stderr.match(/warning: --host-key-checking off: host keys are not verified/g) ?? [];
+  const warnings = r.stderr.match(/warning: host key checking is off \(--host-key-checking off or StrictHostKeyChecking no\): host keys are not verified/g) ?? [];
   assert.is(warnings.length, 1, r.stderr);
   assert.is(readFileSync(kh, 'utf8'), '', 'off records nothing');
   record({
@@ -157,7 +157,7 @@ test('an encrypted key with DIRECTOR_PASSPHRASE works; neither the passphrase no
   const env = { DIRECTOR_PASSPHRASE: passphrase, DIRECTOR_TRACE: '1', DIRECTOR_DEBUG: '1' };
 
   // Works, and the remote environment does not see the passphrase either.
-  const ok = await runDirector([...args, 'exec', '-o', join(dir, 'out'), '--', 'env'], { env, cwd: dir });
+  const ok = await runDirector([...args, 'exec', '--output', join(dir, 'out'), '--', 'env'], { env, cwd: dir });
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /DIRECTOR_HOST_INDEX=/);
   const ran = await runDirector([...args, '--json', 'status', '--ssh'], { env, cwd: dir });

@@ -2,8 +2,9 @@
 // sshd stopped with SIGSTOP (test/support/stall.ts). director must not wait on it: after a
 // time limit or Ctrl-C it exits within the kill grace plus a small bound and says that the
 // kill could not be confirmed (never "killed"); during data or mkdir the liveness check
-// (ServerAliveInterval × ServerAliveCountMax from a -F ssh_config) reports the client as lost.
-// The other clients finish as usual.
+// (ServerAliveInterval × ServerAliveCountMax from a -F ssh_config) reports the client as lost,
+// and so it does during exec with no time limit, set by -o as with ssh. The other clients
+// finish as usual. (Behind a bastion: test/reliability/ssh-routing.test.ts.)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -182,6 +183,31 @@ test('mkdir: a client that stops answering mid-command is lost after ServerAlive
     failure: new RegExp(`failed ~/stall-case/d${process.pid} @${esc(name(STALLED))}: .*connection lost \\(nothing received for 3s`),
     success: (i) => new RegExp(`created ~/stall-case/d${process.pid} @${esc(name(i))}`),
   }));
+
+test('exec without -t: a client that stops answering mid-command is lost after -o ServerAliveInterval=1 -o ServerAliveCountMax=2', async () => {
+  const cwd = workDir('stall-exec-alive');
+  const sleep = sleepFor(2);
+  const run = runDirector([...c.args(['-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2']), 'exec', '--', `${sleep}; echo done`], { cwd, timeoutMs: 60_000 });
+  const { result: r, stall, endedAt } = await withStall(stallWhenRunning(c, STALLED, sleep), run);
+  const exitMs = endedAt - stall.at;
+  assert.is(r.code, 4, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(name(STALLED))} unreachable: connection lost \\(nothing received for 2s \\(ServerAliveInterval 1 × ServerAliveCountMax 2\\)\\)`));
+  for (const i of others()) {
+    assert.match(r.stdout, new RegExp(`^${esc(name(i))}: done$`, 'm'));
+    assert.match(r.stdout, new RegExp(`\\[SUCCESS\\] ${esc(name(i))}`));
+  }
+  const boundMs = 2000 + SLACK_MS;
+  assert.ok(exitMs < boundMs, `director exited ${exitMs} ms after the stall (ServerAliveInterval 1 × 2; bound ${boundMs} ms)`);
+  record({
+    id: 'stall-exec-alive',
+    area: 'fault',
+    case: "exec (no time limit): one client's sshd stopped (SIGSTOP) mid-command, -o ServerAliveInterval=1 -o ServerAliveCountMax=2",
+    does: 'reports that client as "connection lost (nothing received for 2s …)" and exits 4; the others finish',
+    detectMs: exitMs,
+    figure: `exit 4 ${seconds(exitMs)} after the stall`,
+    test: TEST,
+  });
+});
 
 test('status --ssh: a client that stops answering during login fails at the connect timeout; the others are OK', async () => {
   const cwd = workDir('stall-status');

@@ -10,6 +10,7 @@ import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
 import type { Fleet } from '../../src/ssh/fleet.js';
 import { atExit } from './at-exit.js';
 import { killCluster } from './host-control.js';
+import { claimNets } from './nets.js';
 
 const live = new Set<Cluster>();
 let hooked = false;
@@ -22,14 +23,11 @@ function hookExit(): void {
   });
 }
 
-let nextNet = 2;
-
 /** A new cluster of `count` hosts on its own 127.0.<net>.x addresses. */
 export async function startCluster(count: number, spec: Partial<ClusterSpec> = {}): Promise<TestCluster> {
   hookExit();
   const dir = mkdtempSync(join(tmpdir(), 'director-test-'));
-  const net = spec.net ?? nextNet;
-  nextNet = net + Math.ceil(count / 250);
+  const net = spec.net ?? claimNets(Math.ceil(count / 250));
   const cluster = await Cluster.start({ dir, count, net, basePort: 2300 + (net % 50) * 20, ...spec });
   live.add(cluster);
   return new TestCluster(cluster, dir);

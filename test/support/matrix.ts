@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import { isAlive, killTreeSync, stopTree } from '../../src/process-tree.js';
 import { ed25519Pair, freePort } from '../../src/sandbox/cluster.js';
 import type { Fleet } from '../../src/ssh/fleet.js';
+import { claimNets } from './nets.js';
 import { atExit } from './at-exit.js';
 import { fleetOn, type ClientFiles, type FleetOptions } from './cluster.js';
 import type { MatrixKind } from './matrix-kinds.js';
@@ -34,10 +35,6 @@ export function matrixSupported(): boolean {
 
 const live = new Set<Matrix>();
 let hooked = false;
-// Away from startCluster's 127.0.2.x upwards, so a file may use both; where in 200-254 hangs
-// on the pid, so two test processes seldom pick the same addresses (launch copes if they do).
-let netOffset = process.pid % 55;
-const takeNet = () => 200 + (netOffset++ % 55);
 
 /** Starts one host per entry of `kinds` (a kind may repeat) and waits until each one's server listens. */
 export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec = {}): Promise<Matrix> {
@@ -46,7 +43,7 @@ export async function startMatrix(kinds: readonly MatrixKind[], spec: MatrixSpec
     hooked = true;
     atExit(() => live.forEach((m) => m.kill()));
   }
-  const net = spec.net ?? takeNet();
+  const net = spec.net ?? claimNets(1);
   const dir = tempDir('director-matrix-');
   const root = join(MATRIX_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(root, { recursive: true, mode: 0o755 });

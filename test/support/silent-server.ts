@@ -12,7 +12,8 @@ export interface SilentServer {
   close(): Promise<void>;
 }
 
-export async function silentServer(address: string): Promise<SilentServer> {
+/** Listens on address:port (port 0: any free one). */
+export async function silentServer(address: string, port = 0): Promise<SilentServer> {
   const sockets = new Set<Socket>();
   let count = 0;
   const held: number[] = [];
@@ -36,13 +37,12 @@ export async function silentServer(address: string): Promise<SilentServer> {
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(0, address, ok);
+    server.listen(port, address, ok);
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     address,
-    port,
+    port: typeof addr === 'object' && addr ? addr.port : 0,
     connections: () => count,
     heldMs: () => [...held],
     close: () =>

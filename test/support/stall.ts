@@ -40,6 +40,13 @@ export async function stallInLogin(c: TestCluster, host: number, ms = 20_000): P
   return stopAll(pids);
 }
 
+/** Stops every process of `host` besides its listener: each connection's sshd and what it runs. */
+export function stallSessions(c: TestCluster, host: number): Stall {
+  const pids = processesIn(hostNamespace(c, host), new Set([c.cluster.pid(host) ?? 0]));
+  if (pids.length === 0) throw new Error(`no connection to host ${host}`);
+  return stopAll(pids);
+}
+
 /** Waits until a process whose command line contains `marker` runs on `host`. */
 export function waitForRunning(c: TestCluster, host: number, marker: string, ms = 20_000): Promise<void> {
   const ns = hostNamespace(c, host);

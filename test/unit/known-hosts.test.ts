@@ -76,22 +76,22 @@ test('store: accept-new appends an OpenSSH line; strict refuses unknown; changed
   writeFileSync(file, `other ssh-ed25519 ${K2}`); // no trailing newline: the append must not glue lines
   const store = new KnownHostsStore(file, 'accept-new');
   const key = Buffer.from(K1, 'base64');
-  const first = store.decide('127.0.0.9', 2201, key);
+  const first = store.decide('[127.0.0.9]:2201', key);
   assert.ok(first.ok && first.added);
   assert.is(readFileSync(file, 'utf8'), `other ssh-ed25519 ${K2}\n[127.0.0.9]:2201 ssh-ed25519 ${K1}\n`);
-  assert.ok(store.decide('127.0.0.9', 2201, key).ok);
-  assert.ok(new KnownHostsStore(file, 'strict').decide('127.0.0.9', 2201, key).ok);
+  assert.ok(store.decide('[127.0.0.9]:2201', key).ok);
+  assert.ok(new KnownHostsStore(file, 'strict').decide('[127.0.0.9]:2201', key).ok);
 
-  const refused = new KnownHostsStore(file, 'strict').decide('127.0.0.8', 22, key);
+  const refused = new KnownHostsStore(file, 'strict').decide('127.0.0.8', key);
   assert.not.ok(refused.ok);
   assert.match(refused.message ?? '', /not in .*known_hosts/);
 
-  const changed = new KnownHostsStore(file, 'accept-new').decide('127.0.0.9', 2201, Buffer.from(K2, 'base64'));
+  const changed = new KnownHostsStore(file, 'accept-new').decide('[127.0.0.9]:2201', Buffer.from(K2, 'base64'));
   assert.not.ok(changed.ok);
   assert.match(changed.message ?? '', /HOST KEY CHANGED for \[127\.0\.0\.9\]:2201/);
   assert.match(changed.message ?? '', new RegExp(`${file.replace(/[.]/g, '\\.')}:2`));
   assert.ok(changed.message?.includes(fingerprint(K1)) && changed.message.includes(fingerprint(K2)));
-  assert.ok(new KnownHostsStore(file, 'off').decide('x', 22, key).ok);
+  assert.ok(new KnownHostsStore(file, 'off').decide('x', key).ok);
 });
 
 test.run();

@@ -164,6 +164,19 @@ const CASES: Case[] = [
     hosts: ['j', 'c', 'n', 'z'],
   },
   {
+    // OpenSSH 9.2: `ProxyJump none` holds the slot against a later ProxyJump, not a later
+    // ProxyCommand; `ProxyCommand none` holds it against both.
+    name: 'ProxyJump none, then ProxyCommand: the command applies',
+    files: { config: 'Host pc\n  ProxyJump none\n  ProxyCommand nc %h %p\nHost pj\n  ProxyJump none\n  ProxyJump b1\nHost cj\n  ProxyCommand none\n  ProxyJump b1\n' },
+    hosts: ['pc', 'pj', 'cj'],
+  },
+  {
+    name: '-o ProxyJump=none, then ProxyCommand from the file',
+    files: { config: 'Host *\n  ProxyCommand nc %h %p\n' },
+    hosts: ['o'],
+    opts: ['ProxyJump=none'],
+  },
+  {
     name: 'values director reads, none and off spellings',
     files: { config: 'Host v\n  StrictHostKeyChecking off\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /etc/a /etc/b\n  ConnectTimeout 1h\n  CheckHostIP yes\n  IdentitiesOnly true\n  HostKeyAlias Alias.Example\nHost w\n  StrictHostKeyChecking yes\n  GlobalKnownHostsFile none\n  ConnectTimeout none\n' },
     hosts: ['v', 'w'],

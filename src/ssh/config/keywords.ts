@@ -167,7 +167,7 @@ export function checkValue(check: Check, value: string): string | null {
   if (check === 'flag') return /^(yes|no|true|false)$/i.test(value) ? null : `unsupported option "${value}"`;
   if (check === 'port') return parsePort(value) === null ? `Bad port '${value}'` : null;
   if (check === 'time') return value === 'none' || parseTime(value) !== null ? null : 'invalid time value';
-  if (check === 'int') return /^-?\d+$/.test(value) ? null : `integer value ${value} is invalid`;
+  if (check === 'int') return /^\d+$/.test(value) ? null : /^-\d+$/.test(value) ? 'integer value too small.' : `integer value ${value} is invalid`;
   return check.includes(value.toLowerCase()) ? null : `unsupported option "${value}"`;
 }
 

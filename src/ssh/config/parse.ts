@@ -11,6 +11,8 @@ export interface Directive {
   line: number;
   /** Lowercased, as OpenSSH compares keywords. */
   keyword: string;
+  /** The keyword as the user spelled it, for messages. */
+  spelled: string;
   /** Words after the keyword, quotes and escapes removed, a trailing comment dropped. */
   args: string[];
   /** The text after the keyword and its separator, as written: what ProxyCommand keeps. */
@@ -41,7 +43,7 @@ export function parseLine(raw: string, file: string, line: number): Directive | 
   if (rest === '') throw new ConfigError(`no argument after keyword "${keyword}"`, file, line);
   const args = splitArgs(rest);
   if (args === null) throw new ConfigError('invalid quotes', file, line, raw);
-  return { file, line, keyword, args, rest };
+  return { file, line, keyword, spelled: head.keyword, args, rest };
 }
 
 /** strdelim(): the first word ends at whitespace, a quote or one `=`; one `=` may follow spaces. */

@@ -28,9 +28,9 @@ export const DIRECTOR_USE: Readonly<Record<string, Use>> = {
   user: OK('as whom director logs in'),
   identityfile: OK('keys director offers'),
   ignoreunknown: OK('decides which unknown keywords are errors'),
-  proxyjump: R('reaches the host through a bastion; connecting straight to HostName would bypass it', ['none']),
-  proxycommand: R('reaches the host through a command; connecting straight to HostName would bypass it', ['none']),
-  proxyusefdpass: R('goes with ProxyCommand, which director does not run', NO),
+  proxyjump: OK('director goes through each bastion on one shared connection (forwarded channels)'),
+  proxycommand: OK('director runs the command and speaks SSH over its standard input and output'),
+  proxyusefdpass: R('asks ProxyCommand to pass a connected socket back; director only speaks over its stdio', NO),
   bindaddress: R('chooses the local address the connection leaves from'),
   bindinterface: R('chooses the local interface the connection leaves from'),
   addressfamily: R('limits the address family director would connect over', ['any']),
@@ -39,10 +39,10 @@ export const DIRECTOR_USE: Readonly<Record<string, Use>> = {
   canonicalizefallbacklocal: I('used only by CanonicalizeHostname, which is refused unless off'),
   canonicalizemaxdots: I('used only by CanonicalizeHostname, which is refused unless off'),
   canonicalizepermittedcnames: R('follows CNAMEs to another host name', ['none']),
-  stricthostkeychecking: R('director applies its own --host-key-checking policy, not this one'),
-  userknownhostsfile: R('director checks host keys against --known-hosts, not these files'),
-  globalknownhostsfile: R('director does not read global known_hosts files'),
-  hostkeyalias: R('changes the name host keys are looked up under'),
+  stricthostkeychecking: OK('unknown and changed host keys (ask is strict: director never asks); --host-key-checking wins'),
+  userknownhostsfile: OK('the known_hosts files trusted and written; --known-hosts wins'),
+  globalknownhostsfile: OK('known_hosts files trusted, never written'),
+  hostkeyalias: OK('the name host keys are looked up and recorded under'),
   checkhostip: R('adds an IP address check director does not make', NO),
   verifyhostkeydns: R('trusts host keys from DNS, which director does not look up', NO),
   revokedhostkeys: R('revokes host keys director would still accept', ['none']),
@@ -53,8 +53,8 @@ export const DIRECTOR_USE: Readonly<Record<string, Use>> = {
   macs: R('restricts or extends MACs; ssh2 negotiates its own list'),
   casignaturealgorithms: R('restricts CA signature algorithms director does not check'),
   requiredrsasize: R('rejects RSA keys smaller than director would accept'),
-  identitiesonly: R('stops agent keys from being offered; director offers them', NO),
-  identityagent: R('names another agent than SSH_AUTH_SOCK', ['ssh_auth_sock']),
+  identitiesonly: OK('only the configured keys are offered, agent-held copies included'),
+  identityagent: OK('the agent asked for keys (none: no agent)'),
   certificatefile: R('offers certificates director does not present'),
   pkcs11provider: R('offers PKCS#11 keys director cannot use', ['none']),
   securitykeyprovider: R('names a FIDO middleware director cannot use', ['internal', '$ssh_sk_provider']),
@@ -82,10 +82,10 @@ export const DIRECTOR_USE: Readonly<Record<string, Use>> = {
   hashknownhosts: I('how new known_hosts lines are written, not which keys are trusted'),
   fingerprinthash: I('how fingerprints are shown'),
   visualhostkey: I('how host keys are shown'),
-  connecttimeout: I('director waits --connect-timeout'),
+  connecttimeout: OK('how long a connection and handshake may take; --connect-timeout wins'),
   connectionattempts: I('director retries handshakes its own way; the destination is the same'),
-  serveraliveinterval: I('director keeps connections alive its own way'),
-  serveralivecountmax: I('director keeps connections alive its own way'),
+  serveraliveinterval: OK('silence before a keepalive (director: any byte heard counts)'),
+  serveralivecountmax: OK('keepalives unanswered before the peer is taken for gone'),
   tcpkeepalive: I('transport tuning'),
   ipqos: I('transport tuning'),
   rekeylimit: I('transport tuning'),
@@ -128,6 +128,8 @@ export const DIRECTOR_USE: Readonly<Record<string, Use>> = {
 
 export interface Refusal {
   keyword: string;
+  /** As the user spelled it (ProxyJump), for messages. */
+  spelled: string;
   file: string;
   line: number;
   /** Why director will not connect with it. */
@@ -140,7 +142,7 @@ export function refusalsFor(settings: Settings): Refusal[] {
   for (const [keyword, list] of settings) {
     const rule = DIRECTOR_USE[keyword] ?? R('not known to director');
     if (rule.use !== 'refused') continue;
-    for (const s of list) if (!isFine(rule.fine, s)) out.push({ keyword, file: s.file, line: s.line, why: rule.why });
+    for (const s of list) if (!isFine(rule.fine, s)) out.push({ keyword, spelled: s.spelled ?? keyword, file: s.file, line: s.line, why: rule.why });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { keywordSpec } from './keywords.js';
 import { parseLine } from './parse.js';
 import { refusalsFor, type Refusal } from './policy.js';
 import { expandHostName, readConfigFiles, type ConfigReader, type FileSet } from './read.js';
-import { applyDirective, type Settings } from './store.js';
+import { applyDirective, type Setting, type Settings } from './store.js';
 import { buildTarget, type SshTarget } from './values.js';
 
 export interface ResolveOptions {
@@ -39,7 +39,7 @@ export interface ResolveOptions {
 export interface ResolvedSshConfig {
   target: SshTarget;
   /** Every keyword that obtained a value (canonical lowercase name) → what won, with file:line. */
-  settings: ReadonlyMap<string, ReadonlyArray<{ args: string[]; file: string; line: number }>>;
+  settings: ReadonlyMap<string, ReadonlyArray<Setting>>;
   /** Winning settings director does not carry out and may not ignore; the caller decides. */
   refusals: Refusal[];
 }

@@ -13,6 +13,8 @@ export interface Setting {
   file: string;
   /** 1-based; for -o options, the option's position. */
   line: number;
+  /** The keyword as spelled there. */
+  spelled?: string;
 }
 
 /** Canonical keyword name → the settings that won (one for first-wins keywords). */
@@ -21,14 +23,20 @@ export type Settings = Map<string, Setting[]>;
 export function applyDirective(store: Settings, spec: KeywordSpec, d: Directive, active: boolean): void {
   const at = (message: string): ConfigError => new ConfigError(message, d.file, d.line);
   const { name } = spec;
-  const here = (args: string[]): Setting => ({ args, file: d.file, line: d.line });
+  const here = (args: string[]): Setting => ({ args, file: d.file, line: d.line, spelled: d.spelled });
   if (spec.combine === 'command' || spec.combine === 'jump') {
     const raw = d.rest.replace(/^[ \t\r\n=]+/, '');
     const value = spec.combine === 'jump' ? stripComment(raw) : raw;
     if (spec.combine === 'jump') checkJump(value, at);
-    // ProxyJump and ProxyCommand fill one slot: whichever comes first wins.
-    const route = name === 'proxycommand' || name === 'proxyjump';
-    const taken = route ? store.has('proxycommand') || store.has('proxyjump') : store.has(name);
+    // ProxyJump and ProxyCommand fill one slot: whichever comes first wins, except that
+    // `ProxyJump none` leaves a later ProxyCommand in force (as OpenSSH does: ssh then runs it).
+    const jumpNone = store.get('proxyjump')?.[0]?.args[0]?.toLowerCase() === 'none';
+    const taken =
+      name === 'proxyjump'
+        ? store.has('proxycommand') || store.has('proxyjump')
+        : name === 'proxycommand'
+          ? store.has('proxycommand') || (store.has('proxyjump') && !jumpNone)
+          : store.has(name);
     if (active && !taken) store.set(name, [here([value])]);
     return;
   }
