@@ -21,6 +21,8 @@ export interface WatchOptions {
   keepStdout?: number;
   /** Read nothing of stdout for this long at first: a slow terminal. */
   pauseStdoutMs?: number;
+  /** How long the run may take (default 120 s). */
+  timeoutMs?: number;
 }
 
 export function watchDirector(args: string[], opts: WatchOptions): Watched {
@@ -70,7 +72,7 @@ export function watchDirector(args: string[], opts: WatchOptions): Watched {
         waiters.push({ test, resolve });
       }),
     );
-  return { child, done: within(120_000, `director ${args.join(' ')}`, done), seen };
+  return { child, done: within(opts.timeoutMs ?? 120_000, `director ${args.join(' ')}`, done), seen };
 }
 
 /** A `sleep` no other process on this machine runs, to find it afterwards (GNU sleep takes fractions). */
