@@ -18,7 +18,7 @@ import { remoteMd5 } from './remote-batch.js';
 import { joinRemote } from './remote-path.js';
 import { RemoteFiles, type Move } from './remote-files.js';
 import { batches, makeBatch, sendBatch } from './tar-batch.js';
-import { CHANGED, recordThenRemoveLocal, stampNow } from './local-removal.js';
+import { CHANGED, recordThenRemoveLocal, stampNow, type CopyCount } from './local-removal.js';
 import { removeLeftovers } from './leftovers.js';
 import type { FailKind, FileJob, FileStatus, VerifiedFile } from './types.js';
 import type { FileReader } from './file-reader.js';
@@ -39,6 +39,8 @@ export interface ClientTransferOptions {
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
   onFile?: (s: FileStatus) => void;
+  /** Files with copies on several clients: their local copy goes with the last one verified. */
+  copies?: CopyCount;
   /** Called with verified files before their local copies go; must persist them. */
   record: (verified: VerifiedFile[]) => Promise<void>;
 }
