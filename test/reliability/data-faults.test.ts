@@ -3,7 +3,7 @@
 // stopped by SIGINT or SIGTERM. In every case each file ends verified on a client or intact
 // in the source folder, nothing with wrong bytes sits at a final name, the placement record
 // matches the hosts, nothing keeps running on them, and a rerun completes the job.
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

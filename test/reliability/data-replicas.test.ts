@@ -6,12 +6,10 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { data, type DataOptions, type DataResult } from '../../src/commands/data.js';
-import { DEFAULT_REMOTE_ROOT } from '../../src/transfer/placement-record.js';
-import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
+import { data, type DataResult } from '../../src/commands/data.js';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { holders, makeData, md5, recordedCopies, remoteBytes, type Made } from '../support/data-files.js';
+import { dataOptions, holders, makeData, md5, recordedCopies, remoteBytes, type Made } from '../support/data-files.js';
 import { fakeBinaryInHost } from '../support/host-view.js';
 import { ledger, record, recordMismatches } from '../support/reliability.js';
 import { tempDir } from '../support/temp.js';
@@ -31,19 +29,7 @@ test.after(async () => {
 });
 
 function send(made: Made, project: string, replicas: number): Promise<DataResult> {
-  const opts: DataOptions = {
-    dir: made.dir,
-    project,
-    remoteRoot: DEFAULT_REMOTE_ROOT,
-    placement: 'mod',
-    extensions: DEFAULT_EXTENSIONS,
-    keep: false,
-    force: false,
-    stateDir: join(cwd, '.director'),
-    wait: false,
-    replicas,
-  };
-  return data(opts, { fleet: c.fleet() });
+  return data(dataOptions(made.dir, project, cwd, { replicas }), { fleet: c.fleet() });
 }
 
 /** `<stem>_1.txt` … : file n's copies go to hosts (n-1) mod 3, then the next ones. */

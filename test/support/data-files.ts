@@ -2,7 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readPlacementRecord, type PlacedFile } from '../../src/transfer/placement-record.js';
+import type { DataOptions } from '../../src/commands/data.js';
+import { DEFAULT_REMOTE_ROOT, readPlacementRecord, type PlacedFile } from '../../src/transfer/placement-record.js';
+import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
 import type { TestCluster } from './cluster.js';
 import { tempDir } from './temp.js';
 
@@ -47,4 +49,20 @@ export function remoteBytes(c: TestCluster, host: number, project: string, rel: 
  */
 export function recordedCopies(cwd: string, project: string): PlacedFile[] {
   return readPlacementRecord(join(cwd, '.director'), project)?.files ?? [];
+}
+
+/** The options of `director data <dir> <project>` run in `cwd`, with the CLI's defaults. */
+export function dataOptions(dir: string, project: string, cwd: string, over: Partial<DataOptions> = {}): DataOptions {
+  return {
+    dir,
+    project,
+    remoteRoot: DEFAULT_REMOTE_ROOT,
+    placement: 'mod',
+    extensions: DEFAULT_EXTENSIONS,
+    keep: false,
+    force: false,
+    stateDir: join(cwd, '.director'),
+    wait: false,
+    ...over,
+  };
 }
