@@ -47,7 +47,8 @@ export function renderPlan(plan: DataPlan, p: Printer): void {
 function renderPlacementNotes(plan: DataPlan, p: Printer): void {
   if (plan.replicas > 1) p.line(`each file on ${plan.replicas} clients (${plural(plan.copies, 'copy', 'copies')} to send or check)`);
   if (plan.randomCount > 0) p.line(`${plural(plan.randomCount, 'file')} placed at random (no _<n>. in the name, or --placement random)`);
-  if (plan.recordedCount > 0) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
+  if (plan.recordedCount > 0 && plan.replicas === 1) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
+  if (plan.recordedCount > 0 && plan.replicas > 1) p.line(`${plural(plan.recordedCount, 'file')} with copies the placement record names (they stay; only the missing copies are sent)`);
 }
 
 /** Live progress: a bar on a terminal, one line per finished client otherwise. */
