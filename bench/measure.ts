@@ -5,6 +5,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** One tool in a scenario. */
+export interface Contender {
+  name: string;
+  /** Tasks one run does, when contenders run different numbers (the ratio is then per task). */
+  tasks?: number;
+  /** Called before every run, outside the timing (fresh copies of data, clean targets). */
+  prepare?: () => void;
+  run: () => Promise<Sample>;
+  /** After the run, outside the timing: a check that the job was really done. */
+  check?: () => void;
+}
+
 export interface Sample {
   wallS: number;
   cpuS: number;

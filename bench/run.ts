@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Cluster } from '../src/sandbox/cluster.js';
 import { killCluster } from '../test/support/host-control.js';
 import { writePeerConfig, type PeerConfig } from './cluster-config.js';
-import { measure, median, type Sample } from './measure.js';
+import { queuedPeak, trivialScenario, wcScenario, type JobsBench } from './jobs.js';
+import { measure, median, type Contender, type Sample } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIRECTOR = join(ROOT, 'dist/bin/director.js');
@@ -42,18 +43,11 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-interface Contender {
-  name: string;
-  /** Called before every run, outside the timing (fresh copies of data, clean targets). */
-  prepare?: () => void;
-  run: () => Promise<Sample>;
-  /** After the run, outside the timing: a check that the job was really done. */
-  check?: () => void;
-}
-
 interface Row {
   scenario: string;
   tool: string;
+  /** Tasks per run, when the scenario counts tasks. */
+  tasks?: number;
   wall: number;
   cpu: number;
   rssMb: number;
@@ -78,6 +72,7 @@ async function compare(scenario: string, contenders: Contender[], o: Options): P
     return {
       scenario,
       tool: c.name,
+      ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
       wall: median(ss.map((s) => s.wallS)),
       cpu: median(ss.map((s) => s.cpuS)),
       rssMb: Math.max(...ss.map((s) => s.maxRssKb)) / 1024,
@@ -85,7 +80,9 @@ async function compare(scenario: string, contenders: Contender[], o: Options): P
     };
   });
   const mine = rows[0]!;
-  for (const r of rows.slice(1)) r.ratio = mine.wall / r.wall;
+  // Time per task when the contenders ran different numbers of tasks.
+  const per = (r: Row) => r.wall / (r.tasks ?? 1);
+  for (const r of rows.slice(1)) r.ratio = per(mine) / per(r);
   return rows;
 }
 
@@ -214,9 +211,34 @@ function versions(): string[] {
 function table(rows: Row[]): string {
   const lines = ['| scenario | tool | median wall (s) | director ÷ tool | median CPU (s) | peak RSS (MB) | failed runs |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.tool.replace(/\|/g, '\\|')} | ${r.wall.toFixed(3)} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.cpu.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.failures} |`);
+    lines.push(`| ${r.scenario} | ${r.tool.replace(/\|/g, '\\|')}${r.tasks !== undefined ? ` (${r.tasks} tasks)` : ''} | ${r.wall.toFixed(3)} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.cpu.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.failures} |`);
   }
   return lines.join('\n');
+}
+
+/** The jobs scenarios (bench/jobs.ts): long, so one warm-up and at most two counted rounds. */
+async function jobsRows(b: JobsBench, o: Options, notes: string[]): Promise<Row[]> {
+  const rounds = { ...o, runs: Math.min(o.runs, 2) };
+  const n = b.cluster.hosts.length;
+  const trivial = await compare(`jobs: trivial tasks, ${n} clients`, trivialScenario(b).contenders, rounds);
+  const wc = await compare(`jobs: wc -l where the data lies, ${n} clients`, wcScenario(b).contenders, rounds);
+  const tasks = b.smoke ? 1000 : 100_000;
+  const peak = await queuedPeak(b, tasks, b.smoke ? 3 : 8);
+  const queued: Row = { scenario: `jobs: ${tasks} tasks queued (stopped by SIGINT)`, tool: 'director jobs run', wall: peak.wallS, cpu: peak.cpuS, rssMb: peak.maxRssKb / 1024, failures: peak.code === 0 ? 0 : 1 };
+  const rate = (r: Row) => (r.tasks ?? 0) / r.wall;
+  const mine = trivial[0] as Row;
+  notes.push(
+    `jobs, trivial tasks: director ${rate(mine).toFixed(0)} tasks/s, client CPU ${((mine.cpu / (mine.tasks ?? 1)) * 1000).toFixed(2)} ms per task (target ≤ 1 ms); ` +
+      trivial
+        .slice(1)
+        .map((r) => `${r.tool} ${rate(r).toFixed(1)} tasks/s (director ${(rate(mine) / rate(r)).toFixed(1)}×)`)
+        .join('; ') +
+      '.',
+  );
+  const [dm, pm] = wc;
+  if (dm && pm) notes.push(`jobs, wc -l where the data lies: director ${dm.wall.toFixed(2)} s, GNU parallel per host with ControlMaster ${pm.wall.toFixed(2)} s: director's wall ${(dm.wall / pm.wall).toFixed(2)}× (target ≤ 0.5×).`);
+  notes.push(`jobs, ${tasks} tasks queued: peak RSS ${queued.rssMb.toFixed(0)} MB (target ≤ 150 MB).`);
+  return [...trivial, ...wc, queued];
 }
 
 async function main(): Promise<void> {
@@ -225,7 +247,9 @@ async function main(): Promise<void> {
   const work = mkdtempSync('/var/tmp/director-bench-');
   const rows: Row[] = [];
   const notes: string[] = [];
-  const hasRun = execFileSync(DIRECTOR, ['--help'], { encoding: 'utf8' }).includes('\n  run ');
+  const help = execFileSync(DIRECTOR, ['--help'], { encoding: 'utf8' });
+  const hasRun = help.includes('\n  run ');
+  const hasJobs = help.includes('\n  jobs ');
   const started = new Date();
   let cluster: Cluster | undefined;
   const stop = () => {
@@ -240,6 +264,7 @@ async function main(): Promise<void> {
       if (n === (o.smoke ? 2 : 8)) {
         if (want('data')) rows.push(...(await compare(`data, ${n} clients`, dataScenario(cluster, peer, work, o.smoke), o)));
         if (want('run') && hasRun) rows.push(...(await compare(`run, 1 MB out per client, ${n} clients`, runScenario(cluster, peer, work), o)));
+        if (want('jobs') && hasJobs) rows.push(...(await jobsRows({ director: DIRECTOR, directorArgs: directorArgs(cluster), cluster, peer, work, smoke: o.smoke }, o, notes)));
       }
       await cluster.stop();
       cluster = undefined;
@@ -255,8 +280,8 @@ async function main(): Promise<void> {
         notes.push(`scale: could not start ${o.scale} hosts here: ${(e as Error).message}`);
       }
     }
-    const help = await compare('director --help start', [{ name: 'director --help', run: () => measure(DIRECTOR, ['--help']) }], { ...o, runs: o.smoke ? 1 : 10 });
-    rows.push(...help);
+    const helpRows = await compare('director --help start', [{ name: 'director --help', run: () => measure(DIRECTOR, ['--help']) }], { ...o, runs: o.smoke ? 1 : 10 });
+    rows.push(...helpRows);
   } finally {
     stop();
     rmSync(work, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { hostsCountFlag } from '../src/cli/argv.js';
 import type { ActionContext } from '../src/cli/context.js';
 import type { RawGlobals } from '../src/cli/globals.js';
+import { commandPath, usageErrorOutput } from '../src/cli/usage-errors.js';
 
 /** For repeatable options: every value, in order. */
 const collect = (v: string, all: string[] = []) => [...all, v];
@@ -16,15 +17,15 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command('director')
   .description('Drive a cluster of machines over SSH from one director node.')
   .version(pkg.version, '-V, --version')
-  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS)', undefined)
-  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS)')
+  .option('-c, --clients <file>', 'clients file (env DIRECTOR_CLIENTS; default ./config/clients.conf, else ~/.config/director/)', undefined)
+  .option('--ports <file>', 'ports file for local mode (env DIRECTOR_PORTS; default ./config/port.conf, else ~/.config/director/)')
   .option('-l, --user <name>', 'remote user when clients.conf names none (default: ssh_config, then the local user)')
   .option('-i, --identity <file>', 'private key, offered before ssh_config\'s IdentityFile keys (as ssh -i)')
   .option('-F, --ssh-config <file>', 'ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)')
   .option('-o, --ssh-option <Keyword=value>', 'an ssh_config setting that wins over the files (as ssh -o); repeatable', collect)
   .option('-J, --jump <[user@]host[:port],…>', 'reach the clients through these bastions (as ssh -J)')
   .option('--ignore-ssh-option <keyword>', 'connect even though ssh_config sets this keyword, which director cannot carry out; repeatable', collect)
-  .option('-v, --verbose', 'print what ssh_config gave each client and how each connection went (on stderr)')
+  .option('-v, --verbose', 'print which clients.conf was used, what ssh_config gave each client and how each connection went (on stderr)')
   .option('-p, --parallel <n>', 'clients worked on at once (default 32); connection attempts do not count')
   .option('--connect-timeout <s>', 'seconds to wait for a connection and SSH handshake (default: ConnectTimeout, else 10)')
   .option('-t, --timeout <s>', 'per-client time limit for remote commands (default none)')
@@ -40,10 +41,10 @@ const program = new Command('director')
       'off',
     ]),
   )
-  .option('--json', 'machine-readable results on stdout')
+  .option('--json', 'machine-readable results on stdout (docs/json.md)')
   .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-  .showHelpAfterError('(run director --help for usage)')
-  .configureHelp({ sortSubcommands: false });
+  // Inherited by every command: `director exec --help` lists -t, -p, -H… too.
+  .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
 program.exitOverride((err) => {
   // Usage errors exit 2, as configuration errors do; --help and --version exit 0.
@@ -59,7 +60,7 @@ function act<A>(load: () => Promise<{ default: Action<A> }>, args: (cmd: Command
     const raw = cmd.optsWithGlobals() as RawGlobals;
     // Loaded here, not at the top: `director --help` never pays for ssh2.
     const { guard } = await import('../src/cli/guard.js');
-    await guard(raw, async (ctx) => (await load()).default(args(cmd, positional), ctx));
+    await guard(raw, commandPath(cmd).replace(/^director /, ''), async (ctx) => (await load()).default(args(cmd, positional), ctx));
   };
 }
 
@@ -209,6 +210,47 @@ program
   .option('--no-stdin', 'do not read piped standard input')
   .action(act(() => import('../src/cli/actions/exec.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
 
+/** Options map and jobs run share. */
+function taskOptions(cmd: Command): Command {
+  return cmd
+    .option('-j, --slots <n>', 'tasks at once per client (default: its core count; at most 8 over its one connection)')
+    .option('--retries <n>', 'run a task again after a non-zero exit or timeout, up to n times (default 0)')
+    .option('--lost-retries <n>', 'run a task again elsewhere when its client is lost, up to n times (default 1)')
+    .option('-o, --output <dir>', 'root of the output folders', 'output')
+    .option('--remote-root <path>', "remote folder for projects (default: the placement record's, else ~/director/data)")
+    .option('--reduce <command>', "after the tasks, run <command> here with every task's stdout, in task order, on its stdin")
+    .option('--reduce-files', "give the reduce command the files the tasks left in DIRECTOR_OUTPUT_DIR as arguments instead");
+}
+
+taskOptions(
+  program
+    .command('map')
+    .description('one task per data file of a project, each on a client that holds the file: <script> <file> with DIRECTOR_FILE')
+    .argument('<script>', 'local script: run by its shebang, else /bin/sh; uploaded once per client')
+    .argument('<project>', 'the project data placed; tasks run in its folder')
+    .argument('[args...]', 'arguments for the script, after "--", before the file'),
+).action(act(() => import('../src/cli/actions/map.js'), (cmd) => ({ opts: cmd.opts(), operands: cmd.args, argv: process.argv })));
+
+const jobs = program.command('jobs').description('task queues over the clients: run a job file, resume a run, show runs');
+taskOptions(
+  jobs
+    .command('run')
+    .description('run a file of tasks, one a line: a command line, or JSON {cmd, args, stdin, timeout, priority, data, retries, id}')
+    .argument('<jobfile>', 'the tasks')
+    .option('--project <name>', 'tasks run in this project\'s folder; their "data" names its files'),
+).action(act(() => import('../src/cli/actions/jobs-run.js'), (cmd, [jobFile]) => ({ jobFile: jobFile ?? '', opts: cmd.opts() })));
+jobs
+  .command('resume')
+  .description('run what a run left undone (after Ctrl-C, a crash or kill -9): tasks not recorded done')
+  .argument('<run>', 'the run id (director jobs status lists them)')
+  .option('--failed', 'run the failed tasks again too')
+  .action(act(() => import('../src/cli/actions/jobs-resume.js'), (cmd, [runId]) => ({ runId: runId ?? '', failed: cmd.opts()['failed'] as boolean | undefined })));
+jobs
+  .command('status')
+  .description('the runs in .director/jobs, or one run: counts and its failed tasks')
+  .argument('[run]', 'a run id')
+  .action(act(() => import('../src/cli/actions/jobs-status.js'), (_cmd, [runId]) => (runId !== undefined ? { runId } : {})));
+
 program
   .command('hosts')
   .description('a node set, or the clients -w/-g/-x select: expanded one per line (-e, the default), counted (-c) or folded (-f), as ClusterShell\'s nodeset')
@@ -232,6 +274,29 @@ sandbox
   .description('stop the sandbox hosts and remove their files')
   .option('--dir <dir>', 'where the sandbox keeps its files', '.director/sandbox')
   .action(act(() => import('../src/cli/actions/sandbox-down.js'), (cmd) => cmd.opts()));
+
+program
+  .command('completion')
+  .description('print a completion script for bash, zsh or fish (commands, options, groups, hosts and projects)')
+  .argument('[shell]', 'bash, zsh or fish')
+  .addOption(new Option('--values <kind>', 'names for a script: group, host or project').hideHelp())
+  .allowExcessArguments()
+  .action(
+    act(
+      () => import('../src/cli/actions/completion.js'),
+      (cmd) => {
+        const values = (cmd.opts() as { values?: string }).values;
+        return { shell: values === undefined ? cmd.args[0] : undefined, values, words: values === undefined ? [] : cmd.args, program: cmd.parent as Command };
+      },
+    ),
+  );
+
+// Parse errors name the command's own help, and an option given before its command says so.
+const explainErrors = (cmd: Command): void => {
+  cmd.configureOutput({ outputError: usageErrorOutput(cmd) });
+  cmd.commands.forEach(explainErrors);
+};
+explainErrors(program);
 
 const valueFlags = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined)));
 await program.parseAsync(hostsCountFlag(process.argv.slice(2), valueFlags), { from: 'user' });

@@ -15,16 +15,20 @@ export const EXIT = {
   interrupted: 130,
   /** SIGTERM: 128 + 15. */
   terminated: 143,
+  /** The reader of stdout went away (`director … | head -1`): 128 + SIGPIPE, as a shell reports it. */
+  outputClosed: 141,
 } as const;
 
 /** The reason an interrupted command's AbortSignal carries: which signal stopped it. */
 export class Interrupt extends Error {
-  constructor(readonly by: 'SIGINT' | 'SIGTERM') {
-    super(by === 'SIGINT' ? 'interrupted' : 'terminated');
+  /** SIGPIPE stands for a closed stdout (Node ignores the signal itself and reports EPIPE). */
+  constructor(readonly by: 'SIGINT' | 'SIGTERM' | 'SIGPIPE') {
+    super(by === 'SIGINT' ? 'interrupted' : by === 'SIGTERM' ? 'terminated' : 'output closed');
   }
 }
 
-/** 130 after SIGINT, 143 after SIGTERM: the exit status of a command that was stopped. */
+/** 130 after SIGINT, 143 after SIGTERM, 141 after a closed stdout: the exit status of a command that was stopped. */
 export function interruptedExit(signal: AbortSignal | undefined): number {
-  return signal?.reason instanceof Interrupt && signal.reason.by === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  const by = signal?.reason instanceof Interrupt ? signal.reason.by : 'SIGINT';
+  return by === 'SIGTERM' ? EXIT.terminated : by === 'SIGPIPE' ? EXIT.outputClosed : EXIT.interrupted;
 }

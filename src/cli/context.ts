@@ -2,7 +2,9 @@
 // Ctrl-C/SIGTERM, and the selected clients and their Fleet, built on first use. Building
 // checks clients.conf, keys, known_hosts and ssh_config before any client is contacted.
 import type { Client } from '../config/client.js';
-import { loadClients, readClients } from '../config/load.js';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../config/errors.js';
+import { loadClients, loadPorts, readClients } from '../config/load.js';
 import type { Selection } from '../config/select.js';
 import { Printer } from '../output/printer.js';
 import { describeTarget } from '../output/target.js';
@@ -10,6 +12,7 @@ import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsBook } from '../ssh/known-hosts-store.js';
 import { TargetResolver, type ConnectTarget } from '../ssh/target.js';
+import { CLIENTS_FILE, describeConfig, missingClientsFile } from './config-files.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
 export class ActionContext {
@@ -28,8 +31,22 @@ export class ActionContext {
 
   /** The clients -w/-g/-x select in clients.conf, or the ones -w names when there is none. */
   clients(): Client[] {
-    this.selected ??= loadClients(this.g.clients, selectionOf(this.g), this.g.clientsNamed);
+    if (this.selected === undefined) {
+      const f = this.g.clientsFile;
+      const missing = !existsSync(f.file);
+      // Nothing where director looked (or where DIRECTOR_CLIENTS points) and no -w: say where
+      // it looked and every way to give clients. A missing -c file stays a plain read error.
+      if (missing && f.from !== CLIENTS_FILE.option && (f.from === CLIENTS_FILE.env || this.g.nodes.length === 0)) throw missingClientsFile(f);
+      if (this.g.verbose && !missing) this.p.note(`director: clients from ${describeConfig(f)}`);
+      this.selected = loadClients(this.g.clients, selectionOf(this.g), this.g.clientsNamed);
+    }
     return this.selected;
+  }
+
+  /** The ports of port.conf (local mode). */
+  ports(): number[] {
+    if (this.g.verbose) this.p.note(`director: ports from ${describeConfig(this.g.portsFile)}`);
+    return loadPorts(this.g.ports).map((e) => e.port);
   }
 
   /** Every client of clients.conf (groups for a node set), or undefined when there is none. */
@@ -43,14 +60,17 @@ export class ActionContext {
    * before any client is contacted.
    */
   fleet(): Fleet {
-    if (this.built === undefined) {
-      const clients = this.clients();
-      const targets = resolveTargets(this.g, clients);
-      if (this.g.verbose) for (const c of clients) this.p.note(describeTarget(c.name, targets.get(c)!));
-      this.built = buildFleet(this.g, clients, targets, this.signal, (m) => this.p.noteOnce(m));
-    }
+    const onTarget = this.g.verbose ? (c: Client, t: ConnectTarget) => this.p.note(describeTarget(c.name, t)) : undefined;
+    this.built ??= fleetFor(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m), onTarget);
     return this.built;
   }
+}
+
+/** A Fleet as the CLI builds it from its options (the library's openFleet too). */
+export function fleetFor(g: GlobalOptions, clients: Client[], signal: AbortSignal, notice: (m: string) => void, onTarget?: (c: Client, t: ConnectTarget) => void): Fleet {
+  const targets = resolveTargets(g, clients);
+  if (onTarget) for (const c of clients) onTarget(c, targets.get(c)!);
+  return buildFleet(g, clients, targets, signal, notice);
 }
 
 function resolveTargets(g: GlobalOptions, clients: Client[]): Map<Client, ConnectTarget> {
@@ -71,7 +91,7 @@ function resolveTargets(g: GlobalOptions, clients: Client[]): Map<Client, Connec
 function buildFleet(g: GlobalOptions, clients: Client[], targets: Map<Client, ConnectTarget>, signal: AbortSignal, notice: (m: string) => void): Fleet {
   // The passphrase comes from the environment only (never an option: argv is visible to
   // every user in ps) and goes no further than the key ring.
-  const keys = new KeyRing(g.identity, process.env['DIRECTOR_PASSPHRASE'] || undefined);
+  const keys = withOrigin(g.identityFrom, () => new KeyRing(g.identity, process.env['DIRECTOR_PASSPHRASE'] || undefined));
   return new Fleet(clients, {
     parallel: g.parallel,
     session: { hostKeys: new KnownHostsBook(), keys, notice },
@@ -82,4 +102,14 @@ function buildFleet(g: GlobalOptions, clients: Client[], targets: Map<Client, Co
 
 export function selectionOf(g: GlobalOptions): Selection {
   return { nodes: g.nodes, groups: g.groups, exclude: g.exclude };
+}
+
+/** A bad file named by an environment variable says so: it may have been set long ago, elsewhere. */
+function withOrigin<T>(variable: string | undefined, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (variable !== undefined && e instanceof UsageError) throw new UsageError(`${e.message} (set by ${variable})`);
+    throw e;
+  }
 }

@@ -3,14 +3,20 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { HostKeyPolicy } from '../ssh/known-hosts-store.js';
+import { CLIENTS_FILE, locateConfig, PORTS_FILE, type ConfigFile } from './config-files.js';
 
 export interface GlobalOptions {
   clients: string;
   /** -c or DIRECTOR_CLIENTS named the clients file: it must exist (else -w may name clients). */
   clientsNamed: boolean;
   ports: string;
+  /** Where clients and ports were found, and why there (-v says it). */
+  clientsFile: ConfigFile;
+  portsFile: ConfigFile;
   user?: string;
   identity?: string;
+  /** The variable the identity came from, when not -i (an error names it). */
+  identityFrom?: string;
   /** -F: an ssh_config file instead of ~/.ssh/config. */
   sshConfig?: string;
   /** -o Keyword=value, in order. */
@@ -68,10 +74,14 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   if (policy !== undefined && policy !== 'strict' && policy !== 'accept-new' && policy !== 'off') {
     throw new UsageError(`--host-key-checking must be strict, accept-new or off (got "${policy}")`);
   }
+  const clientsFile = locateConfig(CLIENTS_FILE, raw.clients, { env, cwd });
+  const portsFile = locateConfig(PORTS_FILE, raw.ports, { env, cwd });
   const g: GlobalOptions = {
-    clients: resolve(cwd, raw.clients ?? env['DIRECTOR_CLIENTS'] ?? 'config/clients.conf'),
-    clientsNamed: raw.clients !== undefined || (env['DIRECTOR_CLIENTS'] ?? '') !== '',
-    ports: resolve(cwd, raw.ports ?? env['DIRECTOR_PORTS'] ?? 'config/port.conf'),
+    clients: clientsFile.file,
+    clientsNamed: clientsFile.tried.length === 0,
+    ports: portsFile.file,
+    clientsFile,
+    portsFile,
     parallel: positiveInt(raw.parallel ?? env['DIRECTOR_PARALLEL'] ?? '32', '-p, --parallel'),
     sshOptions: (raw.sshOption ?? []).map(sshOption),
     verbose: raw.verbose === true || (env['DIRECTOR_DEBUG'] !== undefined && env['DIRECTOR_DEBUG'] !== ''),
@@ -85,6 +95,7 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   };
   const identity = raw.identity ?? env['DIRECTOR_IDENTITY'];
   if (identity !== undefined) g.identity = expandHome(identity, cwd);
+  if (raw.identity === undefined && identity !== undefined) g.identityFrom = 'DIRECTOR_IDENTITY';
   if (raw.sshConfig !== undefined) g.sshConfig = expandHome(raw.sshConfig, cwd);
   if (raw.user !== undefined) {
     if (raw.user === '' || /[\s@]/.test(raw.user)) throw new UsageError(`-l, --user: bad user name "${raw.user}"`);

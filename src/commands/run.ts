@@ -3,14 +3,14 @@
 // output/<project or script>/<run id>/.
 import { closeSync, copyFileSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Client } from '../config/client.js';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
 import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readPlacementRecord, type PlacementRecord } from '../transfer/placement-record.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
-import { createRunFolder, hostFolderNames, scriptLabel } from '../run/layout.js';
+import { createRunFolder, hostFolderNames, scriptLabel, writeFailure } from '../run/layout.js';
 import {
   argsScript,
   findRunDirCommand,
@@ -56,7 +56,9 @@ export function checkRun(opts: RunOptions): { interpreter: string | undefined; p
     if (!st.isFile()) throw new Error('not a file');
     size = st.size;
   } catch (e) {
-    throw new UsageError(`run: script ${opts.script}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === undefined ? (e as Error).message : writeFailure(e);
+    throw new UsageError(`run: cannot use script ${opts.script} (${why}${code === 'ENOENT' && !isAbsolute(opts.script) ? ` in ${process.cwd()}` : ''})`);
   }
   if (opts.remoteRoot !== undefined) checkRemoteRoot(opts.remoteRoot);
   const head = Buffer.alloc(Math.min(4, size));

@@ -1,10 +1,13 @@
 // Rendering of `director data`: the plan, live progress, the per-client table and failures.
-import cliProgress from 'cli-progress';
 import type { DataEvent, DataPlan, DataResult } from '../commands/data.js';
 import type { PlacedFile, PlacementRecord } from '../transfer/placement-record.js';
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
+import { EXIT } from '../exit-codes.js';
+import { clientJson, envelope } from './envelope.js';
+import { LiveLine } from './live-line.js';
+import { progressLine, type ProgressFigures } from './progress-line.js';
 
 export function renderFound(plan: DataPlan, p: Printer): void {
   const skipped = plan.scan.skipped;
@@ -21,19 +24,10 @@ export function renderFound(plan: DataPlan, p: Printer): void {
 
 export function renderPlan(plan: DataPlan, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'data',
-      dryRun: true,
-      dir: plan.dir,
-      skipped: plan.scan.skipped,
-      clients: plan.clients.map((c) => ({
-        client: c.client.name,
-        files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })),
-        bytes: c.bytes,
-      })),
-      randomCount: plan.randomCount,
-      replicas: plan.replicas,
-    });
+    const clients = plan.clients.map((c) =>
+      clientJson(c.client.name, true, 'planned', undefined, { files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })), bytes: c.bytes }),
+    );
+    p.document(envelope('data', EXIT.ok, clients, { dryRun: true, dir: plan.dir, skipped: plan.scan.skipped, randomCount: plan.randomCount, replicas: plan.replicas }));
     return;
   }
   renderFound(plan, p);
@@ -51,9 +45,9 @@ function renderPlacementNotes(plan: DataPlan, p: Printer): void {
   if (plan.recordedCount > 0 && plan.replicas > 1) p.line(`${plural(plan.recordedCount, 'file')} with copies the placement record names (they stay; only the missing copies are sent)`);
 }
 
-/** Live progress: a bar on a terminal, one line per finished client otherwise. */
+/** Live progress: a line redrawn in place on a terminal, one line per finished client otherwise. */
 export class DataProgress {
-  private bar: cliProgress.SingleBar | undefined;
+  private live: LiveLine | undefined;
   private files = 0;
   private failed = 0;
   private checksum = 0;
@@ -67,39 +61,22 @@ export class DataProgress {
     if (p.json) return;
     p.line('Distributing data...');
     if (p.interactive) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          stream: p.stderr as NodeJS.WritableStream as never,
-          format: 'Transferred {files}/{totalFiles} files | {checksum} files failed checksum | {done} of {all} | {speed}/s | {eta}',
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(Math.max(1, plan.totalBytes), 0, this.payload());
+      this.live = new LiveLine(p, (width) => progressLine(this.figures(), width));
+      this.live.start();
     }
   }
 
-  private payload() {
-    const secs = Math.max(0.001, (Date.now() - this.started) / 1000);
+  private figures(): ProgressFigures {
     return {
       files: this.files,
       // Copies: one per file unless --replicas.
       totalFiles: this.plan.copies,
+      failed: this.failed,
       checksum: this.checksum,
-      done: formatBytes(this.bytes),
-      all: formatBytes(this.plan.totalBytes),
-      speed: formatBytes(Math.round(this.bytes / secs)),
-      eta: this.eta(secs),
+      bytes: this.bytes,
+      totalBytes: this.plan.totalBytes,
+      elapsedMs: Date.now() - this.started,
     };
-  }
-
-  /** From the byte rate so far; once every byte is out, the clients are still verifying. */
-  private eta(secs: number): string {
-    if (this.bytes >= this.plan.totalBytes) return 'verifying';
-    const rate = this.bytes / secs;
-    return rate > 0 ? `ETA ${Math.ceil((this.plan.totalBytes - this.bytes) / rate)}s` : 'ETA …';
   }
 
   event(e: DataEvent): void {
@@ -110,7 +87,7 @@ export class DataProgress {
         this.failed++;
         if (e.status.kind === 'checksum') this.checksum++;
       }
-    } else if (e.type === 'client-done' && !this.bar && !this.p.json) {
+    } else if (e.type === 'client-done' && !this.live && !this.p.json) {
       const ok = e.result.files.filter((f) => f.ok).length;
       const bad = e.result.files.length - ok;
       const bytes = e.result.files.reduce((n, f) => n + (f.ok ? f.bytes : 0), 0);
@@ -120,42 +97,46 @@ export class DataProgress {
       const line = `${e.result.client.name}: ${ok} verified, ${bad} failed (${formatBytes(bytes)} in ${formatSeconds(e.result.ms)})${tail}`;
       this.p.line(bad > 0 ? this.p.c.red(line) : line);
     }
-    this.bar?.update(this.bytes, this.payload());
   }
 
   stop(): void {
-    this.bar?.stop();
+    this.live?.stop();
   }
 }
 
 export function renderDataResult(r: DataResult, p: Printer, stateFile: string): void {
   const failed = r.clients.flatMap((c) => c.files.filter((f) => !f.ok).map((f) => ({ client: c.client, f })));
   if (p.json) {
-    p.document({
-      command: 'data',
-      dir: r.plan.dir,
-      ok: r.failed === 0 && !r.interrupted,
-      verified: r.verified,
-      failed: r.failed,
-      replicas: r.plan.replicas,
-      copies: r.copies,
-      temporariesRemoved: r.temporariesRemoved,
-      recordNote: r.recordNote,
-      skipped: r.plan.scan.skipped,
-      randomCount: r.plan.randomCount,
-      placement: stateFile,
-      clients: r.clients.map((c) => ({
-        client: c.client.name,
+    const clients = r.clients.map((c) => {
+      const bad = c.files.filter((f) => !f.ok);
+      const first = bad[0];
+      // A client whose connection failed says why; one whose files failed, how many and the first reason.
+      const error = c.error ?? (first && !first.ok ? { kind: first.kind, message: `${plural(bad.length, 'file')} failed; first: ${first.job.file.rel}: ${first.reason}` } : undefined);
+      return clientJson(c.client.name, error === undefined, c.error?.kind ?? (bad.length > 0 ? 'failed' : 'success'), error, {
         ms: c.ms,
         temporariesRemoved: c.temporariesRemoved,
-        error: c.error && { kind: c.error.kind, message: c.error.message },
         files: c.files.map((f) =>
           f.ok
             ? { path: f.job.file.rel, remotePath: f.job.remotePath, ok: true, md5: f.md5, bytes: f.bytes, already: f.already, removedLocal: f.removedLocal, keptBecause: f.keptBecause, localGone: f.localGone }
             : { path: f.job.file.rel, remotePath: f.job.remotePath, ok: false, kind: f.kind, reason: f.reason },
         ),
-      })),
+      });
     });
+    p.document(
+      envelope('data', r.exitCode, clients, {
+        dir: r.plan.dir,
+        interrupted: r.interrupted,
+        verified: r.verified,
+        failed: r.failed,
+        replicas: r.plan.replicas,
+        copies: r.copies,
+        temporariesRemoved: r.temporariesRemoved,
+        recordNote: r.recordNote,
+        skipped: r.plan.scan.skipped,
+        randomCount: r.plan.randomCount,
+        placement: stateFile,
+      }),
+    );
     return;
   }
   const rows = [['client', 'files', 'bytes', 'seconds', 'failed']];
@@ -188,7 +169,10 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
 
 export function renderPlacementList(record: PlacementRecord, p: Printer): void {
   if (p.json) {
-    p.document(record);
+    const byClient = new Map<string, PlacementRecord['files']>();
+    for (const f of record.files) byClient.set(f.client, [...(byClient.get(f.client) ?? []), f]);
+    const clients = [...byClient].map(([host, files]) => clientJson(host, true, 'recorded', undefined, { files: files.map(({ client: _c, ...f }) => f) }));
+    p.document(envelope('data', EXIT.ok, clients, { list: true, project: record.project, remoteRoot: record.remoteRoot, version: record.version }));
     return;
   }
   // One row per file with every client that holds a copy (--replicas); a copy whose bytes

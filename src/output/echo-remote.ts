@@ -5,7 +5,8 @@ import type { PingRemoteOutcome } from '../commands/ping-remote.js';
 import type { ServiceStopResult } from '../commands/service-stop.js';
 import { pingAnswer, pingJson } from './local.js';
 import type { Printer } from './printer.js';
-import { failureText, resultJson, summaryLine } from './results.js';
+import { envelope, judgedResultJson } from './envelope.js';
+import { failureText, summaryLine } from './results.js';
 import { renderServiceStop, startText } from './service.js';
 
 export function echoStartText(v: EchoStartValue): { ok: boolean; text: string } {
@@ -24,7 +25,13 @@ export function echoStartText(v: EchoStartValue): { ok: boolean; text: string } 
 
 export function renderEchoStart(r: EchoStartResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'start', service: 'echo', results: r.results.map((x) => resultJson(x)), interrupted: r.interrupted, ok: r.exitCode === 0 });
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (v) => {
+        const t = echoStartText(v);
+        return { ok: t.ok, state: v.answer.outcome, message: t.text, fields: { ...v } };
+      }),
+    );
+    p.document(envelope('start', r.exitCode, clients, { service: 'echo', interrupted: r.interrupted }));
   } else {
     for (const x of r.results) {
       if (!x.ok) {
@@ -53,12 +60,13 @@ export function renderEchoShutdown(r: ServiceStopResult, p: Printer): void {
 
 export function renderPingRemote(r: PingRemoteOutcome, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'ping --remote',
-      count: r.count,
-      results: r.results.map((x) => resultJson(x, (v) => ({ address: v.address, ports: v.ports.map((port) => pingJson(port, v.address)) }))),
-      ok: r.exitCode === 0,
-    });
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (v) => {
+        const ok = v.ports.every((port) => port.ok);
+        return { ok, state: ok ? 'up' : 'down', message: 'a port did not answer', fields: { address: v.address, ports: v.ports.map((port) => pingJson(port, v.address)) } };
+      }),
+    );
+    p.document(envelope('ping --remote', r.exitCode, clients, { count: r.count }));
     return;
   }
   for (const x of r.results) {

@@ -1,11 +1,12 @@
 // Rendering of `director hosts`: names one per line, their count, or their folded set.
 import type { HostsResult } from '../commands/hosts.js';
 import { fold } from '../nodeset/fold.js';
+import { clientJson, envelope } from './envelope.js';
 import type { Printer } from './printer.js';
 
 export function renderHosts(r: HostsResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'hosts', count: r.names.length, folded: fold(r.names), hosts: r.names });
+    p.document(envelope('hosts', r.exitCode, r.names.map((n) => clientJson(n, true, 'named')), { count: r.names.length, folded: fold(r.names) }));
     return;
   }
   if (r.mode === 'count') p.line(String(r.names.length));

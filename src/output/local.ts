@@ -6,6 +6,7 @@ import { HOST } from '../local/protocol.js';
 import { STATE_PATH } from '../local/state.js';
 import { summarize } from '../local/stats.js';
 import type { StopOutcome } from '../local/supervisor.js';
+import { clientJson, envelope, type ClientJson } from './envelope.js';
 import type { Printer } from './printer.js';
 
 const at = (port: number) => `${HOST}:${port}`;
@@ -21,8 +22,17 @@ export function startLine(s: StartOutcome, p: Printer): string {
   }
 }
 
+/** One service in --json: only `started` is a success (as the exit code counts it). */
+function startJson(s: StartOutcome): ClientJson {
+  if (s.outcome === 'started') return clientJson(at(s.port), true, 'started', undefined, { port: s.port, pid: s.pid });
+  if (s.outcome === 'already-running') {
+    return clientJson(at(s.port), false, s.outcome, { kind: s.outcome, message: `already running (pid ${s.pid})` }, { port: s.port, pid: s.pid, recorded: s.recorded });
+  }
+  return clientJson(at(s.port), false, s.outcome, { kind: s.outcome, message: s.message }, { port: s.port });
+}
+
 export function renderStartLocal({ services, stale, exitCode }: StartLocalResult, p: Printer): void {
-  p.document({ command: 'start_local', services, forgotten: stale, ok: exitCode === 0 });
+  p.document(envelope('start_local', exitCode, services.map(startJson), { forgotten: stale }));
   if (stale.length > 0) {
     const list = stale.map((e) => `${e.port} (pid ${e.pid})`).join(', ');
     p.note(`forgot services recorded in ${STATE_PATH} that are no longer running: ${list}`);
@@ -67,7 +77,15 @@ export function pingJson(r: PingResult, address = HOST): Record<string, unknown>
 }
 
 export function renderPing({ ports: results, count, exitCode }: PingOutcome, p: Printer): void {
-  p.document({ command: 'ping', count, ports: results.map((r) => pingJson(r)), ok: exitCode === 0 });
+  const ports = results.map((r) =>
+    clientJson(at(r.port), r.ok, r.ok ? 'up' : 'down', r.ok ? undefined : { kind: r.error === 'timeout' ? 'timeout' : 'unreachable', message: r.error }, {
+      port: r.port,
+      ...(r.ok ? { reply: r.reply } : {}),
+      timesMs: r.times.map(round3),
+      ...rttJson(r.times),
+    }),
+  );
+  p.document(envelope('ping', exitCode, ports, { count }));
   for (const r of results) p.line(pingLine(r, count, p));
 }
 
@@ -94,7 +112,10 @@ export function renderStops(stops: readonly StopOutcome[], p: Printer): void {
 }
 
 export function renderShutdownLocal(r: ShutdownLocalResult, p: Printer): void {
-  p.document({ command: 'shutdown_local', services: r.services, ok: r.exitCode === 0 });
+  const services = r.services.map((s) =>
+    clientJson(at(s.port), s.outcome !== 'failed', s.outcome, s.outcome === 'failed' ? { kind: 'failed', message: s.message } : undefined, { port: s.port, pid: s.pid, ...(s.outcome === 'stopped' ? { how: s.how } : {}) }),
+  );
+  p.document(envelope('shutdown_local', r.exitCode, services));
   if (r.services.length === 0) p.line('No local services running.');
   renderStops(r.services, p);
 }

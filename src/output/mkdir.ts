@@ -1,11 +1,12 @@
 // Rendering of `director mkdir`.
 import type { MkdirResult } from '../commands/mkdir.js';
 import type { Printer } from './printer.js';
-import { failureText, resultJson, summaryLine } from './results.js';
+import { envelope, hostResultJson } from './envelope.js';
+import { failureText, summaryLine } from './results.js';
 
 export function renderMkdir({ target, results, exitCode }: MkdirResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: 'mkdir', path: target, results: results.map((r) => resultJson(r)), ok: exitCode === 0 });
+    p.document(envelope('mkdir', exitCode, results.map((r) => hostResultJson(r, (v) => (v.created ? 'created' : 'exists'), (v) => ({ path: v.path, created: v.created }))), { path: target }));
     return;
   }
   for (const r of results) {

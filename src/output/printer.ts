@@ -14,6 +14,8 @@ export class Printer {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   private noticed = new Set<string>();
+  /** A transient line on stderr (data's progress) that anything else printed clears first. */
+  private live: { clear(): void } | undefined;
 
   constructor(opts: PrinterOptions) {
     this.json = opts.json;
@@ -29,19 +31,34 @@ export class Printer {
     return this.stderr.isTTY === true && !this.json;
   }
 
+  /** Registers the transient line (or none): it is cleared before any other output. */
+  setLive(line: { clear(): void } | undefined): void {
+    this.live = line;
+  }
+
   /** A line of the human report, on stdout; silent under --json. */
   line(text = ''): void {
-    if (!this.json) this.stdout.write(`${text}\n`);
+    if (this.json) return;
+    this.live?.clear();
+    this.stdout.write(`${text}\n`);
   }
 
   /** Raw bytes of the human report (live command output). */
   raw(chunk: string | Buffer): void {
-    if (!this.json) this.stdout.write(chunk);
+    if (this.json) return;
+    this.live?.clear();
+    this.stdout.write(chunk);
   }
 
   /** Diagnostics, warnings and progress: stderr, also under --json. */
   note(text: string): void {
+    this.live?.clear();
     this.stderr.write(`${text}\n`);
+  }
+
+  /** Is a transient line showing (so a note needs no blank line to start on its own)? */
+  get liveShowing(): boolean {
+    return this.live !== undefined;
   }
 
   /** A note printed at most once per run. */
@@ -54,5 +71,10 @@ export class Printer {
   /** The machine-readable result, on stdout, under --json only. */
   document(value: unknown): void {
     if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A machine-readable result already made into JSON text, in pieces (a large one is never one string). */
+  documentText(chunks: Iterable<string>): void {
+    if (this.json) for (const chunk of chunks) this.stdout.write(chunk);
   }
 }

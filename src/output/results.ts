@@ -1,6 +1,6 @@
-// Shared shapes for reporting per-client results: the summary line and the JSON form.
+// Shared shapes for reporting per-client results: the summary line and a failure's text
+// (their JSON form: envelope.ts).
 import type { Client } from '../config/client.js';
-import type { HostResult } from '../ssh/fleet.js';
 import { KIND_LABEL, type HostError } from '../ssh/host-error.js';
 import { hostList } from './format.js';
 import type { Printer } from './printer.js';
@@ -24,16 +24,6 @@ export function summaryLine(outcomes: readonly Outcome[], p: Printer): string {
   }
   const parts = [...byReason].map(([reason, names]) => `${hostList(names)}${reason === '' ? '' : ` ${reason}`}`);
   return p.c.red(`${head}: ${parts.join('; ')}`);
-}
-
-export function errorJson(e: HostError): { kind: string; message: string } {
-  return { kind: e.kind, message: e.message };
-}
-
-export function resultJson<T>(r: HostResult<T>, value: (v: T) => unknown = (v) => v): Record<string, unknown> {
-  return r.ok
-    ? { client: r.client.name, ok: true, ms: r.ms, value: value(r.value) }
-    : { client: r.client.name, ok: false, ms: r.ms, error: errorJson(r.error) };
 }
 
 /** `host: reason` for a failed client, the reason coloured. */

@@ -14,19 +14,23 @@ const LF = 0x0a;
 export class Outlet {
   private drain: Promise<void> | undefined;
 
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(private readonly stream: NodeJS.WritableStream & { destroyed?: boolean }) {}
 
   write(chunk: Buffer | string): Promise<void> | undefined {
+    // A closed stdout (its reader went away) drains never: what would go there is dropped.
+    if (this.stream.destroyed === true) return undefined;
     if (this.stream.write(chunk)) return this.drain;
     this.drain ??= new Promise<void>((resolve) => {
       const done = () => {
         this.stream.removeListener('drain', done);
         this.stream.removeListener('error', done);
+        this.stream.removeListener('close', done);
         this.drain = undefined;
         resolve();
       };
       this.stream.on('drain', done);
       this.stream.on('error', done);
+      this.stream.on('close', done);
     });
     return this.drain;
   }

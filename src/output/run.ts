@@ -1,10 +1,12 @@
 // Rendering of `director run` and `director exec`: live lines, --inline or --fold blocks,
-// -q, or --json; then a status line per client and a final line naming the failed ones.
+// -q, or --json; then a status line per client (none after --fold blocks) and a final line
+// naming the failed ones (none with --fold -q).
 import { foldGroups } from '../run/fold.js';
 import { summaryDocument } from '../run/layout.js';
 import type { HostRun, RunEvents, RunOutcome } from '../run/types.js';
 import type { Printer } from './printer.js';
 import { failureText, summaryLine } from './results.js';
+import { clientJson, envelope, type Envelope, type ErrorJson } from './envelope.js';
 import { BlockPrinter, outputHead } from './run-blocks.js';
 import { LivePrinter } from './run-live.js';
 
@@ -17,6 +19,8 @@ export class RunRenderer {
   constructor(
     private readonly p: Printer,
     private readonly view: RunView,
+    /** With --fold: not even the summary line. */
+    private readonly quiet = false,
   ) {
     this.blocks = new BlockPrinter(p);
     const live = new LivePrinter(p);
@@ -34,26 +38,32 @@ export class RunRenderer {
     const noSummary = kept && o.summaryError !== undefined ? `${o.command}: summary.json not written: ${o.summaryError}` : undefined;
     if (p.json) {
       if (noSummary !== undefined) p.note(noSummary);
-      const doc = summaryDocument(o);
-      const clients = doc['clients'] as Record<string, unknown>[];
-      o.hosts.forEach((h, i) => {
-        const c = clients[i];
-        if (!c) return;
-        if (h.dir !== undefined) c['output'] = outputHead(h.dir);
-        if (!kept) delete c['folder'];
-      });
-      if (!kept) delete doc['outputDir'];
-      p.document(doc);
+      p.document(runJson(o, kept));
       return;
     }
     if (this.view === 'fold') for (const g of foldGroups(o.hosts)) this.blocks.group(g);
     await this.blocks.done();
-    for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
-    p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
+    // As clush -b: the blocks already say how each client ended.
+    if (this.view !== 'fold') for (const h of byFinish(o.hosts)) p.line(statusLine(h, p));
+    if (!(this.view === 'fold' && this.quiet)) p.line(summaryLine(o.hosts.map((h) => ({ client: h.client, ok: h.state === 'success', error: h.error })), p));
     if (noSummary !== undefined) p.note(noSummary);
     if (kept && o.outputDir !== undefined) p.line(`output: ${o.outputDir}`);
     for (const h of o.hosts) if (h.remoteDir !== undefined) p.line(`kept ${h.client.name}:${h.remoteDir}`);
   }
+}
+
+/** --json: summary.json's content in the envelope, each client with the start of its output. */
+export function runJson(o: RunOutcome, kept: boolean): Envelope {
+  const { clients, command: _command, ok: _ok, exitCode: _exit, ...fields } = summaryDocument(o);
+  const hosts = (clients as Array<Record<string, unknown>>).map((doc, i) => {
+    const { client, ok, state, error, ...rest } = doc;
+    const h = o.hosts[i];
+    if (h?.dir !== undefined) rest['output'] = outputHead(h.dir);
+    if (!kept) delete rest['folder'];
+    return clientJson(String(client), ok === true, String(state), error as ErrorJson | null, rest);
+  });
+  if (!kept) delete fields['outputDir'];
+  return envelope(o.command, o.exitCode, hosts, fields);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -13,7 +13,8 @@ import type { HostError } from '../ssh/host-error.js';
 import { formatBytes } from './format.js';
 import { Outlet, prefixLines } from './run-live.js';
 import type { Printer } from './printer.js';
-import { failureText, resultJson, summaryLine, type Outcome } from './results.js';
+import { judgedResultJson, envelope } from './envelope.js';
+import { failureText, summaryLine, type Outcome } from './results.js';
 
 /** What a start answer says, and whether it counts as success. */
 export function startText(name: string, a: StartAnswer): { ok: boolean; text: string } {
@@ -70,7 +71,13 @@ function interruptNote(p: Printer, name: string, started: number, notReached: nu
 
 export function renderServiceStart(r: ServiceStartResult, p: Printer): void {
   if (p.json) {
-    p.document({ command: r.restarted ? 'service restart' : 'service start', service: r.name, results: r.results.map((x) => resultJson(x)), interrupted: r.interrupted, ok: r.exitCode === 0 });
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (a) => {
+        const t = startText(r.name, a);
+        return { ok: t.ok, state: a.outcome, message: t.text, fields: { ...a } };
+      }),
+    );
+    p.document(envelope(r.restarted ? 'service restart' : 'service start', r.exitCode, clients, { service: r.name, interrupted: r.interrupted }));
   } else resultLines(r.results, p, (a) => startText(r.name, a));
   if (r.interrupted) {
     const started = r.results.filter((x) => x.ok && x.value.outcome === 'started').length;
@@ -92,7 +99,15 @@ export function stopText(name: string, a: StopAnswer, graceS: number): { ok: boo
 }
 
 export function renderServiceStop(r: ServiceStopResult, p: Printer): void {
-  if (p.json) p.document({ command: 'service stop', service: r.name, results: r.results.map((x) => resultJson(x)), interrupted: r.interrupted, ok: r.exitCode === 0 });
+  if (p.json) {
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (a) => {
+        const t = stopText(r.name, a, r.graceS);
+        return { ok: t.ok, state: a.outcome, message: t.text, fields: { ...a } };
+      }),
+    );
+    p.document(envelope('service stop', r.exitCode, clients, { service: r.name, interrupted: r.interrupted }));
+  }
   else resultLines(r.results, p, (a) => stopText(r.name, a, r.graceS));
   if (r.interrupted) {
     const notReached = r.results.filter((x) => !x.ok && x.error.kind === 'interrupted').length;
@@ -138,12 +153,13 @@ function statusOk(s: ServiceStatus): boolean {
 
 export function renderServiceStatus(r: ServiceStatusResult, p: Printer, fold = false): void {
   if (p.json) {
-    p.document({
-      command: 'service status',
-      ...(r.name !== undefined ? { service: r.name } : {}),
-      results: r.results.map((x) => resultJson(x, (v) => v.services)),
-      ok: r.exitCode === 0,
-    });
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (v) => {
+        const ok = v.services.every(statusOk);
+        return { ok, state: ok ? 'ok' : 'not-ok', message: 'a service is not running as it should', fields: { services: v.services } };
+      }),
+    );
+    p.document(envelope('service status', r.exitCode, clients, r.name !== undefined ? { service: r.name } : {}));
     return;
   }
   const rows: StatusRow[] = [];
@@ -217,12 +233,10 @@ export class LogLines {
 
 export function renderServiceLogs(r: ServiceLogsResult, p: Printer): void {
   if (p.json) {
-    p.document({
-      command: 'service logs',
-      service: r.name,
-      results: r.results.map((x) => resultJson(x, (v) => ({ lines: v.text.toString('utf8').split('\n').slice(0, -1), truncated: v.truncated }))),
-      ok: r.exitCode === 0,
-    });
+    const clients = r.results.map((x) =>
+      judgedResultJson(x, (v) => ({ ok: true, state: 'read', fields: { lines: v.text.toString('utf8').split('\n').slice(0, -1), truncated: v.truncated } })),
+    );
+    p.document(envelope('service logs', r.exitCode, clients, { service: r.name }));
     return;
   }
   for (const x of r.results) {

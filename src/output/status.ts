@@ -1,7 +1,21 @@
 // Rendering of `director status`.
 import type { ClientStatus, StatusResult } from '../commands/status.js';
 import type { Printer } from './printer.js';
-import { errorJson, summaryLine } from './results.js';
+import { clientJson, envelope, errorJson, type ClientJson } from './envelope.js';
+import { summaryLine } from './results.js';
+
+/** `on`/`off`, or the kind of the SSH failure; a client OFF fails as unreachable. */
+function statusJson(s: ClientStatus): ClientJson {
+  const sshFailed = s.ssh !== undefined && !s.ssh.ok ? s.ssh.error : undefined;
+  const off = { kind: 'unreachable', message: s.pingError ?? `no answer to ping (${s.received}/2 replies)` };
+  return clientJson(s.client.name, s.ok, !s.on ? 'off' : sshFailed ? sshFailed.kind : 'on', sshFailed ?? (s.on ? undefined : off), {
+    on: s.on,
+    received: s.received,
+    rttMs: s.rttMs,
+    through: s.through,
+    ssh: s.ssh && (s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) }),
+  });
+}
 
 export function statusHeader(p: Printer): void {
   p.line('Determining online status of clients...');
@@ -25,18 +39,7 @@ export function onOffLine(s: ClientStatus, p: Printer): string {
 export function renderStatus(r: StatusResult, p: Printer): void {
   const all = r.clients;
   if (p.json) {
-    p.document({
-      command: 'status',
-      clients: all.map((s) => ({
-        client: s.client.name,
-        on: s.on,
-        received: s.received,
-        rttMs: s.rttMs,
-        through: s.through,
-        ssh: s.ssh && (s.ssh.ok ? { ok: true, ms: s.ssh.ms } : { ok: false, ms: s.ssh.ms, error: errorJson(s.ssh.error) }),
-      })),
-      ok: r.exitCode === 0,
-    });
+    p.document(envelope('status', r.exitCode, all.map(statusJson)));
     return;
   }
   statusHeader(p);

@@ -10,11 +10,21 @@
 // command, so text an rc file prints on login (a banner in .bashrc) is passed over, and a
 // command that never ran (its answer line is missing) is told apart from one that did.
 import { randomBytes } from 'node:crypto';
+import { quote } from '../remote-shell.js';
 
 /** The command text for sshd: runs `code` (POSIX sh) under /bin/sh on any login shell. */
 export function underSh(code: string): string {
   const b64 = Buffer.from(code, 'utf8').toString('base64');
   return `exec /bin/sh -c 'eval "$(printf %s ${b64} | base64 -d)"'`;
+}
+
+/**
+ * Runs the sh script at the absolute `path` under /bin/sh on any login shell. A path of plain
+ * characters reads alike in every shell as it is, so the command needs no base64 decoding
+ * (the cheap form, for commands sent thousands of times); any other goes through underSh.
+ */
+export function shScriptCommand(path: string): string {
+  return /^\/[A-Za-z0-9_./-]+$/.test(path) ? `exec /bin/sh ${path}` : underSh(`exec /bin/sh ${quote(path)}`);
 }
 
 /** A fresh token for one command's answer lines. */

@@ -65,7 +65,15 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
     const lost = host.lostError();
     if (lost) return reject(lost);
     if (opts.signal?.aborted) return resolve({ code: null, signal: null, timedOut: false, interrupted: true });
-    host.open(stoppable && !opts.marksPid ? killableCommand(command) : command, (err, stream) => {
+    // ssh2 throws "Not connected" (rather than calling back) once the socket is closing.
+    const open = (cb: Parameters<ChannelHost['open']>[1]) => {
+      try {
+        host.open(stoppable && !opts.marksPid ? killableCommand(command) : command, cb);
+      } catch (e) {
+        reject(host.lostError() ?? new HostError('unreachable', `connection lost (${(e as Error).message})`));
+      }
+    };
+    open((err, stream) => {
       if (err) return reject(host.lostError() ?? new HostError('io', `cannot open a channel: ${err.message}`));
       const r: ExecResult = { code: null, signal: null, timedOut: false, interrupted: false };
       let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
-import { runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
+import { KILL_GRACE_MS, runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { killTreeCommand, parseKillReport } from '../remote/kill.js';
 import { answerToken } from '../remote/posix.js';
 import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
@@ -31,6 +31,8 @@ const HOST_KEY_ALGORITHMS = [
 
 /** sshd allows 10 channels per connection (MaxSessions); keep one free for SFTP. */
 export const EXEC_CHANNELS = 8;
+/** How soon a kill whose channel the server refused is tried again. */
+const KILL_RETRY_MS = 50;
 /** After our end of the connection, how long the server has to close its end. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -194,17 +196,33 @@ export class Session {
    * gave no report (the connection went, or the client could not run it).
    */
   private killTree(pid: number): Promise<number[] | undefined> {
+    // sshd refuses a channel above its MaxSessions: when many commands of this connection are
+    // killed at once (a jobs run's slots), each kill that closes a command frees a channel for
+    // the next, so a refused kill is tried again until the kill grace is nearly over.
+    const giveUpAt = Date.now() + KILL_GRACE_MS - KILL_RETRY_MS * 4;
     return new Promise((resolve) => {
-      if (this.lost) return resolve(undefined);
-      const token = answerToken();
-      this.conn.exec(killTreeCommand(pid, token), (err: Error | undefined, stream: ClientChannel) => {
-        if (err) return resolve(undefined);
+      const report = (err: Error | undefined, stream: ClientChannel, token: string) => {
+        if (err) {
+          if (!this.lost && Date.now() < giveUpAt) setTimeout(attempt, KILL_RETRY_MS).unref();
+          else resolve(undefined);
+          return;
+        }
         let out = '';
         stream.on('data', (d: Buffer) => (out += d.toString('utf8')));
         stream.stderr.resume();
         stream.on('close', () => resolve(parseKillReport(out, token)));
         stream.end();
-      });
+      };
+      const attempt = () => {
+        if (this.lost) return resolve(undefined);
+        const token = answerToken();
+        try {
+          this.conn.exec(killTreeCommand(pid, token), (err: Error | undefined, stream: ClientChannel) => report(err, stream, token));
+        } catch {
+          resolve(undefined); // ssh2 throws "Not connected" once the socket is closing: no report
+        }
+      };
+      attempt();
     });
   }
 

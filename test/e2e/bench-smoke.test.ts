@@ -25,6 +25,10 @@ test('npm run bench --smoke: every scenario and contender has a row, none failed
   for (const t of ['director', 'parallel-ssh', 'pdsh', 'clush', 'parallel-ssh (curve25519)', 'director data (verified)', 'rsync --files-from + md5sum -c', 'director run', 'director --help']) {
     assert.ok(tools.includes(t), `no row for ${t}: ${tools.join(', ')}`);
   }
+  // The jobs rows name their task counts: "director jobs run (200 tasks)".
+  for (const t of ['director jobs run (', 'GNU parallel --sshlogin + ControlMaster (', 'GNU parallel --sshlogin (', 'director map (wc -l) (', 'GNU parallel per host + ControlMaster (wc -l) (']) {
+    assert.ok(tools.some((x) => x?.startsWith(t)), `no row for ${t}…: ${tools.join(', ')}`);
+  }
   for (const r of rows) {
     assert.ok(Number(r[3]) > 0, `wall time of ${r[2]}: ${r[3]}`);
     assert.is(r[7], '0', `failed runs of ${r[2]} in ${r[1]}\n${log}`);

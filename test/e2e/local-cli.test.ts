@@ -78,9 +78,9 @@ test('hyphenated aliases; starting again reports "already running" for each port
     assert.equal(env.state().services.map((s) => s.pid), pids, 'state changed');
     const json = await env.run(['--json', 'start_local']);
     assert.is(json.code, 1);
-    const doc = JSON.parse(json.stdout) as { command: string; ok: boolean; services: Array<{ port: number; outcome: string; pid: number }> };
+    const doc = JSON.parse(json.stdout) as { command: string; ok: boolean; clients: Array<{ port: number; state: string; pid: number }> };
     assert.equal(
-      doc.services.map((s) => [s.port, s.outcome, s.pid]),
+      doc.clients.map((s) => [s.port, s.state, s.pid]),
       env.ports.map((p, i) => [p, 'already-running', pids[i]]),
     );
     assert.is(doc.ok, false);
@@ -221,15 +221,15 @@ test('ping: one service down does not stop the others, order is port.conf order,
       command: string;
       count: number;
       ok: boolean;
-      ports: Array<{ port: number; ok: boolean; error?: string; timesMs: number[]; rttMs?: { min: number } }>;
+      clients: Array<{ port: number; ok: boolean; error?: { message: string }; timesMs: number[]; rttMs?: { min: number } }>;
     };
     assert.is(doc.command, 'ping');
     assert.is(doc.count, 3);
     assert.is(doc.ok, false);
-    assert.equal(doc.ports.map((p) => [p.port, p.ok]), [[c, true], [b, false], [a, true]]);
-    assert.is(doc.ports[1]!.error, 'connection refused');
-    assert.is(doc.ports[0]!.timesMs.length, 3);
-    assert.type(doc.ports[0]!.rttMs?.min, 'number');
+    assert.equal(doc.clients.map((p) => [p.port, p.ok]), [[c, true], [b, false], [a, true]]);
+    assert.is(doc.clients[1]!.error?.message, 'connection refused');
+    assert.is(doc.clients[0]!.timesMs.length, 3);
+    assert.type(doc.clients[0]!.rttMs?.min, 'number');
 
     const bad = await env.run(['ping', '-n', '0']);
     assert.is(bad.code, 2);

@@ -25,10 +25,13 @@ test.after(async () => {
 /** Key and known_hosts of the cluster, and no clients.conf. */
 const noConf = (c: TestCluster) => ['-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts];
 
-async function execJson(args: string[], cwd: string): Promise<Summary> {
+/** exec's --json: summary.json's fields in the envelope, each client named by `host`. */
+type ExecJson = Omit<Summary, 'clients'> & { clients: Array<Summary['clients'][number] & { host: string }> };
+
+async function execJson(args: string[], cwd: string): Promise<ExecJson> {
   const r = await runDirector([...args, '--json', 'exec', '--', 'echo "$DIRECTOR_HOST_INDEX/$DIRECTOR_HOST_COUNT"'], { cwd });
   assert.is(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as Summary;
+  return JSON.parse(r.stdout) as ExecJson;
 }
 
 test('exec -w without clients.conf: the names are the clients (user@host:port, operators, -x), in the order written', async () => {
@@ -39,7 +42,7 @@ test('exec -w without clients.conf: the names are the clients (user@host:port, o
   const me = userInfo().username;
   const doc = await execJson([...noConf(c), '-w', `${me}@${h0},${h3},${h1},${h2}!${h3}`, '-w', h3, '-x', h1], cwd);
   assert.equal(
-    doc.clients.map((x) => [x.client, x.state, x.output?.stdout]),
+    doc.clients.map((x) => [x.host, x.state, x.output?.stdout]),
     [
       [`${me}@${h0}`, 'success', '0/3\n'],
       [h2, 'success', '1/3\n'],
@@ -55,7 +58,7 @@ test('exec -w alias[1-4]!alias3 without clients.conf: ssh_config aliases give Ho
   writeFileSync(config, c.hosts.map((h, i) => `Host alias${i + 1}\n  HostName ${h.address}\n  Port ${h.port}\n`).join(''));
   const doc = await execJson([...noConf(c), '-F', config, '-w', 'alias[1-4]!alias3'], cwd);
   assert.equal(
-    doc.clients.map((x) => [x.client, x.state]),
+    doc.clients.map((x) => [x.host, x.state]),
     [
       ['alias1', 'success'],
       ['alias2', 'success'],
@@ -70,7 +73,7 @@ test('exec -w with clients.conf selects from it: names or bare hosts, operators;
   const [h0, h1, h2, h3] = c.hosts.map((h) => h.name) as [string, string, string, string];
   const doc = await execJson([...c.args(), '-w', `${h3},${h0},${h2}^${h0}`, '-H', h1, '-x', h2], cwd);
   assert.equal(
-    doc.clients.map((x) => [x.client, x.output?.stdout]),
+    doc.clients.map((x) => [x.host, x.output?.stdout]),
     [
       [h1, '0/2\n'],
       [h3, '1/2\n'],
@@ -128,7 +131,18 @@ test('hosts: expand, count, fold a set (as nodeset -e/-c/-f), groups from client
   assert.is(await run([...c.args(), '-x', c.hosts[0]!.name, 'hosts', '-c']), '3\n');
   assert.is(await run([...c.args(), 'hosts', '-f']), `${fold(c.hosts.map((h) => h.name))}\n`);
   const j = JSON.parse(await run(['--json', 'hosts', 'n[2,1]'])) as unknown;
-  assert.equal(j, { command: 'hosts', count: 2, folded: 'n[1-2]', hosts: ['n1', 'n2'] });
+  assert.equal(j, {
+    schemaVersion: 1,
+    command: 'hosts',
+    ok: true,
+    exitCode: 0,
+    clients: [
+      { host: 'n1', ok: true, state: 'named' },
+      { host: 'n2', ok: true, state: 'named' },
+    ],
+    count: 2,
+    folded: 'n[1-2]',
+  });
   const both = await runDirector(['hosts', '-e', '-f', 'n1'], { cwd });
   assert.is(both.code, 2);
   assert.match(both.stderr, /choose one of -e, -c and -f/);

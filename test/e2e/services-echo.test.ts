@@ -49,9 +49,10 @@ test('director start, ping --remote (text and --json), shutdown, then DOWN (conn
     }
   }
   const json = await runDirector([...c.args(), '--ports', portsFile, '--json', 'ping', '--remote']);
-  const doc = JSON.parse(json.stdout) as { ok: boolean; results: Array<{ value: { address: string; ports: Array<{ ok: boolean; reply: string }> } }> };
+  const doc = JSON.parse(json.stdout) as { ok: boolean; clients: Array<{ host: string; state: string; address: string; ports: Array<{ ok: boolean; reply: string }> }> };
   assert.ok(doc.ok);
-  assert.equal(doc.results.map((r) => r.value.address), c.hosts.map((h) => h.address));
+  assert.equal(doc.clients.map((r) => [r.host, r.state, r.address]), c.hosts.map((h) => [h.name, 'up', h.address]));
+  assert.ok(doc.clients.every((r) => r.ports.every((x) => x.ok && /^Echo sent from /.test(x.reply))), json.stdout);
 
   const down = await runDirector([...c.args(), '--ports', portsFile, 'shutdown']);
   assert.is(down.code, 0, down.stdout);

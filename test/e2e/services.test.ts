@@ -194,8 +194,9 @@ test('CLI: status lines and --fold, --json, exit codes; a bad name or no command
   const fold = await runDirector([...c.args(), 'service', 'status', '--fold', 'cli']);
   assert.match(fold.stdout, new RegExp(`^cli: running, port ${port} listening \\(3 clients: `, 'm'));
   const json = await runDirector([...c.args(), '--json', 'service', 'status', 'cli']);
-  const doc = JSON.parse(json.stdout) as { results: Array<{ ok: boolean; value: Array<{ state: string; pid: number }> }> };
-  assert.equal(doc.results.map((x) => x.value[0]?.state), ['running', 'running', 'running']);
+  const doc = JSON.parse(json.stdout) as { schemaVersion: number; clients: Array<{ host: string; ok: boolean; services: Array<{ state: string; pid: number }> }> };
+  assert.is(doc.schemaVersion, 1);
+  assert.equal(doc.clients.map((x) => [x.host, x.ok, x.services[0]?.state]), c.hosts.map((h) => [h.name, true, 'running']));
   const logs = await runDirector([...c.args(), 'service', 'logs', 'cli', '-n', '2']);
   assert.is(logs.code, 0);
   for (const h of c.hosts) assert.is(logs.stdout.split('\n').filter((l) => l.startsWith(`${h.name}: `)).length, 2, logs.stdout);

@@ -28,9 +28,9 @@ test('status --ssh logs in to each host; --json gives one document', async () =>
   const c = await sharedCluster();
   const r = await runDirector([...c.args(), '--json', 'status', '--ssh']);
   assert.is(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { ok: boolean; clients: Array<{ client: string; on: boolean; ssh: { ok: boolean } }> };
+  const doc = JSON.parse(r.stdout) as { ok: boolean; clients: Array<{ host: string; on: boolean; ssh: { ok: boolean } }> };
   assert.is(doc.ok, true);
-  assert.equal(doc.clients.map((x) => x.client), c.hosts.map((h) => h.name));
+  assert.equal(doc.clients.map((x) => x.host), c.hosts.map((h) => h.name));
   assert.ok(doc.clients.every((x) => x.on && x.ssh.ok));
 });
 

@@ -229,9 +229,9 @@ test('director killed (SIGKILL) mid-data: the next run removes every temporary i
   const more = makeData(['m_1.txt', 'm_2.txt', 'm_3.txt']);
   const j = await runDirector([...c.args(['--json']), 'data', more.dir, project], { cwd });
   assert.is(j.code, 0, j.stdout + j.stderr);
-  const doc = JSON.parse(j.stdout) as { temporariesRemoved: number; clients: Array<{ client: string; temporariesRemoved?: number }> };
+  const doc = JSON.parse(j.stdout) as { temporariesRemoved: number; clients: Array<{ host: string; temporariesRemoved?: number }> };
   assert.equal(
-    doc.clients.map((x) => [x.client, x.temporariesRemoved]),
+    doc.clients.map((x) => [x.host, x.temporariesRemoved]),
     c.hosts.map((h, i) => [h.name, i === 2 ? ours.length : 0]),
   );
   assert.is(doc.temporariesRemoved, ours.length);

@@ -16,6 +16,7 @@ import { onlyRun } from '../support/run-e2e.js';
 import { watchDirector } from '../support/run-spawn.js';
 import { SSHD } from '../../src/sandbox/cluster.js';
 import { tempDir } from '../support/temp.js';
+import type { Envelope } from '../../src/output/envelope.js';
 
 const TEST = 'test/reliability/many-clients.test.ts';
 const CLIENTS = 64;
@@ -73,7 +74,7 @@ const EXEC: Command = {
   shown: 'exec -- true',
   argv: ['exec', '--', 'true'],
   outcomes: (doc) =>
-    (doc as { clients: Array<{ client: string; ok: boolean; error: { kind: string } | null }> }).clients.map((x) => outcome(x.client, x.ok, x.error)),
+    (doc as Envelope).clients.map((x) => outcome(x.host, x.ok, x.error)),
   failCode: 4,
 };
 
@@ -82,7 +83,7 @@ const MKDIR: Command = {
   shown: 'mkdir',
   argv: ['mkdir', '~/many', 'one'],
   outcomes: (doc) =>
-    (doc as { results: Array<{ client: string; ok: boolean; error?: { kind: string } }> }).results.map((x) => outcome(x.client, x.ok, x.error)),
+    (doc as Envelope).clients.map((x) => outcome(x.host, x.ok, x.error)),
   failCode: 1,
 };
 
@@ -91,7 +92,10 @@ const STATUS: Command = {
   shown: 'status --ssh',
   argv: ['status', '--ssh'],
   outcomes: (doc) =>
-    (doc as { clients: Array<{ client: string; ssh: { ok: boolean; error?: { kind: string } } }> }).clients.map((x) => outcome(x.client, x.ssh.ok, x.ssh.error)),
+    (doc as Envelope).clients.map((x) => {
+      const ssh = x['ssh'] as { ok: boolean; error?: { kind: string } };
+      return outcome(x.host, ssh.ok, ssh.error);
+    }),
   failCode: 1,
 };
 

@@ -20,20 +20,24 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-export function runDirector(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  // The caller's DIRECTOR_* settings never leak into a test; each test says what it wants.
+/** The environment of a director under test: the caller's DIRECTOR_* settings never leak in. */
+export function directorEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && (!k.startsWith('DIRECTOR_') || k === 'DIRECTOR_SSHD')) env[k] = v;
   }
   env['NO_COLOR'] = '1';
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
+  for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return env;
+}
+
+export function runDirector(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [DIRECTOR_BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env,
+    env: directorEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];

@@ -61,11 +61,12 @@ export function watchHosts(c: TestHosts, matches: (cmdline: string) => boolean, 
   };
 }
 
-/** Processes left on all hosts of `c` besides their sshd listeners: how many, and which. */
-export async function leftOnHosts(c: TestHosts): Promise<{ count: number; which: string }> {
+/** Processes left on all hosts of `c` (those in `except` aside) besides their sshd listeners: how many, and which. */
+export async function leftOnHosts(c: TestHosts, except: readonly number[] = []): Promise<{ count: number; which: string }> {
   let count = 0;
   const which: string[] = [];
   for (let i = 0; i < c.hosts.length; i++) {
+    if (except.includes(i)) continue;
     const pids = await processesLeft(c, i);
     count += pids.length;
     if (pids.length > 0) which.push(`host ${i}: ${describe(pids)}`);

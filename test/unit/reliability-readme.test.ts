@@ -1,11 +1,12 @@
-// The README's Reliability table is rendered from the suite's records: rows per area, figures
-// as measured, a rerun of a case replacing its row, and the README block replaced in place.
+// The Reliability table (docs/RELIABILITY.md) and the README's summary are rendered from the
+// suite's records: rows per area, figures as measured, totals by area, a rerun of a case
+// replacing its row, and each generated block replaced in place.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderTable, spliceReadme } from '../../scripts/reliability-readme.js';
+import { renderSummary, renderTable, spliceBlock, spliceSummary } from '../../scripts/reliability-readme.js';
 import { readRecords, type Figure } from '../support/reliability.js';
 
 const fig = (id: string, area: Figure['area'], extra: Partial<Figure> = {}): Figure => ({ id, area, case: `case ${id}`, does: `does ${id}`, test: 't.ts', ...extra });
@@ -30,10 +31,23 @@ test('a rerun of a case replaces its row; the README block is replaced, the rest
   assert.equal(recs.map((r) => [r.id, r.filesLost]), [['b', undefined], ['a', 0]]);
   const table = renderTable(recs, 'today');
   const readme = `# x\n\nbefore\n${table.split('\n')[0]}\nold stuff\n<!-- reliability:end -->\nafter\n`;
-  const out = spliceReadme(readme, table);
+  const out = spliceBlock(readme, table);
   assert.ok(out.startsWith('# x\n\nbefore\n') && out.endsWith('\nafter\n'), out);
   assert.not.ok(out.includes('old stuff'));
-  assert.throws(() => spliceReadme('# no block\n', table), /no <!-- reliability:begin/);
+  assert.throws(() => spliceBlock('# no block\n', table), /no <!-- reliability:begin/);
+});
+
+test('the summary: five lines with the totals by area and a link to the table', () => {
+  const recs = [fig('a', 'fault', { filesLost: 0, processesLeft: 2 }), fig('b', 'fault', { filesLost: 1 }), fig('c', 'hostile'), fig('d', 'security')];
+  const s = renderSummary(recs, '2026-12-03');
+  const lines = s.split('\n').slice(1, -1);
+  assert.is(lines.length, 5, s);
+  assert.is(lines[0], '- 4 cases, every one a passing test of `npm run reliability` (2026-12-03).');
+  assert.is(lines[1], '- Faults: 2 cases; 1 file lost in 2 that count them, 2 processes left in 1 that count them.');
+  assert.is(lines[2], '- Hostile input: 1 cases.');
+  assert.match(lines[4]!, /docs\/RELIABILITY\.md/);
+  const readme = `# x\n${s.split('\n')[0]}\nold\n<!-- reliability-summary:end -->\nafter\n`;
+  assert.is(spliceSummary(readme, s), `# x\n${s}\nafter\n`);
 });
 
 test.run();

@@ -1,6 +1,5 @@
 import { ping } from '../../commands/ping.js';
 import { pingRemote } from '../../commands/ping-remote.js';
-import { loadPorts } from '../../config/load.js';
 import { renderPingRemote } from '../../output/echo-remote.js';
 import { renderPing } from '../../output/local.js';
 import type { ActionContext } from '../context.js';
@@ -11,7 +10,7 @@ const DEFAULT_TIMEOUT_S = 2;
 
 export default async function pingAction(opts: { count?: string; remote?: boolean }, ctx: ActionContext): Promise<number> {
   const count = positiveInt(opts.count ?? '1', '-n, --count');
-  const ports = loadPorts(ctx.g.ports).map((e) => e.port);
+  const ports = ctx.ports();
   const timeoutMs = (ctx.g.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   if (opts.remote === true) {
     const result = await pingRemote({ ports, count, timeoutMs }, { fleet: ctx.fleet() });

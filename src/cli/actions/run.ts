@@ -32,7 +32,8 @@ export function secondsToMs(s: number | undefined): number | undefined {
 }
 
 export function viewOf(o: RunCliOptions): RunView {
-  const chosen = (['inline', 'fold', 'quiet'] as const).filter((k) => o[k] === true);
+  // -q with --fold is clush -bq: the blocks and nothing more (RunRenderer's `quiet`).
+  const chosen = (['inline', 'fold', 'quiet'] as const).filter((k) => o[k] === true && !(k === 'quiet' && o.fold === true));
   if (chosen.length > 1) throw new UsageError(`choose one of --inline, --fold and -q (got ${chosen.map((k) => `--${k}`).join(', ')})`);
   return chosen[0] ?? 'live';
 }
@@ -48,7 +49,7 @@ export async function withRunContext(
   const temp = new LocalTemp();
   try {
     const stdin = await prepareStdin({ option: o.stdin, input: process.stdin, temp, signal: ctx.signal });
-    return await body({ view, renderer: new RunRenderer(ctx.p, view), temp, fleet, stdin });
+    return await body({ view, renderer: new RunRenderer(ctx.p, view, o.quiet === true), temp, fleet, stdin });
   } finally {
     temp.remove();
   }

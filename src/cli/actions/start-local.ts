@@ -1,12 +1,11 @@
 import { startLocal } from '../../commands/start-local.js';
-import { loadPorts } from '../../config/load.js';
 import { stateFileIn } from '../../local/state.js';
 import { renderLocalLog, renderStartLocal, renderStops } from '../../output/local.js';
 import type { ActionContext } from '../context.js';
 
 export default async function startLocalAction(opts: { foreground?: boolean }, ctx: ActionContext): Promise<number> {
   const p = ctx.p;
-  const ports = loadPorts(ctx.g.ports).map((e) => e.port);
+  const ports = ctx.ports();
   const foreground = opts.foreground === true;
   // Under --foreground, SIGTERM stops the services in order too, as Ctrl-C does.
   const stop = new AbortController();

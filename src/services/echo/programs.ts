@@ -1,7 +1,8 @@
 // director's echo service on a client, in whichever language the client speaks: node if it
 // has it, else python3, else perl (every Debian has perl-base). The three programs are files
-// beside this module (echo-node.cjs, echo-python.py, echo-perl.pl), read from the source tree
-// and written to the client's service folder at each start: nothing is installed.
+// beside this module (echo-node.cjs, echo-python.py, echo-perl.pl; the build copies them beside
+// the compiled module, so the package carries them) and written to the client's service folder
+// at each start: nothing is installed.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { quote } from '../../remote-shell.js';
@@ -13,14 +14,14 @@ export const INTERPRETERS: readonly Interpreter[] = ['node', 'python3', 'perl'];
 
 const FILES: Record<Interpreter, string> = { node: 'echo-node.cjs', python3: 'echo-python.py', perl: 'echo-perl.pl' };
 
-/** dist/src/services/echo/ → src/services/echo/ of the same tree. */
-const SOURCE = new URL('../../../../src/services/echo/', import.meta.url);
+/** Beside the compiled module (dist/src/services/echo/). */
+const SOURCE = new URL('./', import.meta.url);
 
 export interface EchoProgram {
   interpreter: Interpreter;
   /** Its file name in the service's folder. */
   file: string;
-  /** Where it is here, in the source tree. */
+  /** Where it is here, beside this module. */
   path: string;
   source: string;
 }
