@@ -181,6 +181,7 @@ program
   .option('--remote-root <path>', 'remote folder for projects', '~/director/data')
   .option('--placement <rule>', 'mod: by the _<n> in the name, (n-1) mod N; random: any client', 'mod')
   .option('--seed <s>', 'make random placement repeatable')
+  .option('--replicas <r>', 'a copy of each file on r distinct clients (the rule picks the first, the next clients the others); local copies go once all r verified', '1')
   .option('--ext <list>', 'eligible extensions (default .txt,.json,.zip,.gz)')
   .option('--all', 'every regular file is eligible')
   .option('--keep', 'keep the local copies after verification')

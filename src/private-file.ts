@@ -3,8 +3,10 @@
 // crash sees the old contents or the new, never half. Local copies of data are deleted on
 // the strength of a placement record, so a write counts only once every byte is on disk:
 // a short write, ENOSPC or EIO is an error, the bytes are fsynced and read back, and the
-// rename is fsynced with its folder.
-import { randomBytes } from 'node:crypto';
+// rename is fsynced with its folder. A big file (a placement record of a hundred thousand
+// entries) comes as pieces of text and is written and read back in chunks: never whole in
+// memory, so its writes leave no large strings or buffers for the garbage collector.
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -12,7 +14,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   realpathSync,
   renameSync,
   statSync,
@@ -25,8 +27,14 @@ import { basename, dirname, join } from 'node:path';
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
+/** The contents of a file: one string, or pieces joined in order. */
+export type FileText = string | Iterable<string>;
+
+/** Bytes gathered before a write: big enough for few system calls, small enough to stay out of the way. */
+const CHUNK = 256 * 1024;
+
 /** Owner-only (0600 in a 0700 folder): these files name hosts, paths and processes. */
-export function writePrivateFile(file: string, text: string): void {
+export function writePrivateFile(file: string, text: FileText): void {
   mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   replaceFileDurably(file, text, { mode: PRIVATE_FILE_MODE });
 }
@@ -36,24 +44,19 @@ export function writePrivateFile(file: string, text: string): void {
  * its mode (and owner, as root) and a new one is 0600. A symbolic link is written through.
  * Throws, leaving the old file as it was, if any step fails.
  */
-export function replaceFileDurably(file: string, text: string, opts: { mode?: number } = {}): void {
+export function replaceFileDurably(file: string, text: FileText, opts: { mode?: number } = {}): void {
   const target = resolveLink(file);
   const before = statOrUndefined(target);
   const mode = opts.mode ?? (before ? before.mode & 0o7777 : PRIVATE_FILE_MODE);
-  const bytes = Buffer.from(text, 'utf8');
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', mode);
-    for (let at = 0; at < bytes.length; ) {
-      const n = writeSync(fd, bytes, at, bytes.length - at);
-      if (n <= 0) throw new Error(`short write (${at} of ${bytes.length} bytes)`);
-      at += n;
-    }
+    const written = writeChunks(fd, typeof text === 'string' ? [text] : text);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    if (!readFileSync(tmp).equals(bytes)) throw new Error('the bytes read back differ from those written');
+    if (readBackDigest(tmp) !== written) throw new Error('the bytes read back differ from those written');
     chmodSync(tmp, mode); // the umask may have narrowed it
     if (before && opts.mode === undefined && process.getuid?.() === 0) chownSync(tmp, before.uid, before.gid);
     renameSync(tmp, target);
@@ -67,6 +70,48 @@ export function replaceFileDurably(file: string, text: string, opts: { mode?: nu
     }
     throw new Error(`cannot write ${file}: ${(e as Error).message}`);
   }
+}
+
+/** Writes every piece (in CHUNK-sized writes); returns the md5 of the bytes written. */
+function writeChunks(fd: number, pieces: Iterable<string>): string {
+  const hash = createHash('md5');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let used = 0;
+  let total = 0;
+  const flush = (bytes: Buffer, length: number) => {
+    for (let at = 0; at < length; ) {
+      const n = writeSync(fd, bytes, at, length - at);
+      if (n <= 0) throw new Error(`short write (${total + at} bytes written)`);
+      at += n;
+    }
+    hash.update(bytes.subarray(0, length));
+    total += length;
+  };
+  for (const piece of pieces) {
+    if (Buffer.byteLength(piece) > CHUNK - used) {
+      flush(buf, used);
+      used = 0;
+    }
+    if (Buffer.byteLength(piece) > CHUNK) {
+      const big = Buffer.from(piece, 'utf8');
+      flush(big, big.length);
+    } else used += buf.write(piece, used, 'utf8');
+  }
+  flush(buf, used);
+  return hash.digest('hex');
+}
+
+/** md5 of a file read back in chunks. */
+function readBackDigest(file: string): string {
+  const hash = createHash('md5');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function resolveLink(file: string): string {
@@ -85,8 +130,8 @@ function statOrUndefined(file: string): Stats | undefined {
   }
 }
 
-/** A rename is durable only once its folder is synced. */
-function syncFolder(dir: string): void {
+/** A rename (or a new or removed file) is durable only once its folder is synced. */
+export function syncFolder(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

@@ -1,6 +1,6 @@
 // Rendering of `director data`: the plan, live progress, the per-client table and failures.
 import type { DataEvent, DataPlan, DataResult } from '../commands/data.js';
-import type { PlacementRecord } from '../transfer/placement-record.js';
+import type { PlacedFile, PlacementRecord } from '../transfer/placement-record.js';
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
@@ -27,7 +27,7 @@ export function renderPlan(plan: DataPlan, p: Printer): void {
     const clients = plan.clients.map((c) =>
       clientJson(c.client.name, true, 'planned', undefined, { files: c.jobs.map((j) => ({ path: j.file.rel, size: j.file.size, remotePath: j.remotePath })), bytes: c.bytes }),
     );
-    p.document(envelope('data', EXIT.ok, clients, { dryRun: true, dir: plan.dir, skipped: plan.scan.skipped, randomCount: plan.randomCount }));
+    p.document(envelope('data', EXIT.ok, clients, { dryRun: true, dir: plan.dir, skipped: plan.scan.skipped, randomCount: plan.randomCount, replicas: plan.replicas }));
     return;
   }
   renderFound(plan, p);
@@ -39,8 +39,10 @@ export function renderPlan(plan: DataPlan, p: Printer): void {
 }
 
 function renderPlacementNotes(plan: DataPlan, p: Printer): void {
+  if (plan.replicas > 1) p.line(`each file on ${plan.replicas} clients (${plural(plan.copies, 'copy', 'copies')} to send or check)`);
   if (plan.randomCount > 0) p.line(`${plural(plan.randomCount, 'file')} placed at random (no _<n>. in the name, or --placement random)`);
-  if (plan.recordedCount > 0) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
+  if (plan.recordedCount > 0 && plan.replicas === 1) p.line(`${plural(plan.recordedCount, 'file')} kept on the client the placement record names`);
+  if (plan.recordedCount > 0 && plan.replicas > 1) p.line(`${plural(plan.recordedCount, 'file')} with copies the placement record names (they stay; only the missing copies are sent)`);
 }
 
 /** Live progress: a line redrawn in place on a terminal, one line per finished client otherwise. */
@@ -67,7 +69,8 @@ export class DataProgress {
   private figures(): ProgressFigures {
     return {
       files: this.files,
-      totalFiles: this.plan.scan.files.length,
+      // Copies: one per file unless --replicas.
+      totalFiles: this.plan.copies,
       failed: this.failed,
       checksum: this.checksum,
       bytes: this.bytes,
@@ -125,7 +128,10 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
         interrupted: r.interrupted,
         verified: r.verified,
         failed: r.failed,
+        replicas: r.plan.replicas,
+        copies: r.copies,
         temporariesRemoved: r.temporariesRemoved,
+        recordNote: r.recordNote,
         skipped: r.plan.scan.skipped,
         randomCount: r.plan.randomCount,
         placement: stateFile,
@@ -146,6 +152,7 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
   for (const k of kept) if (k.ok) p.line(p.c.yellow(`kept local ${k.job.file.rel}: ${k.keptBecause}`));
   // Verified and recorded; its local copy was deleted by someone else, not by director.
   for (const f of r.clients.flatMap((c) => c.files)) if (f.ok && f.localGone) p.line(p.c.yellow(`gone before removal: ${f.job.file.rel} (deleted locally while it was sent; its verified copy is recorded)`));
+  if (r.recordNote !== undefined) p.line(p.c.yellow(r.recordNote));
   if (r.temporariesRemoved > 0) p.line(`removed ${plural(r.temporariesRemoved, 'temporary file')} an earlier run left on the clients`);
   renderPlacementNotes(r.plan, p);
   if (failed.length > 0) {
@@ -154,7 +161,8 @@ export function renderDataResult(r: DataResult, p: Printer, stateFile: string): 
     if (failed.length > 50) p.line(p.c.red(`  … and ${failed.length - 50} more (--json lists all)`));
   }
   const total = r.verified + r.failed;
-  const head = `${r.verified} of ${plural(total, 'file')} verified on their clients, ${r.failed} failed`;
+  const copies = r.plan.replicas > 1 ? ` (${r.plan.replicas} copies each: ${r.copies.verified} of ${r.copies.verified + r.copies.failed} copies verified)` : '';
+  const head = `${r.verified} of ${plural(total, 'file')} verified on their clients, ${r.failed} failed${copies}`;
   p.line(r.failed === 0 ? p.c.green(head) : p.c.red(head));
   if (r.verified > 0) p.line(p.c.dim(`placement record: ${stateFile}`));
 }
@@ -167,9 +175,23 @@ export function renderPlacementList(record: PlacementRecord, p: Printer): void {
     p.document(envelope('data', EXIT.ok, clients, { list: true, project: record.project, remoteRoot: record.remoteRoot, version: record.version }));
     return;
   }
-  const rows = [['path', 'client', 'size', 'md5', 'remote path']];
-  for (const f of record.files) rows.push([f.path, f.client, formatBytes(f.size), f.md5, f.remotePath]);
+  // One row per file with every client that holds a copy (--replicas); a copy whose bytes
+  // differ from the first one's gets a row of its own.
+  const files = new Map<string, PlacedFile[]>();
+  for (const f of record.files) {
+    const same = files.get(f.path);
+    if (same) same.push(f);
+    else files.set(f.path, [f]);
+  }
+  const rows = [['path', 'clients', 'size', 'md5', 'remote path']];
+  for (const [path, copies] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const first = copies[0] as PlacedFile;
+    const alike = copies.filter((c) => c.md5 === first.md5 && c.remotePath === first.remotePath);
+    rows.push([path, alike.map((c) => c.client).join(', '), formatBytes(first.size), first.md5, first.remotePath]);
+    for (const c of copies) if (!alike.includes(c)) rows.push([path, c.client, formatBytes(c.size), c.md5, c.remotePath]);
+  }
   for (const l of table(rows, new Set([2]))) p.line(l);
   const clients = new Set(record.files.map((f) => f.client));
-  p.line(`${plural(record.files.length, 'file')} of project ${record.project} on ${plural(clients.size, 'client')} (remote root ${record.remoteRoot})`);
+  const copies = record.files.length > files.size ? ` (${plural(record.files.length, 'copy', 'copies')})` : '';
+  p.line(`${plural(files.size, 'file')}${copies} of project ${record.project} on ${plural(clients.size, 'client')} (remote root ${record.remoteRoot})`);
 }

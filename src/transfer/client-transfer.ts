@@ -1,6 +1,7 @@
 // Everything `data` does at one client, over its one connection:
 //   1. md5 the targets that already exist (one batched command);
-//   2. send the rest in batches, each one tar stream over one exec channel that unpacks the
+//   2. make the folders of the rest (one `mkdir -p`: batches unpacking at once never race to
+//      make one), then send them in batches, each one tar stream over one exec channel that unpacks the
 //      files under temporary names and md5sums what it wrote (tar-batch.ts), a few batches
 //      in flight at once;
 //   3. compare each file's sums, rename the verified ones to their final names (atomic,
@@ -8,6 +9,7 @@
 //      since they were opened (local-removal.ts).
 // Temporaries an earlier, killed run left in the project folder go first (leftovers.ts).
 // A file that fails at any step leaves nothing at its final name and its local copy in place.
+import { posix } from 'node:path';
 import pLimit from 'p-limit';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
@@ -16,7 +18,7 @@ import { remoteMd5 } from './remote-batch.js';
 import { judgeBatch } from './batch-verdict.js';
 import { RemoteFiles, type Move } from './remote-files.js';
 import { batches, makeBatch, sendBatch } from './tar-batch.js';
-import { recordThenRemoveLocal, stampNow } from './local-removal.js';
+import { CHANGED, recordThenRemoveLocal, stampNow, type CopyCount } from './local-removal.js';
 import { removeLeftovers } from './leftovers.js';
 import type { FailKind, FileJob, FileStatus, VerifiedFile } from './types.js';
 import type { FileReader } from './file-reader.js';
@@ -37,6 +39,8 @@ export interface ClientTransferOptions {
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
   onFile?: (s: FileStatus) => void;
+  /** Files with copies on several clients: their local copy goes with the last one verified. */
+  copies?: CopyCount;
   /** Called with verified files before their local copies go; must persist them. */
   record: (verified: VerifiedFile[]) => Promise<void>;
 }
@@ -85,43 +89,42 @@ export async function transferToClient(
     temporariesRemoved = removed;
     trace(`${session.target.hostname}:${session.target.port} ${existing.size} targets exist`);
 
-    const toSend: FileJob[] = [];
     const alreadyThere: VerifiedFile[] = [];
     const stamps: string[] = [];
+    const forced = new Set<FileJob>();
     const hashLimit = pLimit(LOCAL_HASHES_IN_FLIGHT);
+    // Only targets that exist are hashed locally (a first run of many files hashes none here).
     await Promise.all(
-      jobs.map((job) =>
-        hashLimit(async () => {
-          const there = existing.get(job.remotePath);
-          if (there === undefined) {
-            toSend.push(job);
-            return;
-          }
-          let mine: string;
-          let stamp: string | undefined;
-          try {
-            // Stamped before the first byte is hashed, as the reader stamps what it sends.
-            stamp = stampNow(opts.localPath(job.file.rel));
-            mine = await localMd5(opts.localPath(job.file.rel));
-          } catch (e) {
-            report({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
-            return;
-          }
-          if (mine === there) {
-            alreadyThere.push({ job, ok: true, md5: mine, bytes: job.file.size, already: true, removedLocal: false, time: new Date().toISOString() });
-            stamps.push(stamp ?? '');
-          } else if (opts.force) toSend.push(job);
-          else {
-            report({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
-          }
-        }),
-      ),
+      jobs
+        .filter((job) => existing.has(job.remotePath))
+        .map((job) =>
+          hashLimit(async () => {
+            const there = existing.get(job.remotePath) as string;
+            let mine: string;
+            let stamp: string | undefined;
+            try {
+              // Stamped before the first byte is hashed, as the reader stamps what it sends.
+              stamp = stampNow(opts.localPath(job.file.rel));
+              mine = await localMd5(opts.localPath(job.file.rel));
+            } catch (e) {
+              report({ job, ok: false, kind: 'local-read', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}` });
+              return;
+            }
+            if (mine === there) {
+              alreadyThere.push({ job, ok: true, md5: mine, bytes: job.file.size, already: true, removedLocal: false, time: new Date().toISOString() });
+              stamps.push(stamp ?? '');
+            } else if (opts.force) forced.add(job);
+            else {
+              report({ job, ok: false, kind: 'exists-different', reason: `a different file is already at ${job.remotePath} (md5 ${there}); --force replaces it` });
+            }
+          }),
+        ),
     );
     if (alreadyThere.length > 0) await recordThenRemoveLocal(alreadyThere, stamps, opts, report);
 
-    // Keep the plan's order (hashing above finished in any order).
-    const order = new Map(jobs.map((j, i) => [j, i]));
-    toSend.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    // In the plan's order.
+    const toSend = jobs.filter((job) => !existing.has(job.remotePath) || forced.has(job));
+    await files.makeFolders(foldersOf(base, toSend));
     await pipeline(session, files, base, toSend, opts, report);
   } catch (e) {
     fatal = fail(e);
@@ -212,6 +215,16 @@ async function oneBatch(
   trace(`${who} batch of ${items.length} renamed`);
   if (good.length > 0) await recordThenRemoveLocal(good, stamps, opts, report);
   trace(`${who} batch of ${items.length} recorded, local copies removed`);
+}
+
+/** The folders below `base` that the files go into (`base` itself each batch makes). */
+function foldersOf(base: string, jobs: readonly FileJob[]): string[] {
+  const folders = new Set<string>();
+  for (const job of jobs) {
+    const dir = posix.dirname(job.remotePath);
+    if (dir !== base && dir !== '.') folders.add(dir);
+  }
+  return [...folders];
 }
 
 function errorText(e: unknown): string {

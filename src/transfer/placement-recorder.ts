@@ -1,21 +1,26 @@
-// Durable updates of a project's placement record while `data` runs. Clients verify files
-// all the time; the record is one JSON file rewritten whole (atomically, fsync'd), and a local
-// copy may go only once its entry is in it. Entries that arrive while a write is under way
-// are written together by the next one (group commit); each caller resumes only once its
-// entries are on disk.
+// Durable updates of a project's placement record while `data` runs. Clients verify copies
+// all the time, and a local copy may go only once its entry is on disk. Each group of entries
+// is appended to the record's journal (placement-journal.ts: written, fsync'd, read back);
+// entries that arrive while an append is under way go together in the next one (group
+// commit), and each caller resumes only once its entries are on disk. At the end the journal
+// is folded into placement.json (written whole, once) and removed.
 //
-// Two things keep a big project cheap. The record is held once, as a map updated in place
-// (not copied per write). And writes are spaced: the next one starts no sooner than
-// SPACING times the last one's duration after it, so a record of a hundred thousand entries
-// (a few hundred ms to write) is rewritten every second or two rather than for every batch,
-// while a small one is still written at once.
-import type { VerifiedFile } from './types.js';
-import { readPlacementRecord, writePlacementRecord, type PlacedFile } from './placement-record.js';
+// Appends are spaced: the next one starts no sooner than SPACING times the last one's
+// duration after it, so fsyncs take at most ~1/(1+SPACING) of the run on a slow disk, while
+// on a fast one each batch is recorded at once.
+import { existsSync } from 'node:fs';
+import { JournalWriter } from './placement-journal.js';
+import { copyKey, placementJournalPath, placementRecordPath, readPlacementRecord, writePlacementRecord, type PlacedFile } from './placement-record.js';
 
-/** Time between writes, as a multiple of the last write's duration: writing takes at most ~1/(1+SPACING) of the run. */
+/** Time between appends, as a multiple of the last one's duration. */
 const SPACING = 3;
 
-export type Recorder = (client: string, verified: readonly VerifiedFile[]) => Promise<void>;
+export interface Recorder {
+  /** Resolves once `entries` are durably in the record; rejects (nothing recorded) if they could not be. */
+  record(entries: readonly PlacedFile[]): Promise<void>;
+  /** Fold the journal into placement.json; an error leaves the record whole as placement.json plus journal. */
+  close(): void;
+}
 
 interface Waiter {
   ok: () => void;
@@ -23,30 +28,45 @@ interface Waiter {
 }
 
 export function placementRecorder(stateDir: string, project: string, remoteRoot: string): Recorder {
-  let files: Map<string, PlacedFile> | undefined;
+  const journal = new JournalWriter(placementJournalPath(stateDir, project));
+  // Every entry on disk (placement.json and journal), by copy: what the fold writes.
+  let copies: Map<string, PlacedFile> | undefined;
   let pending: PlacedFile[] = [];
   let waiters: Waiter[] = [];
   let writing = false;
   let timer: NodeJS.Timeout | undefined;
   let nextAt = 0;
 
+  const load = (): Map<string, PlacedFile> => {
+    if (copies) return copies;
+    const found = new Map((readPlacementRecord(stateDir, project)?.files ?? []).map((f) => [copyKey(f), f]));
+    // Readers take the project's remote root from placement.json: it is there before the first append.
+    if (!existsSync(placementRecordPath(stateDir, project))) writePlacementRecord(stateDir, { version: 1, project, remoteRoot, files: [...found.values()] });
+    copies = found;
+    return found;
+  };
+
+  const fold = (all: Map<string, PlacedFile>) => {
+    writePlacementRecord(stateDir, { version: 1, project, remoteRoot, files: [...all.values()] });
+    journal.remove();
+  };
+
   const write = (placed: PlacedFile[], mine: Waiter[]) => {
     const started = Date.now();
-    // Entries of a failed write are taken back out: the record in memory is the one on disk.
-    const undo: Array<[string, PlacedFile | undefined]> = [];
     try {
-      files ??= new Map((readPlacementRecord(stateDir, project)?.files ?? []).map((f) => [f.path, f]));
-      for (const f of placed) {
-        undo.push([f.path, files.get(f.path)]);
-        files.set(f.path, f);
+      const all = load();
+      if (journal.broken) {
+        // The journal has a torn tail it could not cut off: write the record whole instead.
+        const next = new Map(all);
+        for (const f of placed) next.set(copyKey(f), f);
+        fold(next);
+        copies = next;
+      } else {
+        journal.append(placed);
+        for (const f of placed) all.set(copyKey(f), f);
       }
-      writePlacementRecord(stateDir, { version: 1, project, remoteRoot, files: [...files.values()] });
       for (const w of mine) w.ok();
     } catch (e) {
-      for (const [path, was] of undo.reverse()) {
-        if (was === undefined) files?.delete(path);
-        else files?.set(path, was);
-      }
       for (const w of mine) w.fail(e);
     } finally {
       const ended = Date.now();
@@ -74,12 +94,18 @@ export function placementRecorder(stateDir: string, project: string, remoteRoot:
     setImmediate(() => write(placed, mine));
   };
 
-  return (client, verified) =>
-    new Promise<void>((ok, fail) => {
-      for (const s of verified) {
-        pending.push({ path: s.job.file.rel, client, remotePath: s.job.remotePath, size: s.bytes, md5: s.md5, time: s.time });
-      }
-      waiters.push({ ok, fail });
-      drain();
-    });
+  return {
+    record: (entries) =>
+      new Promise<void>((ok, fail) => {
+        for (const f of entries) pending.push(f);
+        waiters.push({ ok, fail });
+        drain();
+      }),
+    close: () => {
+      journal.close();
+      // Nothing recorded now, but a killed run's journal is there: fold it too.
+      if (copies === undefined && !existsSync(journal.file)) return;
+      fold(load());
+    },
+  };
 }

@@ -1,4 +1,4 @@
-// Renames and removals of one client's files for `data`: over the connection's SFTP channel
+// Folders, renames and removals of one client's files for `data`. Renames and removals go over the connection's SFTP channel
 // when the server has one that works (many requests in flight on one channel cost about one
 // round trip), otherwise over exec: a server may have no SFTP subsystem, and a login shell
 // that prints a banner corrupts SFTP (its text is read as a packet length). Names travel
@@ -45,6 +45,20 @@ export class RemoteFiles {
     const why = stderr.trim().split('\n').pop() || `exit status ${result.code ?? result.signal}`;
     for (const m of moves) if (!moved.has(m.to)) failed.set(m, why);
     return failed;
+  }
+
+  /**
+   * `mkdir -p` every folder (one command, names on stdin), before any batch unpacks: several
+   * tars of one client unpacking into a folder that does not exist yet race to create it, and
+   * GNU tar gives up on a file whose folder another tar made between its open and its mkdir
+   * ("Cannot open: No such file or directory"). Best effort: a folder that cannot be made
+   * fails its files at unpacking, with tar's reason.
+   */
+  async makeFolders(folders: readonly string[]): Promise<void> {
+    if (folders.length === 0) return;
+    await this.session.capture(underSh('xargs -0 -r mkdir -p --'), { stdin: nulList(folders) }).catch((e: unknown) => {
+      if (this.session.isLost) throw e;
+    });
   }
 
   /** Best effort: temporaries that failed verification. */

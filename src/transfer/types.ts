@@ -5,6 +5,12 @@ export interface FileJob {
   file: LocalFile;
   /** Final path on the client (relative paths are under the login home). */
   remotePath: string;
+  /**
+   * How many clients this run has a copy of the file go to, or be checked on (--replicas):
+   * the one job is shared by all of them, and its local copy goes only once every one of
+   * them verified and recorded it. Absent for one.
+   */
+  copies?: number;
 }
 
 /** `changed`: written to while it was read, so what was sent may mix old and new bytes. */

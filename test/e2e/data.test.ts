@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { data, type DataOptions, type DataResult } from '../../src/commands/data.js';
-import { DEFAULT_REMOTE_ROOT } from '../../src/transfer/placement-record.js';
-import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
 import { DIRECTOR_BIN, runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { holders, makeData, md5, remoteBytes, remoteFile } from '../support/data-files.js';
+import { dataOptions, holders, makeData, md5, remoteBytes, remoteFile } from '../support/data-files.js';
 import { within } from '../support/timeout.js';
 import { tempDir } from '../support/temp.js';
 
@@ -30,20 +28,8 @@ test.after(async () => {
 
 const dataCli = (args: string[], opts: { cwd?: string } = {}) => runDirector([...c.args(), 'data', ...args], { cwd: opts.cwd ?? cwd });
 /** `director data <dir> <project>` in `cwd` with the CLI's defaults, through the command functions. */
-async function send(dir: string, project: string, over: Partial<DataOptions> = {}): Promise<DataResult> {
-  const opts: DataOptions = {
-    dir,
-    project,
-    remoteRoot: DEFAULT_REMOTE_ROOT,
-    placement: 'mod',
-    extensions: DEFAULT_EXTENSIONS,
-    keep: false,
-    force: false,
-    stateDir: join(cwd, '.director'),
-    wait: false,
-    ...over,
-  };
-  return data(opts, { fleet: c.fleet() });
+function send(dir: string, project: string, over: Partial<DataOptions> = {}): Promise<DataResult> {
+  return data(dataOptions(dir, project, cwd, over), { fleet: c.fleet() });
 }
 /** Every file's status, by its path. */
 const statuses = (r: DataResult) => new Map(r.clients.flatMap((o) => o.files).map((f) => [f.job.file.rel, f]));

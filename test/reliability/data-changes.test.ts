@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { holders, makeData, md5, remoteBytes, type Made } from '../support/data-files.js';
+import { holders, makeData, md5, recordedCopies, remoteBytes, type Made } from '../support/data-files.js';
 import { fakeBinaryInHost, hostProjectDir, hostTemporaries } from '../support/host-view.js';
 import { hostNamespace, hostProcessesMatching, processesWith } from '../support/proc.js';
 import { ledger, record } from '../support/reliability.js';
@@ -40,10 +40,7 @@ const data = (made: Made, project: string, extra: string[] = []) => runDirector(
 const watchData = (made: Made, project: string) => watchDirector([...c.args(), 'data', made.dir, project], { cwd });
 const hostIndexes = () => c.hosts.map((_, i) => i);
 
-function recorded(project: string): Array<{ path: string; client: string; md5: string }> {
-  const file = join(cwd, '.director', project, 'placement.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { files: Array<{ path: string; client: string; md5: string }> }).files : [];
-}
+const recorded = (project: string) => recordedCopies(cwd, project);
 
 /** Freeze (SIGSTOP) the unpacking tar of `host` once it has written part of a temporary; returns its pids. */
 async function freezeTarMidFile(host: number, project: string, what: string): Promise<number[]> {

@@ -3,13 +3,13 @@
 // stopped by SIGINT or SIGTERM. In every case each file ends verified on a client or intact
 // in the source folder, nothing with wrong bytes sits at a final name, the placement record
 // matches the hosts, nothing keeps running on them, and a rerun completes the job.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { holders, makeData, type Made } from '../support/data-files.js';
+import { holders, makeData, recordedCopies, type Made } from '../support/data-files.js';
 import { killHost } from '../support/host-control.js';
 import { fakeBinaryInHost, hostTemporaries, hostViewReader, projectPathInHost, tmpfsInHost } from '../support/host-view.js';
 import { describe, hostNamespace, hostProcessesMatching, processesLeft, processesWith, writingFileEndingWith } from '../support/proc.js';
@@ -42,11 +42,8 @@ const numbered = (stem: string, count: number) => Array.from({ length: count }, 
 const placedOn = (paths: readonly string[], host: number) => paths.filter((_, i) => i % c.hosts.length === host);
 const hostIndexes = () => c.hosts.map((_, i) => i);
 
-/** The files the placement record lists, with their client. */
-function recorded(project: string): Array<{ path: string; client: string }> {
-  const file = join(cwd, '.director', project, 'placement.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { files: Array<{ path: string; client: string }> }).files : [];
-}
+/** The files the placement record lists (its journal too, mid-run), with their client. */
+const recorded = (project: string) => recordedCopies(cwd, project);
 
 /** Is this process writing one of director's temporaries right now (an open fd on one)? */
 const writingTemporary = (pid: number) => writingFileEndingWith(pid, '.director-tmp');
@@ -259,6 +256,48 @@ test('clients that report wrong checksums (a lying md5sum; a file altered after 
     });
   } finally {
     for (const u of undo) u();
+  }
+});
+
+test('batches of one client unpacking into folders that do not exist yet: the folders are made first, so no tar has to race another to make one', async () => {
+  const project = 'newfolders';
+  const host = 0;
+  // Every file of host 0 in a folder of its own, three levels below the project folder.
+  const paths = numbered('f', 30).map((name, i) => `n${i % 5}/m${i % 2}/${name}`);
+  const made = makeData(paths);
+  // A tar that never makes a folder, as two GNU tars racing to make the same one fail the
+  // loser's file ("Cannot open: No such file or directory"): this one fails every file whose
+  // folder is not there before it starts (names here have no spaces), and writes nothing.
+  const undo = fakeBinaryInHost(
+    c,
+    host,
+    '/usr/bin/tar',
+    [
+      'case "$1" in -x) ;; *) exec "$REAL" "$@";; esac',
+      't=$(mktemp) || exit 2; cat > "$t"; missing=0',
+      'for n in $("$REAL" -tf "$t"); do [ -d "$(dirname "$n")" ] || { echo "tar: $n: Cannot open: No such file or directory" >&2; missing=1; }; done',
+      '[ $missing = 0 ] && "$REAL" "$@" < "$t"; s=$?; rm -f "$t"; [ $missing = 0 ] || exit 2; exit $s',
+    ].join('\n'),
+  );
+  try {
+    const r = await data(made, project);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.not.match(r.stdout, /Cannot open/);
+    const l = assertNothingLost(made, project);
+    assert.is(l.verifiedRemote.length, paths.length, 'every file verified on its host');
+    assert.equal(l.stillLocal, []);
+    for (const rel of placedOn(paths, host)) assert.equal(holders(c, project, rel), [host], `${rel} on host ${host}`);
+    record({
+      id: 'data-new-folders',
+      area: 'fault',
+      case: 'Batches of one client unpacking at once into folders that do not exist yet (a tar that never makes a folder)',
+      does: 'Makes the files\' folders with one `mkdir -p` before any batch unpacks, so no two tars race to make one (that race failed 1–3 of 100 000 files with "Cannot open")',
+      filesLost: l.lost.length,
+      figure: `${l.verifiedRemote.length}/${paths.length} verified`,
+      test: TEST,
+    });
+  } finally {
+    undo();
   }
 });
 

@@ -12,7 +12,7 @@ import { startTicks } from '../../src/process-tree.js';
 import { atExit } from '../support/at-exit.js';
 import { runDirector } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { makeData, type Made } from '../support/data-files.js';
+import { makeData, recordedCopies, type Made } from '../support/data-files.js';
 import { ledger, record, recordMismatches } from '../support/reliability.js';
 import { LocalEnv } from '../support/local-env.js';
 import { fill, tempDir, tmpfsOver } from '../support/temp.js';
@@ -30,8 +30,7 @@ test.after(async () => {
 });
 
 const data = (cwd: string, made: Made, project: string, extra: string[] = []) => runDirector([...c.args(), 'data', made.dir, project, ...extra], { cwd });
-const entries = (cwd: string, project: string) =>
-  (JSON.parse(readFileSync(join(cwd, '.director', project, 'placement.json'), 'utf8')) as { files: Array<{ path: string }> }).files.map((f) => f.path);
+const entries = (cwd: string, project: string) => recordedCopies(cwd, project).map((f) => f.path);
 const names = (stem: string, n: number) => Array.from({ length: n }, (_, i) => `${stem}_${i + 1}.txt`);
 
 function assertAccounted(cwd: string, made: Made, project: string): void {
@@ -50,7 +49,7 @@ test('a full disk under .director: the record write fails, nothing it would list
   const made = makeData(names('f', 3000), () => 64);
   const r = await data(cwd, made, project);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /cannot write .*placement\.json: .*no space left on device/i);
+  assert.match(r.stdout, /cannot write .*placement\.(json|journal): .*no space left on device/i);
   // The record on disk is whole (it parses) and lists only files that are on their clients.
   const listed = entries(cwd, project);
   assertAccounted(cwd, made, project);

@@ -217,9 +217,10 @@ test('data on every kind of remote: small files and a 20 MB one, each verified o
   if (!m) return;
   const cwd = tempDir('director-matrix-data-');
   const n = m.hosts.length;
-  // mod placement: x_<k> goes to host (k-1) mod n, so every host gets small files and one big one.
-  const names = Array.from({ length: 3 * n }, (_, i) => `x_${i + 1}.txt`);
-  const made = makeData(names, (rel) => (Number(/_(\d+)/.exec(rel)?.[1]) > 2 * n ? 20 * 1024 * 1024 : 2000));
+  // mod placement: x_<k> goes to host (k-1) mod n, so every host gets small files and one big one;
+  // the small ones in folders the client has to make first (one mkdir -p, through xargs).
+  const names = Array.from({ length: 3 * n }, (_, i) => (i < 2 * n ? `in/s${i % 2}/x_${i + 1}.txt` : `x_${i + 1}.txt`));
+  const made = makeData(names, (rel) => (Number(/x_(\d+)/.exec(rel)?.[1]) > 2 * n ? 20 * 1024 * 1024 : 2000));
   const r = await data(
     { dir: made.dir, project: 'mx', remoteRoot: '~/director/data', placement: 'mod', extensions: ['.txt'], keep: false, force: false, stateDir: join(cwd, '.director'), wait: false },
     { fleet: m.fleet() },
@@ -232,7 +233,7 @@ test('data on every kind of remote: small files and a 20 MB one, each verified o
     assert.is(md5(readFileSync(join(h.home, 'director/data/mx', rel))), md5(made.files.get(rel)!), `${h.kind}: ${rel}`);
     assert.not.ok(existsSync(join(made.dir, rel)), `${rel}: local copy removed after verification`);
   }
-  for (const h of m.hosts) assert.equal(readdirSync(join(h.home, 'director/data/mx')).filter((f) => f.includes('director')), [], `${h.kind}: no temporaries`);
+  for (const h of m.hosts) assert.equal(readdirSync(join(h.home, 'director/data/mx'), { recursive: true }).filter((f) => String(f).includes('director')), [], `${h.kind}: no temporaries`);
   const left = await leftOnHosts(m);
   assert.is(left.count, 0, left.which);
   pass(m, 'data');

@@ -2,6 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { DataOptions } from '../../src/commands/data.js';
+import { DEFAULT_REMOTE_ROOT, readPlacementRecord, type PlacedFile } from '../../src/transfer/placement-record.js';
+import { DEFAULT_EXTENSIONS } from '../../src/transfer/scan.js';
 import type { TestCluster } from './cluster.js';
 import { tempDir } from './temp.js';
 
@@ -38,4 +41,28 @@ export function holders(c: TestCluster, project: string, rel: string): number[] 
 
 export function remoteBytes(c: TestCluster, host: number, project: string, rel: string): Buffer {
   return readFileSync(remoteFile(c, host, project, rel));
+}
+
+/**
+ * Every copy the placement record of `project` (under `cwd`) lists, as director reads it:
+ * placement.json with the journal a running or killed run appends to folded in.
+ */
+export function recordedCopies(cwd: string, project: string): PlacedFile[] {
+  return readPlacementRecord(join(cwd, '.director'), project)?.files ?? [];
+}
+
+/** The options of `director data <dir> <project>` run in `cwd`, with the CLI's defaults. */
+export function dataOptions(dir: string, project: string, cwd: string, over: Partial<DataOptions> = {}): DataOptions {
+  return {
+    dir,
+    project,
+    remoteRoot: DEFAULT_REMOTE_ROOT,
+    placement: 'mod',
+    extensions: DEFAULT_EXTENSIONS,
+    keep: false,
+    force: false,
+    stateDir: join(cwd, '.director'),
+    wait: false,
+    ...over,
+  };
 }

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { dirname, join } from 'node:path';
 import type { TestCluster } from './cluster.js';
 import { REPO_ROOT } from './cli.js';
-import { md5, type Made } from './data-files.js';
+import { md5, recordedCopies, type Made } from './data-files.js';
 import type { TestHosts } from './proc.js';
 
 export type Area = 'fault' | 'hostile' | 'security';
@@ -123,11 +123,8 @@ export function ledger(made: Made, c: TestCluster, project: string, read: Remote
  * its client with the recorded md5. Returns what disagrees.
  */
 export function recordMismatches(cwd: string, project: string, c: TestCluster, read: RemoteReader = homeReader(c, project)): string[] {
-  const file = join(cwd, '.director', project, 'placement.json');
-  if (!existsSync(file)) return [];
-  const m = JSON.parse(readFileSync(file, 'utf8')) as { files: Array<{ path: string; client: string; md5: string }> };
   const bad: string[] = [];
-  for (const f of m.files) {
+  for (const f of recordedCopies(cwd, project)) {
     const host = c.hosts.findIndex((h) => h.name === f.client);
     const got = host < 0 ? undefined : read(host, f.path);
     if (got === undefined || md5(got) !== f.md5) bad.push(`${f.path}@${f.client}`);

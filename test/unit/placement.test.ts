@@ -45,8 +45,32 @@ test('place: numbered files by rule, others at random (seeded, repeatable), reco
   assert.equal(one.map((p) => p.client), two.map((p) => p.client));
   assert.equal(one.slice(0, 2).map((p) => [p.client, p.by]), [[0, 'number'], [1, 'number']]);
   assert.equal(one.filter((p) => p.by === 'random').map((p) => p.item.rel), ['c.txt', 'd.txt']);
-  const kept = place(items, 2, 'mod', seededRng('s'), (rel) => (rel === 'a_1.txt' ? 1 : undefined));
+  const kept = place(items, 2, 'mod', seededRng('s'), (rel) => (rel === 'a_1.txt' ? [1] : undefined));
   assert.equal([kept[0]?.client, kept[0]?.by], [1, 'record']);
+  assert.equal(kept.map((p) => p.clients.length), [1, 1, 1, 1, 1]);
+});
+
+test('replicas: the rule picks the first client, the next ones in client order the others', () => {
+  const items = ['a_1.txt', 'b_4.txt', 'c_0.txt'].map((rel) => ({ rel }));
+  const placed = place(items, 4, 'mod', seededRng('s'), undefined, 3);
+  assert.equal(placed.map((p) => p.clients), [[0, 1, 2], [3, 0, 1], [3, 0, 1]]);
+  assert.equal(placed.map((p) => p.by), ['number', 'number', 'number']);
+  // At random: the first at random, then the next ones; always distinct.
+  const random = place(Array.from({ length: 200 }, (_, i) => ({ rel: `r${i}.txt` })), 5, 'random', seededRng('z'), undefined, 2);
+  for (const p of random) assert.equal(p.clients, [p.client, (p.client + 1) % 5]);
+  assert.throws(() => place(items, 2, 'mod', seededRng('s'), undefined, 3), /3 replicas need as many clients/);
+});
+
+test('replicas and the record: copies already held count, a rerun adds only the missing ones', () => {
+  const items = ['a_1.txt', 'b_2.txt', 'c.txt', 'd_1.txt'].map((rel) => ({ rel }));
+  const held: Record<string, number[]> = { 'a_1.txt': [0], 'b_2.txt': [2, 1], 'c.txt': [3], 'd_1.txt': [1] };
+  const placed = place(items, 4, 'mod', seededRng('s'), (rel) => held[rel], 2);
+  // a_1: held on 0, its rule's first; the next one is added. b_2: both copies held, nothing added.
+  // c: no number, so the walk starts at its holder. d_1: its rule starts at 0, so 0 joins 1.
+  assert.equal(placed.map((p) => p.clients), [[0, 1], [2, 1], [3, 0], [1, 0]]);
+  assert.equal(placed.map((p) => p.by), ['record', 'record', 'record', 'record']);
+  // An old record (one holder) with more replicas than copies: the holder stays first.
+  assert.equal(place(items.slice(0, 1), 4, 'mod', seededRng('s'), () => [2], 3)[0]?.clients, [2, 0, 1]);
 });
 
 test('random placement is roughly uniform and depends on the seed', () => {

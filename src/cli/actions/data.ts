@@ -13,6 +13,7 @@ export interface DataArgs {
   remoteRoot?: string;
   placement?: string;
   seed?: string;
+  replicas?: string;
   ext?: string;
   all?: boolean;
   keep?: boolean;
@@ -34,6 +35,7 @@ export default async function dataAction(a: DataArgs, ctx: ActionContext): Promi
     throw new UsageError(`--placement must be mod or random (got "${a.placement}")`);
   }
   if (a.all && a.ext !== undefined) throw new UsageError('--all and --ext exclude each other');
+  if (a.replicas !== undefined && !/^[1-9]\d{0,5}$/.test(a.replicas)) throw new UsageError(`--replicas must be a whole number of 1 or more (got "${a.replicas}")`);
   const opts: DataOptions = {
     dir: a.dir,
     project: a.project,
@@ -44,6 +46,7 @@ export default async function dataAction(a: DataArgs, ctx: ActionContext): Promi
     stateDir,
     wait: a.wait === true,
     seed: a.seed,
+    replicas: a.replicas === undefined ? 1 : Number(a.replicas),
     // undefined: every regular file (--all)
     extensions: a.all ? undefined : a.ext !== undefined ? parseExtensions(a.ext) : DEFAULT_EXTENSIONS,
   };
