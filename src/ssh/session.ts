@@ -11,6 +11,7 @@ import { killTreeCommand, parseKillReport } from '../remote/kill.js';
 import { answerToken } from '../remote/posix.js';
 import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
+import { AuthAttempts, type AuthEvent } from './auth-attempts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
 import type { ConnectTarget } from './target.js';
@@ -46,6 +47,8 @@ export interface SessionContext {
   keys: KeyRing;
   /** Told about host keys added to known_hosts. */
   notice?: (message: string) => void;
+  /** Told each step of each login (-v), with the client's (or bastion's) target. */
+  onAuth?: (target: ConnectTarget, event: AuthEvent) => void;
 }
 
 export class Session {
@@ -77,6 +80,8 @@ export class Session {
     private readonly bastion: Session | undefined,
   ) {
     conn.on('error', (err: Error) => {
+      // An agent that could not sign: ssh2 goes on with the next identity.
+      if ((err as { level?: unknown }).level === 'agent') return;
       this.lost ??= err;
     });
     conn.on('close', () => {
@@ -99,6 +104,14 @@ export class Session {
     const hostKeys = ctx.hostKeys.for(target.hostKeys);
     const keyName = hostKeyName(target.hostname, target.port, target.hostKeys.alias);
     const timeoutMs = target.connectTimeoutMs;
+    const plan = await ctx.keys.plan(target);
+    const password = await ctx.keys.passwordForLogin();
+    if (plan.offers.length === 0 && password === undefined) {
+      transport?.stream.destroy();
+      throw new HostError('auth', `${target.username}@${target.hostname}: no identity to offer: ${plan.lookedFor}`);
+    }
+    const report = ctx.onAuth;
+    const auth = new AuthAttempts(target, plan, password, report && ((e) => report(target, e)));
     const config: ConnectConfig = {
       host: target.hostname,
       port: target.port,
@@ -110,7 +123,7 @@ export class Session {
       algorithms: {
         serverHostKey: preferredHostKeyAlgorithms(hostKeys.keyTypesFor(keyName), HOST_KEY_ALGORITHMS) as never,
       },
-      authHandler: ctx.keys.methods(target),
+      authHandler: auth.handler,
       hostVerifier: (key: Buffer) => {
         const decision = hostKeys.decide(keyName, key);
         if (!decision.ok) hostKeyRefusal = decision.message;
@@ -118,9 +131,6 @@ export class Session {
         return decision.ok;
       },
     };
-    if ((config.authHandler as unknown[]).length === 0) {
-      throw new HostError('auth', 'no identity to offer: give -i <key>, start ssh-agent, or create ~/.ssh/id_ed25519');
-    }
     await new Promise<void>((resolve, reject) => {
       // One way out, whichever comes first: the timers and the abort listener go with it.
       const stopWaiting = () => {
@@ -143,19 +153,25 @@ export class Session {
       signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: unknown) => {
         stopWaiting();
+        conn.removeListener('error', onError);
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
-        else reject(classifyConnectError(err, timeoutMs / 1000));
+        else reject(auth.failure(err) ?? classifyConnectError(err, timeoutMs / 1000));
+      };
+      const onError = (err: Error) => {
+        if ((err as { level?: unknown }).level === 'agent') auth.agentFailed(err);
+        else fail(err);
       };
       conn.once('ready', () => {
         stopWaiting();
-        conn.removeListener('error', fail);
+        auth.succeeded();
+        conn.removeListener('error', onError);
         conn.removeListener('close', onEarlyClose);
         session.watch();
         resolve();
       });
       const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
-      conn.once('error', fail);
+      conn.on('error', onError);
       conn.once('close', onEarlyClose);
       if (transport !== undefined) config.sock = transport.stream as never;
       conn.connect(config);
