@@ -42,30 +42,41 @@ export class AuthAttempts {
   }
 
   /**
-   * The authHandler of ssh2: called first with null, then after each refusal with what the
-   * server still allows. The first key goes without asking `none` first (a round trip less
-   * per connection); `none` is sent only to learn the methods when there is no key to offer.
+   * The authHandler of ssh2, called at the start and after each refusal. ssh2 passes the
+   * server's methods only after a refusal of a non-agent step (after an agent key it passes
+   * the old list, or null), so the refusals themselves come through `refused`, which
+   * Session.open calls on every USERAUTH_FAILURE; the handler settles too, for safety. The
+   * first key goes without asking `none` first (a round trip less per connection); `none`
+   * is sent only to learn the methods when there is no key to offer.
    */
   readonly handler: AuthHandlerMiddleware = ((left: AuthenticationType[] | null) => {
-    if (left === null) {
+    if (!this.started) {
       this.started = true;
       this.report({ step: 'plan', offers: this.plan.offers.map((o) => o.label), skipped: this.plan.skipped });
+    } else if (left !== null) {
+      this.refused(left);
     } else {
-      if (this.methods === undefined || this.methods.join() !== left.join()) this.report({ step: 'methods', methods: left });
-      this.methods = left;
-      this.settle();
+      this.settle(); // called again: the step under way is over (an agent that could not sign)
     }
-    if (left === null || left.includes('publickey')) {
+    const methods = this.methods;
+    if (methods === undefined || methods.includes('publickey')) {
       const offer = this.plan.offers[this.next++];
       if (offer !== undefined) return this.start(offer.label, true, offer.method(this.who.username));
     }
-    if (left === null) return { type: 'none', username: this.who.username };
+    if (methods === undefined) return { type: 'none', username: this.who.username };
     while (this.passwordSteps.length > 0) {
       const type = this.passwordSteps.shift()!;
-      if (left.includes(type)) return this.start(type === 'password' ? 'password' : 'password (keyboard-interactive)', false, this.passwordMethod(type));
+      if (methods.includes(type)) return this.start(type === 'password' ? 'password' : 'password (keyboard-interactive)', false, this.passwordMethod(type));
     }
     return false;
   }) as unknown as AuthHandlerMiddleware;
+
+  /** The server refused the step under way (USERAUTH_FAILURE) and still allows `methods`. */
+  refused(methods: readonly string[]): void {
+    if (this.methods === undefined || this.methods.join() !== methods.join()) this.report({ step: 'methods', methods: [...methods] });
+    this.methods = [...methods];
+    this.settle();
+  }
 
   /** Logged in: the step under way was accepted. */
   succeeded(): void {

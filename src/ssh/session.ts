@@ -178,6 +178,7 @@ export class Session {
       // After connect(): ssh2 has paused the stream, so this listener takes no byte from it.
       if (transport !== undefined) session.countBytes(transport.stream);
       skipHostKeyProofs(conn);
+      onAuthFailure(conn, (methods) => auth.refused(methods));
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
     });
@@ -332,6 +333,20 @@ export class ForwardRefused extends Error {
     super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why.charAt(0).toLowerCase() + why.slice(1));
     this.name = 'ForwardRefused';
   }
+}
+
+/**
+ * Every USERAUTH_FAILURE with the methods the server still allows, before ssh2 acts on it:
+ * ssh2's authHandler hears of a refused agent key only as a call with a stale list.
+ */
+function onAuthFailure(conn: InstanceType<typeof SshClient>, refused: (methods: string[]) => void): void {
+  const handlers = (conn as unknown as { _protocol?: { _handlers?: Record<string, unknown> } })._protocol?._handlers;
+  const original = handlers?.['USERAUTH_FAILURE'];
+  if (!handlers || typeof original !== 'function') return;
+  handlers['USERAUTH_FAILURE'] = (p: unknown, methods: unknown, partial: unknown) => {
+    if (Array.isArray(methods)) refused(methods.filter((m): m is string => typeof m === 'string'));
+    return (original as (...a: unknown[]) => unknown)(p, methods, partial);
+  };
 }
 
 /**

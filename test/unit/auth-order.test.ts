@@ -114,6 +114,18 @@ test('a refused login says who, what the server takes and what was tried', () =>
   );
 });
 
+test('agent keys: refusals come from the server\'s USERAUTH_FAILURE, since ssh2 calls the handler with null after them', () => {
+  const a = new AuthAttempts({ username: 'u', hostname: 'h', identitiesOnly: false }, plan(['agent key (SHA256:1)', 'agent key (SHA256:2)']), undefined);
+  const h = a.handler as unknown as (left: string[] | null) => unknown;
+  h(null);
+  a.refused(['publickey']);
+  h(null);
+  a.agentFailed(new Error('agent refused operation'));
+  h(null); // the agent could not sign: no FAILURE came, the step is over all the same
+  const err = a.failure(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }))!;
+  assert.is(err.message, 'u@h: permission denied (publickey) — tried: agent key (SHA256:1), agent key (SHA256:2)');
+});
+
 test('sshd cutting the login (MaxAuthTries) is auth, with the count and the IdentitiesOnly hint', () => {
   const keys = ['1', '2', '3', '4', '5', '6', '7'].map((n) => `agent key (SHA256:${n})`);
   const a = new AuthAttempts({ username: 'root', hostname: 'h', identitiesOnly: false }, plan(keys), undefined);
