@@ -188,6 +188,12 @@ test('a key only the agent holds: IdentityFile naming just its .pub (IdentitiesO
   assert.match(viaAgent.stdout, /^node: in$/m);
   const beside = await runDirector(['-c', plain.clients, '-F', plain.config, '-i', right.pub, 'exec', '--', 'echo in'], { env: { SSH_AUTH_SOCK: undefined } });
   assert.is(beside.code, 0, beside.stdout + beside.stderr);
+  // An encrypted key (no .pub beside it) whose decrypted copy the agent holds: no passphrase needed.
+  const locked = join(dir, 'locked');
+  copyFileSync(right.file, locked);
+  execFileSync('ssh-keygen', ['-q', '-p', '-N', 'not given to director', '-f', locked]);
+  const viaLocked = await runDirector(['-c', plain.clients, '-F', plain.config, '-o', 'IdentitiesOnly=yes', '-i', locked, 'exec', '--', 'echo in'], { env: { SSH_AUTH_SOCK: a.socket } });
+  assert.is(viaLocked.code, 0, viaLocked.stdout + viaLocked.stderr);
   a.stop();
   const none = await runDirector(['-c', plain.clients, '-F', plain.config, '-i', `${copy}.pub`, 'exec', '--', 'echo in'], { env: { SSH_AUTH_SOCK: undefined } });
   assert.is(none.code, 2, none.stdout + none.stderr);
@@ -195,9 +201,9 @@ test('a key only the agent holds: IdentityFile naming just its .pub (IdentitiesO
   record({
     id: 'auth-agent-only-key',
     area: 'fault',
-    case: 'A key only ssh-agent holds, named by its .pub (IdentityFile with IdentitiesOnly, or -i key.pub); -i key.pub with no agent',
+    case: 'A key only ssh-agent holds, named by its .pub (IdentityFile with IdentitiesOnly, or -i key.pub) or by an encrypted key file; -i key.pub with no agent',
     does: 'Signs with the agent\'s copy (the only key offered, as ssh); -i key.pub uses the private key beside it; with neither, a usage error naming the file before any connection',
-    figure: `1 key offered; exit 0, 0, 2`,
+    figure: `1 key offered; exit 0, 0, 0, 2`,
     test: TEST,
   });
 });
