@@ -117,7 +117,7 @@ function buildFleet(
       new KeyRing(g.identity, {
         passphrase: process.env['DIRECTOR_PASSPHRASE'] || undefined,
         agents: agentsOf(targets.values()),
-        ...(g.askPass ? { askPassword: () => askPassword() } : {}),
+        ...(g.askPass ? { askPassword: () => askPassword(signal) } : {}),
       }),
   );
   const names = new Map([...targets].map(([c, t]) => [t, c.name]));

@@ -3,7 +3,7 @@
 // key only the agent holds, the order of agent and file keys — each compared with what
 // `ssh` itself does in the same setup — and the words of a failed login (who, what the server
 // takes, which keys by fingerprint, never a byte of a key).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '../../src/commands/status.js';
 import { describeKey, keyPair, startAgent, type KeyPair, type TestAgent } from '../support/agent.js';
-import { runDirector } from '../support/cli.js';
+import { DIRECTOR_BIN, directorEnv, runDirector } from '../support/cli.js';
 import { fleetOn, startCluster, type TestCluster } from '../support/cluster.js';
 import { directorInPty } from '../support/pty.js';
 import { waitUntil } from '../support/wait.js';
@@ -301,12 +301,21 @@ test('-A asks once on the terminal, shows nothing typed, and logs in where the s
   assert.is(wrong.code, 4, wrong.screen);
   assert.match(wrong.screen, `auth failed: ${user}@${h.address}: permission denied (publickey,password) — tried: ${unrelated[0]!.file} (${unrelated[0]!.fingerprint}), password`);
   assert.not.ok(wrong.screen.includes('not-the-password'));
+
+  // Ctrl-C at the prompt is Ctrl-C for the command; with no terminal at all, a usage error.
+  const interrupted = directorInPty(args, { cols: 200, cwd: dir });
+  await waitUntil(() => prompt.test(interrupted.output()), 20_000, 'the password prompt');
+  interrupted.type('\x03');
+  assert.is(await interrupted.done, 130, interrupted.output());
+  const noTty = spawnSync('setsid', ['-w', process.execPath, DIRECTOR_BIN, ...args], { encoding: 'utf8', env: directorEnv(), timeout: 30_000 });
+  assert.is(noTty.status, 2, noTty.stdout + noTty.stderr);
+  assert.match(noTty.stderr, '-A, --ask-pass needs a terminal to ask on');
   record({
     id: 'auth-ask-pass',
     area: 'security',
-    case: '-A on a terminal: right and wrong password, two clients (sshd PasswordAuthentication yes)',
+    case: '-A on a terminal: right and wrong password, two clients (sshd PasswordAuthentication yes); Ctrl-C at the prompt; no terminal',
     does: 'Asks once on /dev/tty with echo off before connecting, offers the keys first and then the password; never shows, logs or passes it on (argv, environment)',
-    figure: `asked ${ok.screen.match(new RegExp(prompt.source, 'g'))?.length} time(s) for 2 clients; typed text shown 0 times; exit 0 / 4`,
+    figure: `asked ${ok.screen.match(new RegExp(prompt.source, 'g'))?.length} time(s) for 2 clients; typed text shown 0 times; exit 0 / 4; Ctrl-C 130; no terminal 2`,
     test: TEST,
   });
 });
