@@ -34,7 +34,7 @@ export function shownPath(file: string, home = homedir()): string {
 /**
  * Reads one identity file; undefined when neither it nor its `.pub` exists (ssh skips such
  * a file in silence unless it was named with -i). `key.pub` stands for the private `key`
- * beside it when that exists, as `ssh -i key.pub` does.
+ * beside it when that exists (OpenSSH 9.2 itself would sign only with the agent's copy).
  */
 export function readIdentity(file: string, passphrase: string | undefined): FileIdentity | undefined {
   const base = file.endsWith('.pub') ? file.slice(0, -4) : file;
@@ -43,8 +43,10 @@ export function readIdentity(file: string, passphrase: string | undefined): File
   const hasPub = existsSync(pubFile);
   if (!hasPrivate && !hasPub) return undefined;
   const id: FileIdentity = { file, blob: undefined, key: undefined, problem: undefined };
-  if (hasPrivate) {
-    const text = readFileSync(base);
+  const text = hasPrivate ? readable(base) : undefined;
+  if (typeof text === 'string') {
+    id.problem = text;
+  } else if (text !== undefined) {
     const parsed = parse(text, passphrase);
     if (parsed instanceof Error) {
       id.problem = why(parsed, passphrase);
@@ -59,11 +61,21 @@ export function readIdentity(file: string, passphrase: string | undefined): File
   } else {
     id.problem = `no private key beside it (${base})`;
   }
-  if (id.blob === undefined && hasPub) {
-    const pub = parse(readFileSync(pubFile), undefined);
+  const pubText = id.blob === undefined && hasPub ? readable(pubFile) : undefined;
+  if (pubText instanceof Buffer) {
+    const pub = parse(pubText, undefined);
     if (!(pub instanceof Error)) id.blob = pub.getPublicSSH();
   }
   return id;
+}
+
+/** The file's bytes, or why it cannot be read (a folder, no permission). */
+function readable(file: string): Buffer | string {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    return `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
 }
 
 function parse(data: Buffer, passphrase: string | undefined): ParsedKey | Error {

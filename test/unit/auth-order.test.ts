@@ -75,6 +75,7 @@ test('identity files: a private key, its .pub, a .pub alone, an encrypted key, n
   assert.is(readIdentity(join(dir, 'missing'), undefined), undefined);
   writeFileSync(join(dir, 'junk'), 'not a key\n');
   assert.match(readIdentity(join(dir, 'junk'), undefined)!.problem!, 'not a private key director can read');
+  assert.match(readIdentity(dir, undefined)!.problem!, 'cannot read it (EISDIR)');
   assert.is(shownPath('/home/u/.ssh/id_rsa', '/home/u'), '~/.ssh/id_rsa');
 });
 
