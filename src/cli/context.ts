@@ -6,14 +6,18 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { loadClients, loadPorts, readClients } from '../config/load.js';
 import type { Selection } from '../config/select.js';
+import { describeAuthEvent } from '../output/auth.js';
 import { Printer } from '../output/printer.js';
 import { describeTarget } from '../output/target.js';
+import type { AuthEvent } from '../ssh/auth-attempts.js';
 import { Fleet } from '../ssh/fleet.js';
 import { KeyRing } from '../ssh/keys.js';
 import { KnownHostsBook } from '../ssh/known-hosts-store.js';
+import type { SessionContext } from '../ssh/session.js';
 import { TargetResolver, type ConnectTarget } from '../ssh/target.js';
 import type { SessionPool } from '../ssh/session-pool.js';
 import { processCaller, type CommandIo, type InterruptBy } from './caller.js';
+import { askPassword } from './ask-pass.js';
 import { CLIENTS_FILE, describeConfig, missingClientsFile } from './config-files.js';
 import { parseGlobals, type GlobalOptions, type RawGlobals } from './globals.js';
 
@@ -76,7 +80,8 @@ export class ActionContext {
    */
   fleet(pool: SessionPool | undefined = this.io.pool): Fleet {
     const onTarget = this.g.verbose ? (c: Client, t: ConnectTarget) => this.p.note(describeTarget(c.name, t)) : undefined;
-    this.built ??= fleetFor(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m), onTarget, pool);
+    const onAuth = this.g.verbose ? (name: string, e: AuthEvent) => this.p.note(describeAuthEvent(name, e)) : undefined;
+    this.built ??= fleetFor(this.g, this.clients(), this.signal, (m) => this.p.noteOnce(m), onTarget, pool, onAuth);
     return this.built;
   }
 }
@@ -89,10 +94,12 @@ export function fleetFor(
   notice: (m: string) => void,
   onTarget?: (c: Client, t: ConnectTarget) => void,
   pool?: SessionPool,
+  /** Each step of each login (-v), by client name (a bastion: `bastion <host>`). */
+  onAuth?: (name: string, e: AuthEvent) => void,
 ): Fleet {
   const targets = resolveTargets(g, clients);
   if (onTarget) for (const c of clients) onTarget(c, targets.get(c.name)!);
-  return buildFleet(g, clients, targets, signal, notice, pool);
+  return buildFleet(g, clients, targets, signal, notice, pool, onAuth);
 }
 
 function resolveTargets(g: GlobalOptions, clients: Client[]): Map<string, ConnectTarget> {
@@ -117,18 +124,43 @@ function buildFleet(
   signal: AbortSignal,
   notice: (m: string) => void,
   pool: SessionPool | undefined,
+  onAuth: ((name: string, e: AuthEvent) => void) | undefined,
 ): Fleet {
   // The passphrase comes from the environment only (never an option: argv is visible to
-  // every user in ps) and goes no further than the key ring.
-  const keys = withOrigin(g.identityFrom, () => new KeyRing(g.identity, process.env['DIRECTOR_PASSPHRASE'] || undefined));
+  // every user in ps) and goes no further than the key ring; -A's password likewise.
+  const keys = withOrigin(
+    g.identityFrom,
+    () =>
+      new KeyRing(g.identity, {
+        passphrase: process.env['DIRECTOR_PASSPHRASE'] || undefined,
+        agents: agentsOf(targets.values()),
+        ...(g.askPass ? { askPassword: () => askPassword(signal) } : {}),
+      }),
+  );
+  const names = new Map([...targets].map(([name, t]) => [t, name]));
+  const session: SessionContext = { hostKeys: new KnownHostsBook(), keys, notice };
+  if (onAuth) session.onAuth = (t, e) => onAuth(names.get(t) ?? `bastion ${t.host}`, e);
   return new Fleet(clients, {
     parallel: g.parallel,
-    session: { hostKeys: new KnownHostsBook(), keys, notice },
+    session,
     // By name: a line of director shell runs on a re-indexed subset (Fleet.over).
     targets: (client) => targets.get(client.name)!,
     signal,
     pool,
   });
+}
+
+/** The agents of the clients and of their bastions: where -i may find its key. */
+function agentsOf(targets: Iterable<ConnectTarget>): string[] {
+  const out = new Set<string>();
+  for (let t of targets) {
+    for (;;) {
+      if (t.identityAgent !== undefined) out.add(t.identityAgent);
+      if (t.route.kind !== 'jump') break;
+      t = t.route.via;
+    }
+  }
+  return [...out];
 }
 
 export function selectionOf(g: GlobalOptions): Selection {

@@ -40,6 +40,8 @@ export interface GlobalOptions {
   /** Given (option or DIRECTOR_HOST_KEY_CHECKING); else StrictHostKeyChecking, else accept-new. */
   hostKeyChecking?: HostKeyPolicy;
   verbose: boolean;
+  /** -A: ask once for a password for servers that take one. */
+  askPass: boolean;
   json: boolean;
   color: boolean;
 }
@@ -55,6 +57,7 @@ export interface RawGlobals {
   jump?: string;
   ignoreSshOption?: string[];
   verbose?: boolean;
+  askPass?: boolean;
   parallel?: string;
   connectTimeout?: string;
   timeout?: string;
@@ -87,6 +90,7 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
     parallel: positiveInt(raw.parallel ?? env['DIRECTOR_PARALLEL'] ?? '32', '-p, --parallel'),
     sshOptions: (raw.sshOption ?? []).map(sshOption),
     verbose: raw.verbose === true || (env['DIRECTOR_DEBUG'] !== undefined && env['DIRECTOR_DEBUG'] !== ''),
+    askPass: raw.askPass === true,
     ignoreSshOption: (raw.ignoreSshOption ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== ''),
     nodes: [...list(raw.nodes), ...list(raw.hosts)],
     groups: list(raw.group),

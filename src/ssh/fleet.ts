@@ -72,7 +72,9 @@ export class Fleet {
   }
 
   /** Results come in clients.conf order. */
-  run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
+  async run<T>(work: (session: Session, client: Client) => Promise<T>, hooks: FleetRunOptions<T> = {}): Promise<HostResult<T>[]> {
+    // -A's password is typed before the first connection, so no handshake waits on a person.
+    await this.opts.session.keys.ready();
     const slots = new Slots(this.opts.parallel);
     const attempts = new Slots(Math.max(this.opts.parallel, ATTEMPTS_AT_ONCE));
     const sessions = this.opts.pool?.forRun(this.opts.session, this.opts.signal) ?? new RunSessions(this.opts.session, this.opts.signal);

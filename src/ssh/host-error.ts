@@ -56,9 +56,9 @@ export function classifyConnectError(err: unknown, connectTimeoutS: number): Hos
   if (code === 'ETIMEDOUT' || e.level === 'client-timeout' || /timed out/i.test(msg)) {
     return new HostError('connect-timeout', `no SSH handshake within ${connectTimeoutS}s`);
   }
-  if (e.level === 'client-authentication') {
-    return new HostError('auth', 'authentication failed (no key was accepted)');
-  }
+  // Session.open words a login failure itself (auth-attempts.ts); these are for anything else.
+  if (e.level === 'client-authentication') return new HostError('auth', `authentication failed (${msg})`);
+  if (/too many authentication failures/i.test(msg)) return new HostError('auth', `the server ended the login (${msg})`);
   if (code === 'ECONNRESET' || /before handshake|Connection lost/i.test(msg)) {
     return new HostError('unreachable', `connection closed during handshake (${msg})`, true);
   }

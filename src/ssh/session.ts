@@ -11,6 +11,7 @@ import { killTreeCommand, parseKillReport } from '../remote/kill.js';
 import { answerToken } from '../remote/posix.js';
 import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
+import { AuthAttempts, type AuthEvent } from './auth-attempts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
 import type { ConnectTarget } from './target.js';
@@ -48,6 +49,8 @@ export interface SessionContext {
   keys: KeyRing;
   /** Told about host keys added to known_hosts. */
   notice?: (message: string) => void;
+  /** Told each step of each login (-v), with the client's (or bastion's) target. */
+  onAuth?: (target: ConnectTarget, event: AuthEvent) => void;
 }
 
 export class Session {
@@ -79,6 +82,8 @@ export class Session {
     private readonly bastion: Session | undefined,
   ) {
     conn.on('error', (err: Error) => {
+      // An agent that could not sign: ssh2 goes on with the next identity.
+      if ((err as { level?: unknown }).level === 'agent') return;
       this.lost ??= err;
     });
     conn.on('close', () => {
@@ -101,6 +106,14 @@ export class Session {
     const hostKeys = ctx.hostKeys.for(target.hostKeys);
     const keyName = hostKeyName(target.hostname, target.port, target.hostKeys.alias);
     const timeoutMs = target.connectTimeoutMs;
+    const plan = await ctx.keys.plan(target);
+    const password = await ctx.keys.passwordForLogin();
+    if (plan.offers.length === 0 && password === undefined) {
+      transport?.stream.destroy();
+      throw new HostError('auth', `${target.username}@${target.hostname}: no identity to offer: ${plan.lookedFor}`);
+    }
+    const report = ctx.onAuth;
+    const auth = new AuthAttempts(target, plan, password, report && ((e) => report(target, e)));
     const config: ConnectConfig = {
       host: target.hostname,
       port: target.port,
@@ -112,7 +125,7 @@ export class Session {
       algorithms: {
         serverHostKey: preferredHostKeyAlgorithms(hostKeys.keyTypesFor(keyName), HOST_KEY_ALGORITHMS) as never,
       },
-      authHandler: ctx.keys.methods(target),
+      authHandler: auth.handler,
       hostVerifier: (key: Buffer) => {
         const decision = hostKeys.decide(keyName, key);
         if (!decision.ok) hostKeyRefusal = decision.message;
@@ -120,9 +133,6 @@ export class Session {
         return decision.ok;
       },
     };
-    if ((config.authHandler as unknown[]).length === 0) {
-      throw new HostError('auth', 'no identity to offer: give -i <key>, start ssh-agent, or create ~/.ssh/id_ed25519');
-    }
     await new Promise<void>((resolve, reject) => {
       // One way out, whichever comes first: the timers and the abort listener go with it.
       const stopWaiting = () => {
@@ -145,25 +155,32 @@ export class Session {
       signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: unknown) => {
         stopWaiting();
+        conn.removeListener('error', onError);
         conn.destroy();
         if (hostKeyRefusal !== undefined) reject(new HostError('host-key', hostKeyRefusal));
-        else reject(classifyConnectError(err, timeoutMs / 1000));
+        else reject(auth.failure(err) ?? classifyConnectError(err, timeoutMs / 1000));
+      };
+      const onError = (err: Error) => {
+        if ((err as { level?: unknown }).level === 'agent') auth.agentFailed(err);
+        else fail(err);
       };
       conn.once('ready', () => {
         stopWaiting();
-        conn.removeListener('error', fail);
+        auth.succeeded();
+        conn.removeListener('error', onError);
         conn.removeListener('close', onEarlyClose);
         session.watch();
         resolve();
       });
       const onEarlyClose = () => fail(new Error('Connection lost before handshake'));
-      conn.once('error', fail);
+      conn.on('error', onError);
       conn.once('close', onEarlyClose);
       if (transport !== undefined) config.sock = transport.stream as never;
       conn.connect(config);
       // After connect(): ssh2 has paused the stream, so this listener takes no byte from it.
       if (transport !== undefined) session.countBytes(transport.stream);
       skipHostKeyProofs(conn);
+      onAuthFailure(conn, (methods) => auth.refused(methods));
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
     });
@@ -355,6 +372,20 @@ export class ForwardRefused extends Error {
     super(why === '' ? `forwarding refused (reason ${reason ?? '?'})` : why.charAt(0).toLowerCase() + why.slice(1));
     this.name = 'ForwardRefused';
   }
+}
+
+/**
+ * Every USERAUTH_FAILURE with the methods the server still allows, before ssh2 acts on it:
+ * ssh2's authHandler hears of a refused agent key only as a call with a stale list.
+ */
+function onAuthFailure(conn: InstanceType<typeof SshClient>, refused: (methods: string[]) => void): void {
+  const handlers = (conn as unknown as { _protocol?: { _handlers?: Record<string, unknown> } })._protocol?._handlers;
+  const original = handlers?.['USERAUTH_FAILURE'];
+  if (!handlers || typeof original !== 'function') return;
+  handlers['USERAUTH_FAILURE'] = (p: unknown, methods: unknown, partial: unknown) => {
+    if (Array.isArray(methods)) refused(methods.filter((m): m is string => typeof m === 'string'));
+    return (original as (...a: unknown[]) => unknown)(p, methods, partial);
+  };
 }
 
 /**

@@ -43,8 +43,13 @@ export function refSftp(files: ClientFiles, h: MatrixHost, batch: string, o: Ref
   return runTool('sftp', [...common(files), ...(o.options ?? []), '-b', '-', '-P', String(h.port), `${h.user}@${h.address}`], { ...o, input: batch });
 }
 
-function runTool(tool: string, args: string[], o: RefOptions): Promise<RefResult> {
-  const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `ssh args…` as given (the caller says which config, keys and agent). */
+export function sshWith(args: string[], o: RefOptions & { env?: Record<string, string | undefined> } = {}): Promise<RefResult> {
+  return runTool('ssh', args, o);
+}
+
+function runTool(tool: string, args: string[], o: RefOptions & { env?: Record<string, string | undefined> }): Promise<RefResult> {
+  const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(o.env ? { env: o.env } : {}) });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));
