@@ -102,7 +102,8 @@ export function parseGlobals(raw: RawGlobals, env: NodeJS.ProcessEnv = process.e
   const identity = raw.identity ?? env['DIRECTOR_IDENTITY'];
   if (identity !== undefined) g.identity = expandHome(identity, cwd);
   if (raw.identity === undefined && identity !== undefined) g.identityFrom = 'DIRECTOR_IDENTITY';
-  if (raw.sshConfig !== undefined) g.sshConfig = expandHome(raw.sshConfig, cwd);
+  // `-F none` reads no file at all, as with ssh.
+  if (raw.sshConfig !== undefined) g.sshConfig = raw.sshConfig.toLowerCase() === 'none' ? 'none' : expandHome(raw.sshConfig, cwd);
   if (raw.user !== undefined) {
     if (raw.user === '' || /[\s@]/.test(raw.user)) throw new UsageError(`-l, --user: bad user name "${raw.user}"`);
     g.user = raw.user;

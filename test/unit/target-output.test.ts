@@ -121,6 +121,7 @@ test('global options: defaults, env, validation', () => {
   const g = parseGlobals({}, { DIRECTOR_CLIENTS: 'x.conf' }, '/w');
   assert.equal([g.clients, g.parallel, g.connectTimeout, g.hostKeyChecking, g.knownHosts, g.color], ['/w/x.conf', 32, undefined, undefined, undefined, true]);
   assert.equal(parseGlobals({ connectTimeout: '3', sshOption: ['A=b'], jump: 'j' }, {}, '/w').connectTimeout, 3);
+  assert.equal([parseGlobals({ sshConfig: 'none' }, {}, '/w').sshConfig, parseGlobals({ sshConfig: 'cfg' }, {}, '/w').sshConfig], ['none', '/w/cfg'], '-F none reads no file, as ssh');
   assert.is(parseGlobals({}, { NO_COLOR: '1' }, '/w').color, false);
   assert.is(parseGlobals({ color: false }, {}, '/w').color, false);
   assert.throws(() => parseGlobals({ parallel: '0' }, {}, '/w'), /--parallel/);
