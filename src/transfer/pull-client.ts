@@ -11,6 +11,7 @@ import { chmod, rename, utimes } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { AfterMark, markCode } from '../remote/framed.js';
 import { answers, answer, answerToken, didNotRun, underSh } from '../remote/posix.js';
@@ -127,10 +128,15 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     const headSink = new Writable({
       write(chunk: Buffer, _e, cb) {
         if (stdoutHead.length < STDERR_LIMIT) stdoutHead += chunk.toString('utf8');
+        // The tar side may have ended or failed (a bad entry) while the client still writes:
+        // the rest is dropped, and the client's result says what was verified.
+        if (framed.writableEnded || framed.destroyed) return cb();
         framed.write(chunk, cb);
       },
     });
     const result = await session.exec(pullCommand(glob, token), { stdout: headSink, stderr: errSink, signal });
+    // Writes the tar side held back (its backpressure) still sit in headSink: the stream ends after them.
+    await finished(headSink.writableEnded ? headSink : headSink.end()).catch(() => undefined);
     framed.end();
     await extracted.catch((e: unknown) => {
       throw framed.marked ? new Error(`reading the tar stream: ${(e as Error).message}`) : e;
