@@ -7,7 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { Fleet } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
-import { checkProject, DEFAULT_REMOTE_ROOT, filesOn, readPlacementRecord, type PlacementRecord } from '../transfer/placement-record.js';
+import { checkProject, DEFAULT_REMOTE_ROOT, readPlacementRecord, type PlacementRecord } from '../transfer/placement-record.js';
+import { workShares } from '../transfer/work-shares.js';
 import { checkRemoteRoot, joinRemote, remotePath } from '../transfer/remote-path.js';
 import { runOnFleet, type HostPlan } from '../run/engine.js';
 import { createRunFolder, hostFolderNames, scriptLabel, writeFailure } from '../run/layout.js';
@@ -87,10 +88,12 @@ export async function run(opts: RunOptions, deps: RunDeps): Promise<RunOutcome> 
     copyFileSync(opts.script, snapshot);
     const { runId, dir } = createRunFolder(opts.outputRoot, opts.project ?? scriptLabel(opts.script));
     const count = deps.fleet.clients.length;
+    // Every placed file on one client's list, also when it has copies on several.
+    const shares = placementRecord ? workShares(placementRecord, deps.fleet.clients.map((c) => c.name)) : undefined;
     const listFor = (clientName: string): string | undefined => {
-      if (!placementRecord) return undefined;
+      if (!shares) return undefined;
       // One path a line: a name with a newline in it cannot be listed.
-      const paths = filesOn(placementRecord, clientName).map((f) => f.path);
+      const paths = (shares.get(clientName) ?? []).map((f) => f.path);
       const listable = paths.filter((p) => !p.includes('\n'));
       if (listable.length < paths.length) deps.events?.notice?.(`run: ${paths.length - listable.length} placed file name(s) with a newline left out of DIRECTOR_FILES`);
       return filesListText(listable);

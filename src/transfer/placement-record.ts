@@ -105,9 +105,5 @@ function* recordText(record: PlacementRecord): Generator<string> {
   yield files.length === 0 ? ']\n}\n' : '\n  ]\n}\n';
 }
 
-export function filesOn(record: PlacementRecord, clientName: string): PlacedFile[] {
-  return record.files.filter((f) => f.client === clientName);
-}
-
 /** Default folder for director's state on this machine. */
 export const STATE_DIR = '.director';

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { data, type DataResult } from '../../src/commands/data.js';
+import { run } from '../../src/commands/run.js';
 import { runDirector } from '../support/cli.js';
+import { collectOutput } from '../support/run-e2e.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { dataOptions, holders, makeData, md5, recordedCopies, remoteBytes, type Made } from '../support/data-files.js';
 import { fakeBinaryInHost } from '../support/host-view.js';
@@ -64,6 +66,28 @@ test('--replicas 2: every file on its rule\'s client and the next one, each copy
   assert.is(list.code, 0, list.stderr);
   assert.match(list.stdout, /^12 files \(24 copies\) of project two on 3 clients/m);
   assert.match(list.stdout, new RegExp(`^r_1\\.txt +${c.hosts[0]!.name.replace(/\./g, '\\.')}, ${c.hosts[1]!.name.replace(/\./g, '\\.')} `, 'm'));
+});
+
+test('run over a replicated project: each file on exactly one DIRECTOR_FILES list, on a client that holds it; a holder left out (-x) hands its files to the others', async () => {
+  const project = 'worked';
+  const made = makeData(numbered('w', 12), () => 1000);
+  assert.is((await send(made, project, 2)).exitCode, 0);
+  const script = join(cwd, 'list.sh');
+  writeFileSync(script, '#!/bin/sh\n# what this client was given, and whether each file is here\nwhile IFS= read -r f; do [ -f "$f" ] && echo "$f"; done < "$DIRECTOR_FILES"\n', { mode: 0o755 });
+  const listsOf = async (exclude: string[]) => {
+    const out = collectOutput();
+    const r = await run({ script, args: [], project, outputRoot: join(cwd, 'out'), stateDir: join(cwd, '.director'), keepRemote: false }, { fleet: c.fleet({ exclude }), events: out.events });
+    assert.equal(r.hosts.map((h) => h.state), c.hosts.slice(exclude.length).map(() => 'success'), JSON.stringify(r.hosts.map((h) => h.error)));
+    return r.hosts.map((h) => out.text(h.client.index).split('\n').filter((l) => l !== ''));
+  };
+  const all = await listsOf([]);
+  assert.equal(all.flat().sort(), [...made.files.keys()].sort(), 'every file once (listed and present on its client)');
+  // Equal sizes: the work is spread evenly, within one file.
+  const spread = (lists: string[][]) => Math.max(...lists.map((l) => l.length)) - Math.min(...lists.map((l) => l.length));
+  assert.ok(spread(all) <= 1, all.map((l) => l.length).join(', '));
+  const without0 = await listsOf([c.hosts[0]!.name]);
+  assert.equal(without0.flat().sort(), [...made.files.keys()].sort(), 'every file once without host 0');
+  assert.ok(spread(without0) <= 1, without0.map((l) => l.length).join(', '));
 });
 
 test('the local copy goes only once the last copy is verified and recorded', async () => {

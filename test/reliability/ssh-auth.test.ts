@@ -33,6 +33,7 @@ test.before(async () => {
   unrelated = Array.from({ length: 7 }, (_, i) => keyPair(keysDir, `unrelated${i + 1}`));
 });
 test.after(async () => {
+  agent?.stop();
   await c.stop();
 });
 

@@ -19,6 +19,8 @@ export async function startAgent(): Promise<TestAgent> {
   const socket = join(dir, 'agent.sock');
   // -D: in the foreground, so this process owns it and stops it by its pid.
   const child: ChildProcess = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+  // Not a reason to keep the test process alive: an agent a test left running is stopped at exit.
+  child.unref();
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };

@@ -10,12 +10,15 @@ import { isAlive, isServiceArgv, readArgv, serviceArgs } from '../../src/local/s
 import { readState, stateFileIn, type LocalState } from '../../src/local/state.js';
 import { atExit } from './at-exit.js';
 import { runDirector, type CliResult } from './cli.js';
+import { Claims } from './claims.js';
 import { allPids } from './proc.js';
 import { waitUntil } from './wait.js';
 
 /** Test ports live here, away from the real config's 15001-15004. */
 const LOW = 15100;
-const HIGH = 15199;
+const HIGH = 15499;
+/** Claimed across test processes: a port another file of the suite is about to use is not free for this one. */
+const ports = new Claims('/var/tmp/director-test-ports');
 const handedOut = new Set<number>();
 
 export function portFree(port: number): Promise<boolean> {
@@ -26,15 +29,21 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** `n` ports of the test range that nothing listens on, not handed to an earlier test. */
+/** `n` ports of the test range that nothing listens on and no other test process holds, not handed to an earlier test. */
 export async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let port = LOW; port <= HIGH && out.length < n; port++) {
-    if (!handedOut.has(port) && (await portFree(port))) out.push(port);
-  }
+  const pick = async (usable: (port: number) => boolean): Promise<number[]> => {
+    const out: number[] = [];
+    for (let port = LOW; port <= HIGH && out.length < n; port++) {
+      if (usable(port) && ports.claim(port) && (await portFree(port))) out.push(port);
+    }
+    return out;
+  };
+  let out = await pick((p) => !handedOut.has(p));
   if (out.length < n) {
-    handedOut.clear(); // reuse the range: earlier tests have cleaned up
-    for (let port = LOW; port <= HIGH && out.length < n; port++) if (!out.includes(port) && (await portFree(port))) out.push(port);
+    // Reuse this process's own ports: the earlier tests have cleaned up.
+    handedOut.clear();
+    out = await pick((p) => ports.held(p));
+    if (out.length < n) out = await pick(() => true);
   }
   if (out.length < n) throw new Error(`only ${out.length} free ports in ${LOW}-${HIGH}`);
   for (const p of out) handedOut.add(p);
