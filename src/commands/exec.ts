@@ -1,5 +1,6 @@
 // director exec -- <command…>: run the user's own shell code on every client, with run's
 // output handling, time limit and exit status. Output is kept only with -o.
+import type { Client } from '../config/client.js';
 import type { Fleet } from '../ssh/fleet.js';
 import { UsageError } from '../config/errors.js';
 import { runOnFleet } from '../run/engine.js';
@@ -18,6 +19,8 @@ export interface ExecCommandOptions {
   keepRemote: boolean;
   timeoutMs?: number;
   stdin?: StdinSource;
+  /** Run on each connection's resident shell (director shell's lines, ssh/resident-shell.ts). */
+  resident?: boolean;
 }
 
 export async function exec(opts: ExecCommandOptions, deps: { fleet: Fleet; events?: RunEvents }): Promise<RunOutcome> {
@@ -31,6 +34,9 @@ export async function exec(opts: ExecCommandOptions, deps: { fleet: Fleet; event
       kind: 'exec',
       tempDir: gather,
       marksPid: true,
+      ...(opts.resident && !gather
+        ? { resident: (client: Client) => ({ env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, filesList: false }), command: opts.words.join(' ') }) }
+        : {}),
       familyFirst: needsFamilyFirst(opts.words),
       command: (client, tempDir, _filesList, family) =>
         execCommand({

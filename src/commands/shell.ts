@@ -1,6 +1,7 @@
 // director shell: the selected clients connected once and kept (a SessionPool); each line a
 // person types runs on them as `director exec -- <line>` would, with exec's engine, views, time
-// limit and verified kill at Ctrl-C. The loop that reads lines is the CLI's (cli/repl.ts).
+// limit and verified kill at Ctrl-C, written into each connection's resident shell (no new
+// SSH session per line; ssh/resident-shell.ts). The loop that reads lines is the CLI's (cli/repl.ts).
 import type { Client } from '../config/client.js';
 import { selectClients } from '../config/select.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
@@ -37,9 +38,14 @@ export class ShellSession {
     return this.fleet.clients;
   }
 
-  /** Connects every client (at the start); how each went. */
+  /**
+   * Connects every client (at the start) and starts its resident shell (a client where none
+   * starts runs its lines on channels of their own); how each connection went.
+   */
   connect(signal: AbortSignal): Promise<HostResult<void>[]> {
-    return this.fleet.over(this.fleet.clients, signal).run(async () => undefined);
+    return this.fleet.over(this.fleet.clients, signal).run(async (session) => {
+      await session.residentShell();
+    });
   }
 
   /** Each client: connected, or why not. */
@@ -60,7 +66,7 @@ export class ShellSession {
     const subset = line.group !== undefined || line.hosts !== undefined;
     const clients = subset ? selectClients(this.fleet.clients, { nodes: line.hosts ? [line.hosts] : [], groups: line.group ? [line.group] : [], exclude: [] }) : [...this.fleet.clients];
     return exec(
-      { words: [line.command], outputRoot: spool, gather: false, keepRemote: false, timeoutMs: this.settings.timeoutMs },
+      { words: [line.command], outputRoot: spool, gather: false, keepRemote: false, timeoutMs: this.settings.timeoutMs, resident: true },
       { fleet: this.fleet.over(clients, signal), events },
     );
   }

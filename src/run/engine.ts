@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Client } from '../config/client.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
-import type { ExecResult, Session } from '../ssh/session.js';
+import type { ExecOptions, ExecResult, Session } from '../ssh/session.js';
+import type { ResidentLine } from '../ssh/resident-shell.js';
 import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
 import { interruptedExit } from '../exit-codes.js';
@@ -47,6 +48,11 @@ export interface HostPlan {
    * Undefined for a client whose command would be too long: it goes the upload way.
    */
   inline?(client: Client, token: string): string | undefined;
+  /**
+   * When set, the client's command is this line run by the connection's resident shell
+   * (director shell, ssh/resident-shell.ts), or on a channel of its own where none starts.
+   */
+  resident?(client: Client): ResidentLine;
   /** Finds the folder of an inline command killed before its own tidy-up (findRunDirCommand), its lines framed by `token`. */
   inlineFind?: (token: string) => string;
 }
@@ -158,6 +164,7 @@ function blankRecord(client: Client, dir: string | undefined, folder: string | u
 async function hostWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<void> {
   if (opts.signal?.aborted) throw new HostError('interrupted', 'not started: interrupted');
   if (plan.inline && (await inlineWork(session, client, r, plan, opts, events))) return;
+  if (plan.resident && !plan.tempDir && !opts.stdin && (await residentWork(session, client, r, plan.resident(client), opts, events))) return;
   if (!plan.tempDir) {
     await runInLoginShell(session, client, r, plan, undefined, false, opts, events);
     return;
@@ -207,7 +214,7 @@ async function inlineWork(session: Session, client: Client, r: HostRun, plan: Ho
   const command = (plan.inline as NonNullable<HostPlan['inline']>)(client, token);
   if (command === undefined) return false;
   const tail = new TailMarker(token);
-  const end = await runCaptured(session, client, r, command, opts, events, tail);
+  const end = await runCaptured((o) => session.exec(command, o), client, r, opts, events, tail);
   const left = tail.path;
   if (left !== undefined) {
     await gather(session, r, left, opts);
@@ -241,22 +248,35 @@ async function runInLoginShell(
   events: RunEvents,
 ): Promise<void> {
   const family = plan.familyFirst ? await loginShellFamily(session) : undefined;
-  const end = await runCaptured(session, client, r, plan.command(client, tempDir, filesList, family), opts, events, undefined, plan.marksPid);
+  const inShell = (f?: ShellFamily) => (o: ExecOptions) => session.exec(plan.command(client, tempDir, filesList, f), { ...o, marksPid: plan.marksPid });
+  const end = await runCaptured(inShell(family), client, r, opts, events);
   if (end?.cshLoginShell && !end.timedOut && !end.interrupted) {
-    await runCaptured(session, client, r, plan.command(client, tempDir, filesList, 'csh'), opts, events, undefined, plan.marksPid);
+    await runCaptured(inShell('csh'), client, r, opts, events);
   }
 }
 
+/**
+ * A line through the connection's resident shell; false when none could start here (the line
+ * then runs on a channel of its own). Output that came between lines is said, not shown.
+ */
+async function residentWork(session: Session, client: Client, r: HostRun, line: ResidentLine, opts: Running, events: RunEvents): Promise<boolean> {
+  const shell = await session.residentShell();
+  if (shell === undefined) return false;
+  const stray = shell.takeStray();
+  if (stray > 0) events.notice?.(`${client.name}: ${stray} bytes of output came after their line had ended (a background process of an earlier line); not shown`);
+  await runCaptured((o) => shell.run(line, o), client, r, opts, events);
+  return true;
+}
+
 async function runCaptured(
-  session: Session,
+  /** Runs the command with the streams, time limit and signal given. */
+  start: (o: ExecOptions) => Promise<ExecResult>,
   client: Client,
   r: HostRun,
-  command: string,
   opts: Running,
   events: RunEvents,
   /** Sits between the channel's stderr and its capture (inline runs). */
   stderrFilter?: TailMarker,
-  marksPid?: boolean,
 ): Promise<ExecResult | undefined> {
   const capture = (name: StreamName) =>
     new StreamCapture(r.dir !== undefined ? join(r.dir, name) : undefined, events.lines ? (block) => events.lines?.(client, name, block) : undefined);
@@ -267,14 +287,7 @@ async function runCaptured(
   let result: ExecResult | undefined;
   try {
     // Session kills the command's whole process group on the time limit or Ctrl-C.
-    const end = await session.exec(command, {
-      stdout: out,
-      stderr: stderrFilter ?? err,
-      stdin: input,
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal,
-      marksPid,
-    });
+    const end = await start({ stdout: out, stderr: stderrFilter ?? err, stdin: input, timeoutMs: opts.timeoutMs, signal: opts.signal });
     result = end;
     r.code = end.code;
     r.signal = end.signal;

@@ -14,6 +14,7 @@ import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import { AuthAttempts, type AuthEvent } from './auth-attempts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
+import { ResidentShell } from './resident-shell.js';
 import type { ConnectTarget } from './target.js';
 
 export type { ExecOptions, ExecResult } from './exec-channel.js';
@@ -59,6 +60,9 @@ export class Session {
   private lost: Error | undefined;
   private closed = false;
   private liveness: Liveness | undefined;
+  /** director shell's resident shell here (resident-shell.ts): started once, again after it ended; undefined when it could not start. */
+  private resident: Promise<ResidentShell | undefined> | undefined;
+  private residentEnded = false;
   /** Bytes received, counted here when the transport is not a socket (which counts its own). */
   private heard: number | undefined;
   /** Ends every running exec when the connection goes, in case its channel never closes. */
@@ -190,6 +194,26 @@ export class Session {
   /** Run a command (already safe shell text, see remote-shell.ts) and wait for it to end. */
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return this.channels(() => runExec(this.channelHost, command, opts));
+  }
+
+  /**
+   * The connection's resident shell for director shell's lines, started at the first call and
+   * again after it ended. Undefined when it cannot start on this client (no /bin/sh loop): the
+   * caller runs its lines on channels of their own, and this connection does not try again.
+   */
+  residentShell(): Promise<ResidentShell | undefined> {
+    if (this.lost) return Promise.reject(this.lostError());
+    if (this.resident === undefined || this.residentEnded) {
+      this.residentEnded = false;
+      this.resident = ResidentShell.start(this.channelHost, this.target.connectTimeoutMs).then(
+        (shell) => {
+          shell.onDeath(() => (this.residentEnded = true));
+          return shell;
+        },
+        () => undefined,
+      );
+    }
+    return this.resident;
   }
 
   /** Run a command and collect its stdout (small outputs only: listings, checksums). */
