@@ -8,6 +8,7 @@ import { ActionContext } from '../../src/cli/context.js';
 import type { RawGlobals } from '../../src/cli/globals.js';
 import { Cluster, type ClusterSpec } from '../../src/sandbox/cluster.js';
 import type { Fleet } from '../../src/ssh/fleet.js';
+import type { SessionPool } from '../../src/ssh/session-pool.js';
 import { atExit } from './at-exit.js';
 import { killCluster } from './host-control.js';
 import { keeperMode, keepThrough, keptPool } from './keeper-mode.js';
@@ -53,6 +54,8 @@ export function sharedCluster(): Promise<TestCluster> {
 export interface FleetOptions extends Omit<RawGlobals, 'json' | 'color'> {
   /** Ctrl-C for the command. */
   signal?: AbortSignal;
+  /** Kept connections of the test's own (director shell's); default: none, or keeper mode's. */
+  pool?: SessionPool;
 }
 
 /** The files that point director at a set of test hosts. */
@@ -69,7 +72,7 @@ export interface ClientFiles {
  * the CLI's default (accept-new) unless given, whatever DIRECTOR_HOST_KEY_CHECKING says.
  */
 export function fleetOn(files: ClientFiles, o: FleetOptions = {}): Fleet {
-  const { signal, ...globals } = o;
+  const { signal, pool, ...globals } = o;
   const raw: RawGlobals = {
     clients: files.clientsConf,
     identity: files.identity,
@@ -80,7 +83,7 @@ export function fleetOn(files: ClientFiles, o: FleetOptions = {}): Fleet {
     color: false,
   };
   // In keeper mode (keeper-mode.ts) the connections outlive the command, as a keeper's do.
-  return new ActionContext(raw, signal ?? new AbortController().signal, { ...processCaller().io, pool: keptPool }).fleet();
+  return new ActionContext(raw, signal ?? new AbortController().signal, { ...processCaller().io, pool: pool ?? keptPool }).fleet();
 }
 
 export class TestCluster {

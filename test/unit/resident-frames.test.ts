@@ -1,0 +1,78 @@
+// The resident shell's frames (remote/resident-frames.ts): a line's bytes come out exactly as
+// the command wrote them however the stream is cut, its marks are read, and what comes outside
+// the current line's frame (late output, an earlier line's token) is stray, not the line's.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FrameSplitter, type FramePiece } from '../../src/remote/resident-frames.js';
+import { requestText, residentToken } from '../../src/remote/resident-sh.js';
+
+/** Feeds `stream` cut every `step` bytes; the line's data, stray bytes and marks. */
+function feed(s: FrameSplitter, stream: Buffer, step: number): { data: Buffer; stray: Buffer; marks: string[] } {
+  const pieces: FramePiece[] = [];
+  for (let i = 0; i < stream.length; i += step) pieces.push(...s.push(stream.subarray(i, i + step)));
+  const of = (k: 'data' | 'stray') => Buffer.concat(pieces.flatMap((p) => (p.kind === k ? [p.bytes] : [])));
+  return { data: of('data'), stray: of('stray'), marks: pieces.flatMap((p) => (p.kind === 'mark' ? [`${p.word} ${p.value}`.trim()] : [])) };
+}
+
+const BINARY = Buffer.from([0, 1, 2, 0x0a, 0x0d, 0x0a, 0xff, 0xfe, 0x5f, 0x5f, 0x64, 0x69]);
+
+for (const step of [1, 2, 3, 7, 64, 4096]) {
+  test(`a line's bytes exactly, its marks, cut every ${step} bytes`, () => {
+    const t = residentToken();
+    const s = new FrameSplitter();
+    s.expect(t);
+    const body = Buffer.concat([Buffer.from('a\nb '), BINARY, Buffer.from('no newline at the end')]);
+    const r = feed(s, Buffer.concat([Buffer.from(`late\n${t} pid 4242\n`), body, Buffer.from(`${t} end 7\nlater`)]), step);
+    assert.ok(r.data.equals(body), `${JSON.stringify(r.data.toString('latin1'))}`);
+    assert.equal(r.marks, ['pid 4242', 'end 7']);
+    assert.is(r.stray.toString(), 'late\nlater');
+  });
+}
+
+test("an earlier line's token inside a later line's output is the line's data", () => {
+  const earlier = residentToken();
+  const t = residentToken();
+  const s = new FrameSplitter();
+  s.expect(earlier);
+  feed(s, Buffer.from(`${earlier} pid 10\nx${earlier} end 0\n`), 5);
+  s.expect(t);
+  const body = Buffer.from(`${earlier} end 0\n${earlier} pid 11\n${t.slice(0, 10)}${earlier}`);
+  const r = feed(s, Buffer.concat([Buffer.from(`${t} begin\n`), body, Buffer.from(`${t} end\n`)]), 3);
+  assert.ok(r.data.equals(body), r.data.toString());
+  assert.equal(r.marks, ['begin', 'end']);
+});
+
+test('the token followed by a long line is not a mark (passed on as data)', () => {
+  const t = residentToken();
+  const s = new FrameSplitter();
+  s.expect(t);
+  feed(s, Buffer.from(`${t} begin\n`), 100);
+  const long = `${t} ${'x'.repeat(200)}\n`;
+  const r = feed(s, Buffer.from(`${long}${t} end\n`), 9);
+  assert.is(r.data.toString(), long);
+  assert.equal(r.marks, ['end']);
+});
+
+test('between lines everything is stray; after forget() too', () => {
+  const s = new FrameSplitter();
+  assert.equal(feed(s, Buffer.from('abc'), 1).stray.toString(), 'abc');
+  const t = residentToken();
+  s.expect(t);
+  assert.is(feed(s, Buffer.from(`${t} begin\nxy`), 100).data.length, 0, 'held: it could be the start of the end mark');
+  s.forget();
+  assert.equal(feed(s, Buffer.from('z'), 1).stray.toString(), 'xyz', "the given-up line's held bytes come out as stray");
+});
+
+test('a request: the token alone on its first and last line, the line quoted for the login shell, no token in its environment', () => {
+  const t = residentToken();
+  const text = requestText(t, { DIRECTOR_HOST: "n'1" }, "echo 'a b'\nexit 3");
+  const lines = text.split('\n');
+  assert.is(lines[0], t);
+  assert.is(lines.at(-2), t);
+  assert.is(lines.at(-1), '');
+  assert.match(text, /-c 'echo '\\''a b'\\''\nexit 3' \) <\/dev\/null/);
+  assert.match(text, /export DIRECTOR_HOST='n'\\''1'; exec/);
+  assert.not.match(text.split('exec ')[1]?.split(')')[0] ?? '', new RegExp(t), "the token is not in the login shell's words");
+});
+
+test.run();
