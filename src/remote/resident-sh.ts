@@ -24,11 +24,20 @@ export function residentToken(): string {
  * The resident loop's command for sshd. It answers `<token> ready` on both streams once it
  * reads requests: whatever a chatty rc file printed at login comes before and is passed over.
  * It ends at the end of its input (director closed the channel's stdin).
+ *
+ * `L token env line` runs one line. SHLVL is unset so that bash reads ~/.bashrc for the line as
+ * it does under sshd (started from a shell it would skip it); the DIRECTOR_* values are
+ * exported by the sh, so every login shell family (csh's setenv included) sees them alike. The
+ * token is a variable of the sh, not exported: gone at the exec of the login shell.
  */
 export function residentCommand(startToken: string): string {
   return underSh(
     [
       "nl='\n'",
+      'L() {',
+      `  ( s=; read s </proc/self/stat 2>/dev/null; printf '%s pid %s\\n' "$1" "\${s%% *}"; printf '%s begin\\n' "$1" >&2; unset SHLVL; eval "$2"; exec "\${SHELL:-/bin/sh}" -c "$3" ) </dev/null`,
+      `  s=$?; printf '%s end %s\\n' "$1" "$s"; printf '%s end\\n' "$1" >&2`,
+      '}',
       `printf '%s ready\\n' ${startToken}; printf '%s ready\\n' ${startToken} >&2`,
       'while IFS= read -r t; do',
       '  r=',
@@ -39,18 +48,8 @@ export function residentCommand(startToken: string): string {
   );
 }
 
-/**
- * One line's request: the token, the code that runs the line and frames its output, the token.
- * SHLVL is unset so that bash reads ~/.bashrc for the line as it does under sshd (it skips it
- * below SHLVL 2's check when started from a shell); the DIRECTOR_* values are exported by the
- * sh, so every login shell family (csh's setenv included) sees them alike.
- */
+/** One line's request: the token alone on a line, the call of `L` with the line's words, the token again. */
 export function requestText(token: string, env: Readonly<Record<string, string>>, command: string): string {
-  const exported = Object.keys(env).length > 0 ? `export ${envPrefix(env)}; ` : '';
-  const code = [
-    `( s=; read s </proc/self/stat 2>/dev/null; printf '%s pid %s\\n' ${token} "\${s%% *}"; printf '%s begin\\n' ${token} >&2; ` +
-      `unset SHLVL; ${exported}exec "\${SHELL:-/bin/sh}" -c ${quote(command)} ) </dev/null`,
-    `s=$?; printf '%s end %s\\n' ${token} "$s"; printf '%s end\\n' ${token} >&2`,
-  ].join('\n');
-  return `${token}\n${code}\n${token}\n`;
+  const exported = Object.keys(env).length > 0 ? `export ${envPrefix(env)}` : ':';
+  return `${token}\nL ${token} ${quote(exported)} ${quote(command)}\n${token}\n`;
 }
