@@ -262,9 +262,10 @@ async function runInLoginShell(
 async function residentWork(session: Session, client: Client, r: HostRun, line: ResidentLine, opts: Running, events: RunEvents): Promise<boolean> {
   const shell = await session.residentShell();
   if (shell === undefined) return false;
-  const stray = shell.takeStray();
-  if (stray > 0) events.notice?.(`${client.name}: ${stray} bytes of output came after their line had ended (a background process of an earlier line); not shown`);
   await runCaptured((o) => shell.run(line, o), client, r, opts, events);
+  // Counted once this line's frame began: every byte written before it has been read by then.
+  const stray = shell.takeStray();
+  if (stray > 0) events.notice?.(`${client.name}: ${stray} bytes of output came between lines (a background process of an earlier line wrote them after its line ended); not shown`);
   return true;
 }
 

@@ -5,7 +5,8 @@
 // processes (none left, counted on the hosts) with the resident shell usable after, a resident
 // shell killed on the host (the line says so, the next line gets a new one), and every kind of
 // remote (login shells, dropbear, no SFTP, chatty rc files) giving the same as exec's channels.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +18,7 @@ import { SessionPool } from '../../src/ssh/session-pool.js';
 import { startCluster, type FleetOptions, type TestCluster } from '../support/cluster.js';
 import { ALL_KINDS } from '../support/matrix-kinds.js';
 import { matrixSupported, startMatrix } from '../support/matrix.js';
-import { commandLine, hostProcesses, processesWith } from '../support/proc.js';
+import { commandLine, hostPath, hostProcesses, processesWith } from '../support/proc.js';
 import { workDir } from '../support/run-e2e.js';
 import { distinctiveSleep } from '../support/run-spawn.js';
 import { waitUntil } from '../support/wait.js';
@@ -37,15 +38,17 @@ async function openShell(fleet: (o: FleetOptions) => Fleet, timeoutMs?: number):
 
 interface Ran {
   outcome: RunOutcome;
+  notices: string[];
   out: Buffer[];
   err: Buffer[];
 }
 
 /** Runs a line on every client; each client's stdout and stderr as the bytes kept in its folder. */
 async function line(sh: Shell, command: string, signal = new AbortController().signal, hosts?: string): Promise<Ran> {
-  const outcome = await sh.session.run({ kind: 'run', command, ...(hosts ? { hosts } : {}) }, signal, {}, workDir('resident-out'));
+  const notices: string[] = [];
+  const outcome = await sh.session.run({ kind: 'run', command, ...(hosts ? { hosts } : {}) }, signal, { notice: (m) => notices.push(m) }, workDir('resident-out'));
   const read = (dir: string | undefined, name: string) => readFileSync(join(dir as string, name));
-  return { outcome, out: outcome.hosts.map((h) => read(h.dir, 'stdout')), err: outcome.hosts.map((h) => read(h.dir, 'stderr')) };
+  return { outcome, notices, out: outcome.hosts.map((h) => read(h.dir, 'stdout')), err: outcome.hosts.map((h) => read(h.dir, 'stderr')) };
 }
 
 /** Channels sshd opened so far on host `i` (its log at LogLevel VERBOSE says so for each). */
@@ -158,6 +161,47 @@ test('a resident shell killed on the host: its line says so (its processes stopp
     assert.ok(now[0] !== undefined && now[0] !== first0 && now[1] !== undefined && now[1] !== first1, `new resident shells: ${now}`);
   } finally {
     sh.session.close();
+  }
+});
+
+test("a background process writing after its line ended: into the line running then, or said between lines; later frames intact", async () => {
+  const sh = await openShell((o) => c.fleet(o));
+  const home = userInfo().homedir;
+  const w = c.hosts[0]!.name;
+  try {
+    let r = await line(sh, `rm -f "$HOME/.bg1" "$HOME/.bg2"; (sleep 0.2; echo late; : > "$HOME/.bg1") & echo quick`, undefined, w);
+    assert.is(r.out[0]!.toString(), 'quick\n', 'the line ends with its shell, not with its background process');
+    r = await line(sh, `until [ -e "$HOME/.bg1" ]; do sleep 0.05; done; echo second`, undefined, w);
+    assert.is(r.out[0]!.toString(), 'late\nsecond\n');
+    r = await line(sh, `(sleep 0.2; printf between; : > "$HOME/.bg2") & echo quick`, undefined, w);
+    assert.is(r.out[0]!.toString(), 'quick\n');
+    await waitUntil(() => existsSync(hostPath(c, 0, join(home, '.bg2'))), 20_000, 'the background process written');
+    r = await line(sh, 'printf fourth', undefined, w);
+    assert.is(r.out[0]!.toString(), 'fourth');
+    assert.equal(r.notices, [`${w}: 7 bytes of output came between lines (a background process of an earlier line wrote them after its line ended); not shown`]);
+    r = await line(sh, 'rm -f "$HOME/.bg1" "$HOME/.bg2"; echo fifth', undefined, w);
+    assert.is(r.out[0]!.toString(), 'fifth\n');
+    assert.equal(r.notices, []);
+  } finally {
+    sh.session.close();
+  }
+});
+
+test('a client where the resident shell cannot start (no base64 on its PATH) runs each line on a channel of its own', async () => {
+  const bare = await startCluster(1, { sshdConfig: ['LogLevel VERBOSE', 'SetEnv PATH=/nonexistent'] });
+  const sh = await openShell((o) => bare.fleet(o));
+  try {
+    assert.is(residentPid(bare, 0), undefined);
+    const before = sessionsOn(bare, 0);
+    for (const n of [1, 2]) {
+      const r = await line(sh, `echo "line ${n} $DIRECTOR_HOST_INDEX"; exit ${n}`);
+      assert.is(r.outcome.hosts[0]!.code, n);
+      assert.is(r.out[0]!.toString(), `line ${n} 0\n`);
+      assert.is(sessionsOn(bare, 0), before + n, 'one SSH session for the line');
+    }
+  } finally {
+    sh.session.close();
+    await bare.stop();
   }
 });
 
