@@ -253,12 +253,12 @@ async function keptScenarios(cluster: Cluster, peer: PeerConfig, k: KeptContext,
   rows.push(latencyRow('shell line `true`, 1 client', 'director shell (median line)', one));
   const ms = (s: number) => (s * 1000).toFixed(1);
   const sorted = [...many.latencies].sort((a, b) => a - b);
-  const perChannel = many.serverCpuPerLine / n;
+  const perClient = many.serverCpuPerLine / n;
   notes.push(
     `shell: median line ${ms(median(many.latencies))} ms on ${n} clients (p90 ${ms(sorted[Math.floor(sorted.length * 0.9)] ?? 0)} ms; target ≤ 60 ms), ` +
-      `${ms(median(one.latencies))} ms on one client (one channel's round trip: sshd forks a session and execs the login shell). ` +
-      `The servers spent ${ms(perChannel)} ms of CPU per channel (sshd and the login shell, from /proc), the shell ${ms(many.shellCpuPerLine / n)} ms per client: ` +
-      `${n} channels are ${ms(many.serverCpuPerLine)} CPU-ms of server work per line, so on ${cpus().length} shared cores a line cannot take less than ~${ms(many.serverCpuPerLine / cpus().length)} ms here.`,
+      `${ms(median(one.latencies))} ms on one client (a request into its resident shell, which forks and execs the login shell; no SSH session). ` +
+      `The servers spent ${ms(perClient)} ms of CPU per client per line (sshd relaying, the resident sh's fork, the login shell, from /proc), the shell ${ms(many.shellCpuPerLine / n)} ms per client: ` +
+      `${n} clients are ${ms(many.serverCpuPerLine)} CPU-ms of server work per line, so on ${cpus().length} shared cores a line cannot take less than ~${ms(many.serverCpuPerLine / cpus().length)} ms here.`,
   );
   const pool = new SessionPool();
   const raw = { clients: cluster.clientsConf, identity: cluster.identity, knownHosts: cluster.knownHosts, hostKeyChecking: 'strict', parallel: String(n) };
