@@ -76,7 +76,6 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
     open((err, stream) => {
       if (err) return reject(host.lostError() ?? new HostError('io', `cannot open a channel: ${err.message}`));
       const r: ExecResult = { code: null, signal: null, timedOut: false, interrupted: false };
-      let timer: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       let killSent = false;
       let settled = false;
@@ -106,19 +105,7 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
           finish();
         }, KILL_GRACE_MS);
       };
-      const onAbort = () => {
-        r.interrupted = true;
-        kill();
-      };
-      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-        timer = setTimeout(() => {
-          r.timedOut = true;
-          kill();
-        }, opts.timeoutMs);
-      }
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      // Ctrl-C while the channel was opening: the listener came too late to hear it.
-      if (opts.signal?.aborted) onAbort();
+      const unwatch = watchStop(opts, r, kill);
       stream.on('exit', (c: number | null, s?: string) => {
         if (typeof c === 'number') r.code = c;
         else if (typeof s === 'string') r.signal = s.replace(/^SIG/, '');
@@ -132,8 +119,7 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
       const finish = (ended = false) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+        unwatch();
         unlisten();
         if (sniffer?.csh) r.cshLoginShell = true;
         if (killSent && !ended) r.killUnconfirmed ??= 'the connection was lost';
@@ -150,11 +136,7 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
         // The channel ended after the kill: "killed" once the tree kill found nothing left.
         void verdict.then((left) => {
           clearTimeout(grace);
-          if (left === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
-          else if (left.length > 0) {
-            r.killFailed = true;
-            r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
-          }
+          judgeKill(r, left);
           resolve(r);
         });
       };
@@ -185,4 +167,38 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
       else input.pipe(stream);
     });
   });
+}
+
+/**
+ * The time limit and Ctrl-C of one command: each marks `r` and calls `kill` (at once when the
+ * signal already fired); returns the way to stop watching.
+ */
+export function watchStop(opts: Pick<ExecOptions, 'timeoutMs' | 'signal'>, r: ExecResult, kill: () => void): () => void {
+  const onAbort = () => {
+    r.interrupted = true;
+    kill();
+  };
+  const timer =
+    opts.timeoutMs !== undefined && opts.timeoutMs > 0
+      ? setTimeout(() => {
+          r.timedOut = true;
+          kill();
+        }, opts.timeoutMs)
+      : undefined;
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Ctrl-C while the command was starting: the listener came too late to hear it.
+  if (opts.signal?.aborted) onAbort();
+  return () => {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  };
+}
+
+/** The tree kill's report folded into `r`: unconfirmed without one, failed when processes remain. */
+export function judgeKill(r: ExecResult, left: number[] | undefined): void {
+  if (left === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
+  else if (left.length > 0) {
+    r.killFailed = true;
+    r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
+  }
 }

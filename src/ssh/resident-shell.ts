@@ -7,7 +7,7 @@
 // connection lost) fails the line it was running; the Session then starts a new one.
 import { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { KILL_GRACE_MS, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
+import { judgeKill, KILL_GRACE_MS, watchStop, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { HostError } from './host-error.js';
 import { FrameSplitter, type FramePiece } from '../remote/resident-frames.js';
 import { requestText, residentCommand, residentToken } from '../remote/resident-sh.js';
@@ -131,7 +131,6 @@ export class ResidentShell {
       const r: ExecResult = { code: null, signal: null, timedOut: false, interrupted: false };
       if (opts.signal?.aborted) return resolve({ ...r, interrupted: true });
       const token = residentToken();
-      let timer: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       let killSent = false;
       let verdict: Promise<number[] | undefined> | undefined;
@@ -139,9 +138,8 @@ export class ResidentShell {
       const settle = (f: () => void) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
         clearTimeout(grace);
-        opts.signal?.removeEventListener('abort', onAbort);
+        unwatch();
         unlisten();
         if (this.current === cur) this.current = undefined;
         f();
@@ -158,10 +156,6 @@ export class ResidentShell {
           settle(() => resolve(r));
         }, KILL_GRACE_MS);
       };
-      const onAbort = () => {
-        r.interrupted = true;
-        kill();
-      };
       const cur: Current = {
         token,
         out: opts.stdout,
@@ -176,11 +170,7 @@ export class ResidentShell {
             return settle(() => resolve(r));
           }
           void verdict.then((left) => {
-            if (left === undefined) r.killUnconfirmed = 'the kill could not be checked on the client';
-            else if (left.length > 0) {
-              r.killFailed = true;
-              r.killUnconfirmed = `kill failed: ${left.length} process${left.length === 1 ? '' : 'es'} remain: ${left.join(' ')}`;
-            }
+            judgeKill(r, left);
             settle(() => resolve(r));
           });
         },
@@ -206,14 +196,8 @@ export class ResidentShell {
       this.current = cur;
       this.outFrames.expect(token);
       this.errFrames.expect(token);
-      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-        timer = setTimeout(() => {
-          r.timedOut = true;
-          kill();
-        }, opts.timeoutMs);
-      }
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.stream.write(requestText(token, line.env, line.command));
+      const unwatch = watchStop(opts, r, kill);
     });
   }
 
