@@ -14,7 +14,10 @@ export function renderShellConnected(results: HostResult<void>[], p: Printer): v
 }
 
 export function renderHosts(rows: HostRow[], p: Printer): void {
-  for (const r of rows) p.line(r.kept ? keptLine(r.kept, p) : `${p.c.yellow('not connected')} ${r.client.name}: not tried yet`);
+  for (const r of rows) {
+    if (!r.kept) p.line(`${p.c.yellow('not connected')} ${r.client.name}: not tried yet`);
+    else p.line(`${keptLine(r.kept, p)}${r.kept.noResident ? `; its lines run on channels of their own (${r.kept.noResident})` : ''}`);
+  }
   const connected = rows.filter((r) => r.kept?.state === 'connected').length;
   p.line(`${connected} of ${rows.length} connected`);
 }

@@ -42,8 +42,9 @@ export class FrameSplitter {
       }
       const at = buf.indexOf(needle);
       if (at === -1) {
-        // The token may be cut between chunks: keep what could be its start.
-        const keep = Math.min(buf.length, needle.length - 1);
+        // The token may be cut between chunks: keep what could be its start (only that, so
+        // a line's output shows as it comes).
+        const keep = tokenStartAtEnd(buf, needle);
         this.emit(out, buf.subarray(0, buf.length - keep));
         this.held = Buffer.from(buf.subarray(buf.length - keep));
         break;
@@ -70,7 +71,23 @@ export class FrameSplitter {
     return out;
   }
 
+  /** The stream ended: what was held back as a possible start of a mark. */
+  flush(): FramePiece[] {
+    const out: FramePiece[] = [];
+    this.emit(out, this.held);
+    this.held = Buffer.alloc(0);
+    return out;
+  }
+
   private emit(out: FramePiece[], bytes: Buffer): void {
     if (bytes.length > 0) out.push({ kind: this.inside ? 'data' : 'stray', bytes: Buffer.from(bytes) });
   }
+}
+
+/** The length of the longest end of `buf` that begins `needle` (shorter than needle). */
+function tokenStartAtEnd(buf: Buffer, needle: Buffer): number {
+  for (let k = Math.min(buf.length, needle.length - 1); k > 0; k--) {
+    if (buf.subarray(buf.length - k).equals(needle.subarray(0, k))) return k;
+  }
+  return 0;
 }

@@ -22,6 +22,8 @@ export type ResidentRunOptions = Pick<ExecOptions, 'stdout' | 'stderr' | 'timeou
 
 /** What a start says about why it failed, at most. */
 const START_TEXT_MAX = 4096;
+/** How long a resident sh that ended at its start has to deliver what it said. */
+const START_DRAIN_MS = 1000;
 
 /** The line being run: where its bytes go and what came back of it. */
 interface Current {
@@ -47,6 +49,7 @@ export class ResidentShell {
   private stray = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly deathListeners = new Set<() => void>();
+  private readers: Writable[] = [];
   private how = 'it ended';
 
   private constructor(
@@ -67,7 +70,8 @@ export class ResidentShell {
         let said = '';
         let ready = 0;
         const timer = setTimeout(() => fail(`no answer within ${withinMs / 1000}s`), withinMs);
-        const stop = shell.onDeath(() => fail(`it ended${said.trim() ? `: ${said.trim().split('\n').pop()}` : ''}`));
+        // What it said (sh: base64: not found) may still be on its way when its end is heard.
+        const stop = shell.onDeath(() => void shell.readersDone(START_DRAIN_MS).then(() => fail(`it ended${said.trim() ? `: ${said.trim().split('\n').pop()}` : ''}`)));
         const fail = (why: string) => {
           clearTimeout(timer);
           stop();
@@ -201,10 +205,23 @@ export class ResidentShell {
     });
   }
 
+  /** Both streams read to their end, or `ms` passed. */
+  private readersDone(ms: number): Promise<void> {
+    const ended = (w: Writable) => new Promise<void>((ok) => (w.writableFinished ? ok() : w.once('finish', () => ok())));
+    return new Promise<void>((ok) => {
+      const t = setTimeout(ok, ms);
+      void Promise.all(this.readers.map(ended)).then(() => {
+        clearTimeout(t);
+        ok();
+      });
+    });
+  }
+
   /** Both streams into their frame splitters, with backpressure into the line's sinks. */
   private listen(): void {
-    this.stream.pipe(new FrameReader(this.outFrames, (p) => this.piece('out', p)));
-    this.stream.stderr.pipe(new FrameReader(this.errFrames, (p) => this.piece('err', p)));
+    this.readers = [new FrameReader(this.outFrames, (p) => this.piece('out', p)), new FrameReader(this.errFrames, (p) => this.piece('err', p))];
+    this.stream.pipe(this.readers[0] as FrameReader);
+    this.stream.stderr.pipe(this.readers[1] as FrameReader);
     this.stream.on('exit', (code: number | null, signal?: string) => this.die(typeof signal === 'string' ? `killed by signal ${signal.replace(/^SIG/, '')}` : `exit status ${code ?? 'none'}`));
     this.stream.on('close', () => this.die('its channel closed'));
     const unlisten = this.host.whenLost(() => {
@@ -271,7 +288,14 @@ class FrameReader extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const pieces = this.frames.push(chunk);
+    this.takeAll(this.frames.push(chunk), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.takeAll(this.frames.flush(), cb);
+  }
+
+  private takeAll(pieces: FramePiece[], cb: () => void): void {
     const next = (i: number): void => {
       for (; i < pieces.length; i++) {
         const held = this.take(pieces[i] as FramePiece);

@@ -30,6 +30,8 @@ export interface KeptStatus {
   lastUsed: number;
   /** Connections opened for this client so far (1 while nothing was ever lost). */
   connections: number;
+  /** director shell: why this client's lines run on channels of their own (no resident shell). */
+  noResident?: string;
 }
 
 interface Entry {
@@ -72,7 +74,8 @@ export class SessionPool {
     return [...this.entries.values()].map((e) => {
       const base = { name: e.name, lastUsed: e.lastUsed, connections: e.connections };
       if (e.opening) return { ...base, state: 'connecting', since: e.since };
-      if (e.session && !e.session.isLost) return { ...base, state: 'connected', since: e.since };
+      const noResident = e.session?.noResident;
+      if (e.session && !e.session.isLost) return { ...base, state: 'connected', since: e.since, ...(noResident ? { noResident } : {}) };
       if (e.session) return { ...base, state: 'lost', why: e.session.lostError().message, since: e.since };
       return { ...base, state: 'failed', why: e.failed?.message ?? 'not connected', since: e.since };
     });

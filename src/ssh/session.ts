@@ -63,6 +63,8 @@ export class Session {
   /** director shell's resident shell here (resident-shell.ts): started once, again after it ended; undefined when it could not start. */
   private resident: Promise<ResidentShell | undefined> | undefined;
   private residentEnded = false;
+  /** Why the resident shell could not start here, once it could not. */
+  private residentFailure: string | undefined;
   /** Bytes received, counted here when the transport is not a socket (which counts its own). */
   private heard: number | undefined;
   /** Ends every running exec when the connection goes, in case its channel never closes. */
@@ -210,10 +212,18 @@ export class Session {
           shell.onDeath(() => (this.residentEnded = true));
           return shell;
         },
-        () => undefined,
+        (e: Error) => {
+          this.residentFailure = e.message;
+          return undefined;
+        },
       );
     }
     return this.resident;
+  }
+
+  /** Why this connection runs director shell's lines on channels of their own (its resident shell could not start). */
+  get noResident(): string | undefined {
+    return this.residentFailure;
   }
 
   /** Run a command and collect its stdout (small outputs only: listings, checksums). */

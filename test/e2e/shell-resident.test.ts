@@ -44,9 +44,10 @@ interface Ran {
 }
 
 /** Runs a line on every client; each client's stdout and stderr as the bytes kept in its folder. */
-async function line(sh: Shell, command: string, signal = new AbortController().signal, hosts?: string): Promise<Ran> {
+async function line(sh: Shell, command: string, signal = new AbortController().signal, hosts?: string, live: string[] = []): Promise<Ran> {
   const notices: string[] = [];
-  const outcome = await sh.session.run({ kind: 'run', command, ...(hosts ? { hosts } : {}) }, signal, { notice: (m) => notices.push(m) }, workDir('resident-out'));
+  const events = { notice: (m: string) => notices.push(m), lines: (_c: unknown, _s: unknown, block: Buffer) => void live.push(block.toString()) };
+  const outcome = await sh.session.run({ kind: 'run', command, ...(hosts ? { hosts } : {}) }, signal, events, workDir('resident-out'));
   const read = (dir: string | undefined, name: string) => readFileSync(join(dir as string, name));
   return { outcome, notices, out: outcome.hosts.map((h) => read(h.dir, 'stdout')), err: outcome.hosts.map((h) => read(h.dir, 'stderr')) };
 }
@@ -108,15 +109,17 @@ test('Ctrl-C and the time limit kill the line (nothing left on the hosts); the r
     const resident = [residentPid(c, 0), residentPid(c, 1)];
     const sleep = distinctiveSleep();
     const stop = new AbortController();
-    const running = line(sh, `${sleep} & ${sleep}; echo never`, stop.signal);
+    const live: string[] = [];
+    const running = line(sh, `echo started; ${sleep} & ${sleep}; echo never`, stop.signal, undefined, live);
     await waitUntil(() => processesWith(sleep).filter((l) => l.startsWith('sleep ')).length === 4, 20_000, 'two sleeps on each host');
+    await waitUntil(() => live.join('') === 'started\nstarted\n', 20_000, 'the output shown while the line runs');
     stop.abort();
     let r = await running;
     r.outcome.hosts.forEach((h) => {
       assert.is(h.state, 'interrupted');
       assert.match(h.error?.message ?? '', /the remote command was killed/);
     });
-    r.out.forEach((b) => assert.is(b.toString(), ''));
+    r.out.forEach((b) => assert.is(b.toString(), 'started\n'));
     assert.equal(processesWith(sleep), [], 'nothing of the line left on the hosts');
     r = await line(sh, 'echo next');
     r.out.forEach((b) => assert.is(b.toString(), 'next\n'));
@@ -192,6 +195,7 @@ test('a client where the resident shell cannot start (no base64 on its PATH) run
   const sh = await openShell((o) => bare.fleet(o));
   try {
     assert.is(residentPid(bare, 0), undefined);
+    assert.match(sh.session.hosts()[0]?.kept?.noResident ?? "", /^the resident shell did not start: it ended: .*base64/, JSON.stringify(sh.session.hosts()[0]?.kept));
     const before = sessionsOn(bare, 0);
     for (const n of [1, 2]) {
       const r = await line(sh, `echo "line ${n} $DIRECTOR_HOST_INDEX"; exit ${n}`);

@@ -54,14 +54,32 @@ test('the token followed by a long line is not a mark (passed on as data)', () =
   assert.equal(r.marks, ['end']);
 });
 
+test("a line's output comes out as it comes; only what could start the token is held until more comes", () => {
+  const t = residentToken();
+  const s = new FrameSplitter();
+  s.expect(t);
+  s.push(Buffer.from(`${t} pid 5\n`));
+  assert.equal(s.push(Buffer.from('started\n')), [{ kind: 'data', bytes: Buffer.from('started\n') }]);
+  assert.equal(s.push(Buffer.from(`x${t.slice(0, 9)}`)), [{ kind: 'data', bytes: Buffer.from('x') }]);
+  assert.equal(s.push(Buffer.from('!')), [{ kind: 'data', bytes: Buffer.from(`${t.slice(0, 9)}!`) }]);
+});
+
+test('a stream that ends gives up what it held back', () => {
+  const t = residentToken();
+  const s = new FrameSplitter();
+  s.expect(t);
+  assert.equal(s.push(Buffer.from(`sh: base64: not found\n${t.slice(0, 5)}`)), [{ kind: 'stray', bytes: Buffer.from('sh: base64: not found\n') }]);
+  assert.equal(s.flush(), [{ kind: 'stray', bytes: Buffer.from(t.slice(0, 5)) }]);
+});
+
 test('between lines everything is stray; after forget() too', () => {
   const s = new FrameSplitter();
   assert.equal(feed(s, Buffer.from('abc'), 1).stray.toString(), 'abc');
   const t = residentToken();
   s.expect(t);
-  assert.is(feed(s, Buffer.from(`${t} begin\nxy`), 100).data.length, 0, 'held: it could be the start of the end mark');
+  assert.is(feed(s, Buffer.from(`${t} begin\nxy_`), 100).data.toString(), 'xy', "'_' held: it could be the start of the end mark");
   s.forget();
-  assert.equal(feed(s, Buffer.from('z'), 1).stray.toString(), 'xyz', "the given-up line's held bytes come out as stray");
+  assert.equal(feed(s, Buffer.from('z'), 1).stray.toString(), '_z', "the given-up line's held bytes come out as stray");
 });
 
 test("a request read by the loop under a local /bin/sh: the line's words and values arrive as given, framed, its status last", async () => {
