@@ -16,7 +16,7 @@ import type { RunOutcome } from '../../src/run/types.js';
 import type { Fleet } from '../../src/ssh/fleet.js';
 import { SessionPool } from '../../src/ssh/session-pool.js';
 import { startCluster, type FleetOptions, type TestCluster } from '../support/cluster.js';
-import { ALL_KINDS } from '../support/matrix-kinds.js';
+import { ALL_KINDS, CHATTY_LINE } from '../support/matrix-kinds.js';
 import { matrixSupported, startMatrix } from '../support/matrix.js';
 import { commandLine, hostPath, hostProcesses, processesWith } from '../support/proc.js';
 import { workDir } from '../support/run-e2e.js';
@@ -228,6 +228,18 @@ test('every kind of remote: 3 lines through its resident shell give what exec gi
     }
     const resident = m.hosts.map((_h, i) => hostProcesses(m, i).some((p) => /^\/bin\/sh -c eval /.test(commandLine(p) ?? '')));
     assert.equal(resident, m.hosts.map(() => true), 'a resident sh on every kind');
+    // Ctrl-C on every kind: nothing left, and the resident shells run the next line.
+    const sleep = distinctiveSleep();
+    const stop = new AbortController();
+    const running = line(sh, `${sleep}; echo never`, stop.signal);
+    await waitUntil(() => processesWith(sleep).filter((l) => l.startsWith('sleep ')).length === m.hosts.length, 30_000, 'the sleep on every host');
+    stop.abort();
+    const stopped = await running;
+    stopped.outcome.hosts.forEach((h, i) => assert.is(`${h.state}: ${h.error?.message}`, 'interrupted: the remote command was killed', m.hosts[i]!.kind));
+    assert.equal(processesWith(sleep), []);
+    const after = await line(sh, 'echo ok');
+    // The chatty host's ~/.bashrc prints its line for every line, as it does for exec's.
+    after.out.forEach((b, i) => assert.is(b.toString().replace(`${CHATTY_LINE} (.bashrc)\n`, ''), 'ok\n', m.hosts[i]!.kind));
   } finally {
     sh.session.close();
     m.kill();
