@@ -6,6 +6,7 @@ import type { Client } from '../config/client.js';
 import { selectClients } from '../config/select.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import type { KeptStatus, SessionPool } from '../ssh/session-pool.js';
+import { unlessAborted } from '../ssh/session-source.js';
 import type { RunEvents, RunOutcome } from '../run/types.js';
 import type { ShellLine, ShellView } from '../shell/line.js';
 import { exec } from './exec.js';
@@ -44,7 +45,7 @@ export class ShellSession {
    */
   connect(signal: AbortSignal): Promise<HostResult<void>[]> {
     return this.fleet.over(this.fleet.clients, signal).run(async (session) => {
-      await session.residentShell();
+      await unlessAborted(session.residentShell(), signal);
     });
   }
 

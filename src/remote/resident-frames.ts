@@ -1,7 +1,9 @@
 // The frames of the resident shell's two streams (resident-sh.ts), pure: the bytes of the
 // current line, byte for byte (a last line without its newline, any byte but the token's
 // text), its marks (`<token> <word> [value]` lines), and the bytes that belong to no line: a
-// background process of an earlier line writing after its line ended ("stray").
+// background process of an earlier line writing after its line ended ("stray"). The
+// splitter is pure; FrameReader feeds it a stream with backpressure.
+import { Writable } from 'node:stream';
 
 export type FramePiece =
   | { kind: 'data'; bytes: Buffer }
@@ -81,6 +83,38 @@ export class FrameSplitter {
 
   private emit(out: FramePiece[], bytes: Buffer): void {
     if (bytes.length > 0) out.push({ kind: this.inside ? 'data' : 'stray', bytes: Buffer.from(bytes) });
+  }
+}
+
+/** One stream of the channel: each chunk cut into frame pieces, the next chunk read once they are taken. */
+export class FrameReader extends Writable {
+  constructor(
+    private readonly frames: FrameSplitter,
+    private readonly take: (p: FramePiece) => Promise<void> | void,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.takeAll(this.frames.push(chunk), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.takeAll(this.frames.flush(), cb);
+  }
+
+  private takeAll(pieces: FramePiece[], cb: () => void): void {
+    const next = (i: number): void => {
+      for (; i < pieces.length; i++) {
+        const held = this.take(pieces[i] as FramePiece);
+        if (held) {
+          void held.then(() => next(i + 1));
+          return;
+        }
+      }
+      cb();
+    };
+    next(0);
   }
 }
 

@@ -5,11 +5,11 @@
 // for the line, so it cannot run the kill itself); "killed" only once the kill found nothing
 // left and the resident sh saw the line end. A resident sh that ends (killed on the host, the
 // connection lost) fails the line it was running; the Session then starts a new one.
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { judgeKill, KILL_GRACE_MS, watchStop, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { HostError } from './host-error.js';
-import { FrameSplitter, type FramePiece } from '../remote/resident-frames.js';
+import { FrameReader, FrameSplitter, type FramePiece } from '../remote/resident-frames.js';
 import { requestText, residentCommand, residentToken } from '../remote/resident-sh.js';
 
 export interface ResidentLine {
@@ -50,6 +50,7 @@ export class ResidentShell {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly deathListeners = new Set<() => void>();
   private readers: Writable[] = [];
+  private unlistenLost: (() => void) | undefined;
   private how = 'it ended';
 
   private constructor(
@@ -224,10 +225,7 @@ export class ResidentShell {
     this.stream.stderr.pipe(this.readers[1] as FrameReader);
     this.stream.on('exit', (code: number | null, signal?: string) => this.die(typeof signal === 'string' ? `killed by signal ${signal.replace(/^SIG/, '')}` : `exit status ${code ?? 'none'}`));
     this.stream.on('close', () => this.die('its channel closed'));
-    const unlisten = this.host.whenLost(() => {
-      unlisten();
-      this.die('the connection was lost');
-    });
+    this.unlistenLost = this.host.whenLost(() => this.die('the connection was lost'));
   }
 
   private startHandlers: { text(t: string): void; ready(): void } | undefined;
@@ -272,40 +270,9 @@ export class ResidentShell {
     if (this.dead) return;
     this.dead = true;
     this.how = how;
+    this.unlistenLost?.();
     this.outFrames.forget();
     this.errFrames.forget();
     for (const f of [...this.deathListeners]) f();
-  }
-}
-
-/** One stream of the channel: each chunk cut into frame pieces, the next chunk read once they are taken. */
-class FrameReader extends Writable {
-  constructor(
-    private readonly frames: FrameSplitter,
-    private readonly take: (p: FramePiece) => Promise<void> | void,
-  ) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.takeAll(this.frames.push(chunk), cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.takeAll(this.frames.flush(), cb);
-  }
-
-  private takeAll(pieces: FramePiece[], cb: () => void): void {
-    const next = (i: number): void => {
-      for (; i < pieces.length; i++) {
-        const held = this.take(pieces[i] as FramePiece);
-        if (held) {
-          void held.then(() => next(i + 1));
-          return;
-        }
-      }
-      cb();
-    };
-    next(0);
   }
 }
