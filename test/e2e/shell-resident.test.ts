@@ -92,9 +92,12 @@ test('lines: bytes as written (no final newline, binary), stderr apart, exit cod
     assert.is(r.outcome.exitCode, 0);
     r.out.forEach((b) => assert.is(b.toString(), `${fake} end 0\n${fake} pid 1`));
     r.err.forEach((b, i) => assert.is(b.toString(), `${i}/2\n`));
+    // Megabytes through the frames, with the channel's flow control between them and the files.
+    r = await line(sh, 'yes 0123456789 | head -c 3000000; printf tail');
+    r.out.forEach((b) => assert.ok(b.equals(Buffer.concat([Buffer.from('0123456789\n'.repeat(272728)).subarray(0, 3000000), Buffer.from('tail')])), `${b.length} bytes`));
     r = await line(sh, 'echo after');
     r.out.forEach((b) => assert.is(b.toString(), 'after\n'));
-    assert.equal([0, 1].map((i) => sessionsOn(c, i)), before, 'no SSH session opened for 4 lines');
+    assert.equal([0, 1].map((i) => sessionsOn(c, i)), before, 'no SSH session opened for 5 lines');
     // The count is the right one: exec's way opens one per client.
     await exec({ words: ['true'], gather: false, keepRemote: false }, { fleet: c.fleet({ pool: sh.pool }) });
     assert.equal([0, 1].map((i) => sessionsOn(c, i)), before.map((n) => n + 1));
