@@ -157,8 +157,8 @@ export class ResidentShell {
         grace = setTimeout(() => {
           // The resident sh never saw the line end: it cannot be trusted with the next one.
           r.killUnconfirmed = 'the line did not end after the kill';
-          this.close();
           settle(() => resolve(r));
+          this.close();
         }, KILL_GRACE_MS);
       };
       const cur: Current = {
