@@ -1,7 +1,10 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --max-semi-space-size=4
 // Wires commander to the commands; nothing else. Command modules load lazily so that
 // `director --help` starts fast. (The shebang drops NODE_EXTRA_CA_CERTS: director makes no
-// TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.)
+// TLS connections, and Node would otherwise parse that CA bundle at every start, ~40 ms here.
+// It also keeps V8's young generation small, 4 MB semi-spaces instead of 16: a jobs run with
+// 100 000 tasks queued peaks at 119 MB instead of 147, data of 100 000 files at 200 MB instead
+// of 222, for a few percent more CPU in the scavenger; it can only be set at start.)
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Command, Option } from 'commander';

@@ -28,12 +28,13 @@ export async function connectKept(opts: { persistMs: number }, deps: { fleet: Fl
 const START_WAIT_MS = 15_000;
 
 /**
- * Starts the keeper: this same director, same arguments plus `--serve`, detached, its output
+ * Starts the keeper: this same director, same Node flags and arguments plus `--serve`, detached, its output
  * in `log`. Resolves with its pid once it listens; throws with its last words if it does not.
  */
 export async function startKeeper(opts: { bin: string; argv: string[]; log: string }): Promise<number> {
   const fd = openSync(opts.log, 'a', 0o600);
-  const child = spawn(process.execPath, [opts.bin, ...opts.argv, '--serve'], {
+  // With this process's Node flags (the shebang's memory settings), as the keeper is director too.
+  const child = spawn(process.execPath, [...process.execArgv, opts.bin, ...opts.argv, '--serve'], {
     detached: true,
     stdio: ['ignore', fd, fd, 'ipc'],
   });

@@ -85,13 +85,17 @@ export function argsScript(args: readonly string[]): string {
 }
 
 /**
- * sshd hands a command to the login shell as one argument, which Linux bounds at 128 KiB
- * (MAX_ARG_STRLEN); an inline run longer than this goes the upload way instead.
+ * The longest command line an inline run may send. OpenSSH's sshd takes up to Linux's 128 KiB
+ * argument bound, but dropbear drops the connection on a command over 9000 bytes (MAX_CMD_LEN),
+ * so a longer one goes the upload way instead, whatever the server.
  */
-export const COMMAND_LIMIT = 120_000;
+export const COMMAND_LIMIT = 8 * 1024;
 
-/** Script and file list travel inside the command itself up to this size (base64). */
-export const INLINE_LIMIT = 64 * 1024;
+/**
+ * Script and file list (as base64) travel inside the command up to this size: the command
+ * carries them base64'd once more (underSh), 4/3 again, with ~1 KB of its own around them.
+ */
+export const INLINE_LIMIT = 5 * 1024;
 
 export interface InlineRunInput {
   /** Names the remote temporary folder, so a killed run can still be cleaned up. */

@@ -8,11 +8,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../config/errors.js';
 
+/** The folder is made on first use: most commands (exec with no input) never need one. */
 export class LocalTemp {
-  readonly dir: string;
+  private made: string | undefined;
 
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'director-run-')); // mode 0700
+  get dir(): string {
+    this.made ??= mkdtempSync(join(tmpdir(), 'director-run-')); // mode 0700
+    return this.made;
   }
 
   path(name: string): string {
@@ -20,7 +22,7 @@ export class LocalTemp {
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.made !== undefined) rmSync(this.made, { recursive: true, force: true });
   }
 }
 
@@ -57,12 +59,39 @@ export async function prepareStdin(c: StdinChoice): Promise<StdinSource | undefi
   return spool(c.input, c);
 }
 
+/** Empty input (/dev/null, a closed pipe) leaves no file behind; anything else is spooled whole. */
 async function spool(input: Readable, c: StdinChoice): Promise<StdinSource | undefined> {
+  const first = await firstChunk(input, c.signal);
+  if (first === undefined) return undefined;
   const file = c.temp.path('stdin');
   const out = createWriteStream(file, { mode: 0o600 });
+  out.write(first);
   await (c.signal ? pipeline(input, out, { signal: c.signal }) : pipeline(input, out));
-  const size = statSync(file).size;
-  return size === 0 ? undefined : fromFile(file, size);
+  return fromFile(file, statSync(file).size);
+}
+
+/** The first bytes of `input`, or undefined at its end; the rest stays in the stream. */
+function firstChunk(input: Readable, signal: AbortSignal | undefined): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const done = (v: Buffer | undefined, e?: Error) => {
+      input.off('readable', onReadable).off('end', onEnd).off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+      if (e) reject(e);
+      else resolve(v);
+    };
+    const onReadable = () => {
+      const chunk = input.read() as Buffer | string | null;
+      if (chunk !== null) done(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    };
+    const onEnd = () => done(undefined);
+    const onError = (e: Error) => done(undefined, e);
+    // As stream/promises' pipeline rejects on an abort.
+    const onAbort = () => done(undefined, Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+    if (signal?.aborted) return onAbort();
+    input.on('readable', onReadable).once('end', onEnd).once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    onReadable();
+  });
 }
 
 function fromFile(path: string, bytes: number): StdinSource {

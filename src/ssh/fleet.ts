@@ -109,6 +109,10 @@ export class Fleet {
       trace(`${client.name} connected`);
       slot = await limits.slots.take();
       attempt.release();
+      // Ctrl-C while this client waited for a -p slot: its work has not started, and will not.
+      if (this.opts.signal?.aborted) {
+        return { client, ok: false, error: new HostError('interrupted', 'not started: interrupted'), ms: ms() };
+      }
       hooks.onConnected?.(client);
       const value = await work(session, client);
       return { client, ok: true, value, ms: ms() };

@@ -3,7 +3,7 @@
 // when the key is encrypted); the private key when it opens. Only paths and fingerprints
 // ever leave this module in words: never key material.
 import { createHash, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
@@ -39,6 +39,25 @@ export function shownPath(file: string, home = homedir()): string {
 export function readIdentity(file: string, passphrase: string | undefined): FileIdentity | undefined {
   const base = file.endsWith('.pub') ? file.slice(0, -4) : file;
   const pubFile = `${base}.pub`;
+  // A keeper serves many commands in one process: a key file read before is parsed again only
+  // when it or its .pub changed (parsing and preparing an ed25519 key costs ~1–10 ms).
+  const stamp = `${fileStamp(base)}|${fileStamp(pubFile)}`;
+  const known = readBefore.get(file);
+  if (known !== undefined && known.stamp === stamp && known.passphrase === passphrase) return known.id;
+  const id = readIdentityNow(file, base, pubFile, passphrase);
+  readBefore.set(file, { stamp, passphrase, id });
+  return id;
+}
+
+const readBefore = new Map<string, { stamp: string; passphrase: string | undefined; id: FileIdentity | undefined }>();
+
+/** What changes when a file is written, replaced or removed (ctime cannot be set back). */
+function fileStamp(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false, bigint: true });
+  return st === undefined ? '-' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
+}
+
+function readIdentityNow(file: string, base: string, pubFile: string, passphrase: string | undefined): FileIdentity | undefined {
   const hasPrivate = existsSync(base);
   const hasPub = existsSync(pubFile);
   if (!hasPrivate && !hasPub) return undefined;

@@ -149,4 +149,29 @@ test('Fleet: one result per client in order, failures as values, bounded paralle
   assert.ok(peak <= 2, `peak ${peak}`);
 });
 
+test('Fleet.run: Ctrl-C while connected clients wait for a -p slot: their work is never called, each says it did not start', async () => {
+  const c = await sharedCluster();
+  const controller = new AbortController();
+  const fleet = c.fleet({ parallel: '1', signal: controller.signal });
+  const called: string[] = [];
+  const results = await within(
+    30_000,
+    'fleet.run',
+    fleet.run(async (_session, client) => {
+      called.push(client.name);
+      // The first client's work is running: every other client has connected (or is connecting) and waits for the slot.
+      // Every other client logged in (its sshd says so on its host) and now waits for the slot.
+      const loggedIn = (i: number) => hostCommands(c, i).some((cmd) => /^sshd: \S+$/.test(cmd) || /^sshd: \S+@notty$/.test(cmd));
+      await waitUntil(() => c.hosts.every((_, i) => loggedIn(i)), 10_000, 'every client logged in');
+      controller.abort();
+      return client.name;
+    }),
+  );
+  assert.is(called.length, 1, `work ran on ${called.join(', ')}`);
+  const others = results.filter((r) => r.client.name !== called[0]);
+  assert.is(others.length, c.hosts.length - 1);
+  // Those still in their handshake at the signal say "not connected", the others "not started".
+  for (const r of others) assert.ok(!r.ok && r.error.kind === 'interrupted' && /^not (started|connected): interrupted$/.test(r.error.message), r.ok ? 'ran' : r.error.message);
+});
+
 test.run();

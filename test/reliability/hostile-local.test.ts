@@ -207,7 +207,8 @@ test('a client that shuts its write side (mid-line, or after a request) is answe
 });
 
 test('2000 connections opened at once: each answered, held idle while a fresh client is served, then all closed by the idle timeout', async () => {
-  const idle = 3000;
+  // Long enough that, on a loaded machine, opening all 2000 takes less: each is pinged before it could be idle.
+  const idle = 8000;
   const s = await freshService(idle);
   const before = peakRssMB(s.pid);
   const t0 = Date.now();
@@ -226,7 +227,7 @@ test('2000 connections opened at once: each answered, held idle while a fresh cl
     record({
       id: 'local-connection-flood',
       area: 'hostile',
-      case: 'local service: 2000 connections opened at once and held (idle timeout 3 s)',
+      case: `local service: 2000 connections opened at once and held (idle timeout ${idle / 1000} s)`,
       does: 'Answers every one, serves a fresh client while they are held, and closes them all at the idle timeout',
       detectMs: allClosedMs,
       figure: `${answered}/2000 answered, fresh client in ${freshMs} ms, ${closedByService()}/2000 closed by idle timeout, peak RSS ${peak} MB (+${Math.round((peak - before) * 10) / 10})`,
@@ -286,12 +287,18 @@ test('a client that sends 2 million requests but reads no replies is paused, not
   let after = before;
   await waitUntil(
     async () => {
-      after = (await queryStat(s.port, 2000))!;
+      // A look the busy service did not answer in time is no look: the count is unknown.
+      const look = await queryStat(s.port, 2000);
+      if (look === undefined) {
+        seen = -1;
+        return false;
+      }
+      after = look;
       const still = seen >= 0 && after.requests === seen + 1 && after.requests > before.requests + 2;
       seen = after.requests;
       return still;
     },
-    20_000,
+    40_000,
     'the service stops reading from a client that reads nothing',
     250,
   );

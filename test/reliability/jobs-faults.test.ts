@@ -4,15 +4,14 @@
 // run elsewhere), the director killed with SIGKILL then `jobs resume` (tasks recorded done
 // never run again; side effects counted on the hosts), and Ctrl-C (tasks killed on the
 // hosts, the run resumable). Each case is a row of the README's Reliability table.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jobsResume, jobsRun, jobsStatus } from '../../src/commands/jobs.js';
 import { map } from '../../src/commands/map.js';
 import { replay } from '../../src/jobs/journal.js';
 import { loadRun } from '../../src/jobs/run-folder.js';
-import { writePlacementRecord } from '../../src/transfer/placement-record.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { killHost } from '../support/host-control.js';
 import { leftOnHosts } from '../support/host-processes.js';
@@ -99,17 +98,9 @@ test('map with replicas: a host killed mid-task; its tasks run again on the othe
   const cwd = tempDir('director-jobs-replica-');
   const tag = `r${process.pid}`;
   const marker = `replmark${process.pid}`;
-  const { record: rec } = await placed(c, cwd, 'repp', Array.from({ length: 24 }, (_, i) => `r_${i + 1}.txt`));
-  // A second copy of each file on the next host, listed in the record as data --replicas 2 would.
-  const copies = rec.files.map((f) => {
-    const from = c.hosts.findIndex((h) => h.name === f.client);
-    const to = (from + 1) % 4;
-    const dest = join(c.hosts[to]!.home, 'director/data/repp', f.path);
-    mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(join(c.hosts[from]!.home, 'director/data/repp', f.path), dest);
-    return { ...f, client: c.hosts[to]!.name };
-  });
-  writePlacementRecord(join(cwd, '.director'), { ...rec, files: [...rec.files, ...copies] });
+  // Two copies of each file, placed and verified by data --replicas 2 (the rule's host and the next).
+  const { record: rec } = await placed(c, cwd, 'repp', Array.from({ length: 24 }, (_, i) => `r_${i + 1}.txt`), undefined, 2);
+  assert.is(rec.files.length, 48);
   const script = join(cwd, 'work.sh');
   writeFileSync(script, `[ -f "$2" ] || exit 3\nsleep 0.4\necho "$DIRECTOR_FILE" >> /tmp/${tag}\n`);
   const victim = 2;
@@ -121,7 +112,7 @@ test('map with replicas: a host killed mid-task; its tasks run again on the othe
   const o = await within(60_000, 'map after the kill', running);
   try {
     assert.is(o.exitCode, 0, JSON.stringify(o.records.filter((r) => r.status !== 'done').map((r) => r.reason)));
-    const holders = (file: string) => [...rec.files, ...copies].filter((f) => f.path === file).map((f) => f.client);
+    const holders = (file: string) => rec.files.filter((f) => f.path === file).map((f) => f.client);
     for (const r of o.records) assert.ok(holders(r.spec.file!).includes(r.host!), `${r.spec.file} ran on ${r.host}, a holder`);
     const lost = journal(cwd, o.runId).filter((e) => e.e === 'end' && e.s === 'lost');
     assert.ok(lost.length >= 1, 'the task running on the victim was lost');

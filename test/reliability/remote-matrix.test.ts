@@ -1,6 +1,7 @@
 // director's own remote steps on every kind of remote the matrix has (login shells bash, dash,
 // zsh, busybox ash, fish, tcsh; dropbear; busybox tools first on PATH; a chatty .bashrc; no
 // SFTP): what it reports is what happened on the host, checked from the host's side.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -210,6 +211,20 @@ test('run with arguments and result files on every kind of remote (no SFTP neede
     figure: `${m.hosts.length}/${m.hosts.length} args byte for byte, result fetched`,
     test: TEST,
   });
+});
+
+test('run of scripts of 4, 12 and 40 KB on every kind of remote: each runs whole (dropbear drops a command line over 9000 bytes)', async () => {
+  const m = matrix;
+  if (!m) return;
+  const dir = tempDir('director-matrix-big-');
+  for (const kb of [4, 12, 40]) {
+    const script = join(dir, `big${kb}.sh`);
+    // Random comment lines (base64 of them does not shrink), then a line that proves the end ran.
+    const pad = Array.from({ length: Math.ceil((kb * 1024) / 64) }, () => `# ${randomBytes(46).toString('base64')}`).join('\n');
+    writeFileSync(script, `#!/bin/sh\n${pad}\necho "end of ${kb} KB"\n`, { mode: 0o755 });
+    const r = await run({ script, args: [], outputRoot: join(dir, 'out'), stateDir: join(dir, '.director'), keepRemote: false }, { fleet: m.fleet() });
+    assert.equal(states(r.hosts), m.hosts.map(() => 'success 0'), `${kb} KB: ${kindsOf(m)} ${JSON.stringify(r.hosts.map((h) => h.error?.message))}`);
+  }
 });
 
 test('data on every kind of remote: small files and a 20 MB one, each verified on its host, locals gone only then', async () => {

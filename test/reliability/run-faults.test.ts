@@ -2,7 +2,7 @@
 // that never ends, and director itself stopped by SIGINT or SIGTERM mid-run. Each case checks
 // on the hosts themselves (their mount namespaces) that nothing is left running, and times
 // the fault from outside director: the silent server's clock, the hosts' /proc.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -314,6 +314,22 @@ test('SIGINT while a client is still in its SSH handshake: director stops at onc
   } finally {
     await silent.close();
   }
+});
+
+test('SIGINT while clients wait for a -p slot: their command never starts ("not started: interrupted"), exit 130', async () => {
+  const c = await sharedCluster();
+  const cwd = workDir('sigint-slot');
+  const marker = `slot-${process.pid}-${Date.now()}`;
+  const w = watchDirector([...c.args(['-p', '1']), 'exec', '--', `echo ${marker} > /tmp/${marker}-$DIRECTOR_HOST_INDEX; echo ready; ${FOREVER}`], { cwd });
+  await w.seen(': ready\n');
+  w.child.kill('SIGINT');
+  const r = await w.done;
+  assert.is(r.code, 130, r.stdout + r.stderr);
+  const ran = c.hosts.filter((h) => readdirSync(h.tmp).some((n) => n.startsWith(marker)));
+  assert.is(ran.length, 1, `the command ran on ${ran.map((h) => h.name).join(', ')}`);
+  const notStarted = c.hosts.filter((h) => !ran.includes(h));
+  for (const h of notStarted) assert.match(r.stdout, new RegExp(`\\[FAILURE\\] ${esc(h.name)} interrupted: not started: interrupted`));
+  for (const h of c.hosts) for (const n of readdirSync(h.tmp).filter((x) => x.startsWith(marker))) rmSync(join(h.tmp, n), { force: true });
 });
 
 test.run();

@@ -24,7 +24,8 @@ export function acceptedLogins(c: TestCluster): number[] {
 export const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Files placed on the cluster by `data` (local copies kept, to compare with). */
-export async function placed(c: TestCluster, cwd: string, project: string, paths: readonly string[], size?: (rel: string) => number): Promise<{ made: Made; record: PlacementRecord }> {
+/** `paths` made locally and sent by `data` (keeping the local copies), `replicas` copies of each. */
+export async function placed(c: TestCluster, cwd: string, project: string, paths: readonly string[], size?: (rel: string) => number, replicas = 1): Promise<{ made: Made; record: PlacementRecord }> {
   const made = makeData(paths, size);
   const r = await data(
     {
@@ -37,6 +38,7 @@ export async function placed(c: TestCluster, cwd: string, project: string, paths
       force: false,
       stateDir: join(cwd, '.director'),
       wait: false,
+      replicas,
     },
     { fleet: c.fleet() },
   );
