@@ -14,6 +14,7 @@ import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import { AuthAttempts, type AuthEvent } from './auth-attempts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
+import { batchWrites } from './write-batching.js';
 import type { ConnectTarget } from './target.js';
 
 export type { ExecOptions, ExecResult } from './exec-channel.js';
@@ -183,6 +184,7 @@ export class Session {
       onAuthFailure(conn, (methods) => auth.refused(methods));
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
+      batchWrites((conn as unknown as { _sock?: Writable })._sock);
     });
     return session;
   }
