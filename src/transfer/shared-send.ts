@@ -11,8 +11,6 @@ import type { FileJob } from './types.js';
 
 /** Batches in flight for a group (each holds one exec channel on every member). */
 const BATCHES_IN_FLIGHT = 3;
-/** Files per batch: each batch costs every client a channel and ~9 process starts (sh, tar, md5sum…). */
-const BATCH_FILES = Number(process.env['XFER_BATCH_FILES'] ?? 256);
 
 type Outcome = BatchOutcome | HostError;
 
@@ -27,7 +25,7 @@ export class SharedSend {
     reader: FileReader,
     opts: SendOptions,
   ) {
-    this.batches = batches(jobs, BATCH_FILES).map((group) => makeBatch(base, group));
+    this.batches = batches(jobs).map((group) => makeBatch(base, group));
     const settle = new Map<Session, Array<(o: Outcome) => void>>();
     for (const m of members) {
       const resolvers: Array<(o: Outcome) => void> = [];
