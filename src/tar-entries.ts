@@ -5,7 +5,8 @@
 // one file. tar-stream's entry bodies are streamx readables; a body cut short (the stream
 // ended mid-entry) errs, and that error must have a listener or it crashes the process.
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
@@ -88,14 +89,13 @@ export function writeEntry(body: Body, target: string, opts: { exclusive?: boole
   return { closed };
 }
 
-/** Entries up to this size are read whole and written by one synchronous open, write, close. */
+/** Entries up to this size are read whole and written by one call (open, write, close on the thread pool). */
 const SMALL_ENTRY = 1024 * 1024;
 
 /**
- * A small entry: held in memory, then written synchronously. Each asynchronous fs call is a
- * hand-off to libuv's thread pool and back; for thousands of small files on a loaded machine
- * those hand-offs (a thread woken per call) cost more than the writes themselves, which land
- * in the page cache in microseconds.
+ * A small entry: held in memory, then one writeFile. Thousands of small files cost a
+ * third of the main thread's time that a write stream each costs (its open, writes and close
+ * are separate round trips through the event loop).
  */
 function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: number }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
   const chunks: Buffer[] = [];
@@ -110,26 +110,18 @@ function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: n
   body.on('end', () => {
     const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     const md5 = createHash('md5').update(data).digest('hex');
-    let error: unknown = failed;
-    try {
-      writeWhole(target, data, flags);
-    } catch (e) {
-      error = e;
-    }
-    wrote();
-    then(error, md5, data.length);
+    writeFile(target, data, flags).then(
+      () => {
+        wrote();
+        then(failed, md5, data.length);
+      },
+      (e: unknown) => {
+        wrote();
+        then(e, md5, data.length);
+      },
+    );
   });
   return { closed };
-}
-
-/** open, every byte written (a short write goes on; ENOSPC throws), close. */
-function writeWhole(target: string, data: Buffer, flags: { flag?: string; mode?: number }): void {
-  const fd = openSync(target, flags.flag ?? 'w', flags.mode ?? 0o666);
-  try {
-    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Reads an entry's body to its end (tar-stream moves on only then). */

@@ -14,7 +14,6 @@ import { preferredHostKeyAlgorithms } from './known-hosts.js';
 import { AuthAttempts, type AuthEvent } from './auth-attempts.js';
 import type { KeyRing } from './keys.js';
 import { Liveness } from './liveness.js';
-import { batchWrites } from './write-batching.js';
 import type { ConnectTarget } from './target.js';
 
 export type { ExecOptions, ExecResult } from './exec-channel.js';
@@ -184,7 +183,6 @@ export class Session {
       onAuthFailure(conn, (methods) => auth.refused(methods));
       // Without this, Nagle's algorithm holds small packets back for the peer's delayed ACK (~40 ms).
       conn.setNoDelay(true);
-      batchWrites((conn as unknown as { _sock?: Writable })._sock);
     });
     return session;
   }

@@ -6,7 +6,9 @@
 // `..`) are never written; links, special files and unsafe names are listed instead. A
 // client that fails, or Ctrl-C, leaves no temporary and no half file at a final name.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { chmod, rename, utimes } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -20,6 +22,8 @@ import { remoteMd5 } from './remote-batch.js';
 import type { RemoteGlob } from './remote-glob.js';
 
 const STDERR_LIMIT = 4096;
+/** Verified files renamed into place at once. */
+const PLACING_AT_ONCE = 32;
 
 export type PullStatus = { rel: string; status: 'fetched'; bytes: number; md5: string } | { rel: string; status: 'failed'; reason: string };
 
@@ -151,19 +155,23 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     const fetched = [...written.values()];
     const remotePath = (rel: string) => (glob.absolute ? `/${rel}` : rel);
     const sums = await remoteMd5(session, fetched.map((w) => remotePath(w.rel)), signal);
-    // Synchronous: a chmod, utimes and rename each take microseconds, and thousands of them
-    // through the thread pool cost more in hand-offs than in work.
-    const placed = fetched.map((w): PullStatus => {
-      const theirs = sums.get(remotePath(w.rel));
-      if (theirs !== w.md5) {
-        return { rel: w.rel, status: 'failed', reason: theirs === undefined ? 'the client could not sum it after sending' : `checksum mismatch: received ${w.md5}, the client has ${theirs} (changed while it was read?)` };
-      }
-      chmodSync(w.tmp, w.mode);
-      if (w.mtime) utimesSync(w.tmp, w.mtime, w.mtime);
-      renameSync(w.tmp, w.target);
-      temps.delete(w.tmp);
-      return { rel: w.rel, status: 'fetched', bytes: w.bytes, md5: w.md5 };
-    });
+    // Many files at once: the thread pool does their chmod, utimes and rename side by side.
+    const limit = pLimit(PLACING_AT_ONCE);
+    const placed = await Promise.all(
+      fetched.map((w) =>
+        limit(async (): Promise<PullStatus> => {
+          const theirs = sums.get(remotePath(w.rel));
+          if (theirs !== w.md5) {
+            return { rel: w.rel, status: 'failed', reason: theirs === undefined ? 'the client could not sum it after sending' : `checksum mismatch: received ${w.md5}, the client has ${theirs} (changed while it was read?)` };
+          }
+          await chmod(w.tmp, w.mode);
+          if (w.mtime) await utimes(w.tmp, w.mtime, w.mtime);
+          await rename(w.tmp, w.target);
+          temps.delete(w.tmp);
+          return { rel: w.rel, status: 'fetched', bytes: w.bytes, md5: w.md5 };
+        }),
+      ),
+    );
     res.files.push(...placed);
   } catch (e) {
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
