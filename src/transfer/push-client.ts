@@ -18,7 +18,8 @@ import { extraneous, firstLook, modeFor, type Compare } from './push-decide.js';
 import { remoteMd5 } from './remote-batch.js';
 import { RemoteFiles, type Move } from './remote-files.js';
 import { joinRemote } from './remote-path.js';
-import { listTree, probeTargets, type RemoteEntry } from './remote-stat.js';
+import { probeTargets, probeTree, type RemoteEntry } from './remote-stat.js';
+import { TEMPORARY_NAME } from './scan.js';
 import { keepBackups, makeDirs, removeEntries, removeLeftoversIn } from './remote-tree-ops.js';
 import type { Rendezvous } from './rendezvous.js';
 import type { SharedSend } from './shared-send.js';
@@ -90,14 +91,17 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
   try {
     const dirTargets = spec.dirs.map(target);
     const files = new RemoteFiles(session);
-    const [probe, tree, removed] = await Promise.all([
-      probeTargets(session, spec.tree ? [] : [...spec.files.map((f) => target(f.rel)), ...dirTargets], signal),
-      spec.tree ? listTree(session, spec.base, signal) : undefined,
-      spec.dryRun ? undefined : removeLeftoversIn(session, [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(target(f.rel)))])], signal),
-      // The renames' SFTP channel opens meanwhile (or is found missing).
-      spec.dryRun ? undefined : files.prepare(),
+    const writesIn = [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(target(f.rel)))])];
+    // sync: one command tells the facts and the whole destination; its listing shows any
+    // leftover temporary, so the clean-up runs only where there is one.
+    const [probe, removed] = await Promise.all([
+      spec.tree ? probeTree(session, spec.base, signal) : probeTargets(session, [...spec.files.map((f) => target(f.rel)), ...dirTargets], signal),
+      spec.dryRun || spec.tree ? undefined : removeLeftoversIn(session, writesIn, signal),
+      // copy sends: the renames' SFTP channel opens meanwhile (or is found missing).
+      spec.dryRun || spec.tree ? undefined : files.prepare(),
     ]);
-    res.temporariesRemoved = removed;
+    const tree = 'exists' in probe ? probe : undefined;
+    res.temporariesRemoved = removed ?? (tree === undefined ? undefined : await leftoversSeen(session, tree.entries, spec.base, writesIn, spec.dryRun, signal));
     const there = (rel: string): RemoteEntry | undefined => (tree ? tree.entries.get(rel) : probe.entries.get(target(rel)));
     const { umask, uid } = probe.facts;
     const modeOf = (f: PushFile) => modeFor(f, { mode: spec.mode, preserve: spec.preserve, umask });
@@ -150,12 +154,25 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
       shared.rendezvous.done(name);
       return finish(res, spec, statuses);
     }
+    // sync: the SFTP channel for the renames opens while the batches travel.
+    if (spec.tree) files.prepare().catch(() => undefined);
     await sendShared(session, files, name, spec, send, { there, modeOf, umask }, shared, set);
   } catch (e) {
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
     if (signal?.aborted && !session.isLost) res.error = new HostError('interrupted', 'interrupted');
   }
   return finish(res, spec, statuses);
+}
+
+/**
+ * sync's clean-up of earlier runs' temporaries, from its listing: the folders it writes to are
+ * cleaned (as copy does up front) only when the listing shows a temporary in one of them.
+ */
+async function leftoversSeen(session: Session, entries: ReadonlyMap<string, RemoteEntry>, base: string, writesIn: readonly string[], dryRun: boolean, signal?: AbortSignal): Promise<number | undefined> {
+  if (dryRun) return undefined;
+  const dirs = new Set(writesIn);
+  const seen = [...entries].some(([rel, e]) => e.type === 'file' && TEMPORARY_NAME.test(posix.basename(rel)) && dirs.has(posix.dirname(joinRemote(base, rel))));
+  return seen ? removeLeftoversIn(session, writesIn, signal) : 0;
 }
 
 /** Every file without a status failed with the client's error. */

@@ -58,38 +58,52 @@ export interface ClientFacts {
   umask: number;
 }
 
+/** sh lines printing the client's uid and umask as answer lines. */
+function factsCode(token: string): string[] {
+  return [`printf '%s %s %s\\n' ${token} uid "$(id -u)"`, `printf '%s %s %s\\n' ${token} umask "$(umask)"`];
+}
+
+function parseFacts(said: readonly string[]): ClientFacts | undefined {
+  const map = new Map(said.map((a) => a.split(' ') as [string, string]));
+  const uid = Number(map.get('uid'));
+  const umask = parseInt(map.get('umask') ?? '', 8);
+  return Number.isInteger(uid) && Number.isInteger(umask) ? { uid, umask } : undefined;
+}
+
 /**
  * The client's uid and umask, and the entries among `paths` that exist: one round trip. The
  * facts come as answer lines, the records after a mark (rc banners are passed over).
  */
 export async function probeTargets(session: Session, paths: readonly string[], signal?: AbortSignal): Promise<{ facts: ClientFacts; entries: Map<string, RemoteEntry> }> {
   const token = answerToken();
-  const code = [`printf '%s %s %s\\n' ${token} uid "$(id -u)"`, `printf '%s %s %s\\n' ${token} umask "$(umask)"`, markCode(token), statPathsCode(token)].join('\n');
+  const code = [...factsCode(token), markCode(token), statPathsCode(token)].join('\n');
   const { result, stdout, stderr } = await session.capture(underSh(code), { stdin: nulList(paths), signal });
   const body = afterMark(stdout, token);
-  const said = new Map(answers(beforeMark(stdout, token), token).map((a) => a.split(' ') as [string, string]));
-  const uid = Number(said.get('uid'));
-  const umask = parseInt(said.get('umask') ?? '', 8);
-  if (body === undefined || !Number.isInteger(uid) || !Number.isInteger(umask)) throw new HostError('io', didNotRun(result.code, stderr));
-  return { facts: { uid, umask }, entries: parseStat(body, token) };
+  const facts = parseFacts(answers(beforeMark(stdout, token), token));
+  if (body === undefined || facts === undefined) throw new HostError('io', didNotRun(result.code, stderr));
+  return { facts, entries: parseStat(body, token) };
 }
 
 /**
- * Every entry under the folder `dir`, by path relative to it; `exists: false` when there is no
- * such folder. find lists, stat describes (busybox find has `-exec {} +` too).
+ * The client's uid and umask, and every entry under the folder `dir` by path relative to it
+ * (`exists: false` when there is no such folder): one round trip. find lists, stat describes
+ * (busybox find has `-exec {} +` too).
  */
-export async function listTree(session: Session, dir: string, signal?: AbortSignal): Promise<{ exists: boolean; entries: Map<string, RemoteEntry> }> {
+export async function probeTree(session: Session, dir: string, signal?: AbortSignal): Promise<{ facts: ClientFacts; exists: boolean; entries: Map<string, RemoteEntry> }> {
   const token = answerToken();
   const code = [
+    ...factsCode(token),
     `cd -- ${quote(dir)} 2>/dev/null || { printf '%s %s\\n' ${token} missing; exit 0; }`,
     markCode(token),
     `find . ! -name . -exec stat -c ${quote(statFormat(token))} {} + 2>/dev/null; true`,
   ].join('\n');
   const { result, stdout, stderr } = await session.capture(underSh(code), { signal });
   const body = afterMark(stdout, token);
-  if (body === undefined && answers(stdout, token).includes('missing')) return { exists: false, entries: new Map() };
-  if (body === undefined) throw new HostError('io', didNotRun(result.code, stderr));
-  return { exists: true, entries: parseStat(body, token) };
+  const said = answers(body === undefined ? stdout : beforeMark(stdout, token), token);
+  const facts = parseFacts(said);
+  if (facts !== undefined && body === undefined && said.includes('missing')) return { facts, exists: false, entries: new Map() };
+  if (body === undefined || facts === undefined) throw new HostError('io', didNotRun(result.code, stderr));
+  return { facts, exists: true, entries: parseStat(body, token) };
 }
 
 /** The answer lines' part of an output: what comes before the mark (the records follow it). */

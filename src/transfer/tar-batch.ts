@@ -5,6 +5,7 @@
 // not finish (Ctrl-C, a failed send) removes what it wrote, so no temporary is left behind.
 // How files are cut into batches and what their temporaries are called is decided here too.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -191,6 +192,8 @@ export async function sendBatchToMany(
   (pack as unknown as Readable).pipe(source);
   const branches = fanOut(source, sessions.length, () => stop.abort());
   const signal = opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal;
+  // One listener per client's channel: a group of 16 is not a leak.
+  setMaxListeners(0, signal);
   const runs = sessions.map((session, i) => {
     const token = answerToken();
     const branch = branches[i] as Readable & { destroy(): void };

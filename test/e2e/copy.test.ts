@@ -153,6 +153,21 @@ test('sync: only what differs is sent (size+mtime, or md5 with --checksum); --de
   for (let i = 0; i < 3; i++) assert.ok(unchanged.clients[i]!.files.every((f) => f.status === 'unchanged'), `nothing to send to ${i} the second time`);
 });
 
+test("sync removes an earlier run's temporaries in the folders it writes to (seen in its listing), and only director's", async () => {
+  const src = tree({ 'a.txt': 'aaaa', 'sub/b.txt': 'bbbb' });
+  assert.is((await sync(syncOpts(src, '~/s2'), { fleet: c.fleet() })).exitCode, 0);
+  const crashed = ['.0123456789abcdef-0.director-tmp', 'sub/.0123456789abcdef-7.director-tmp', 'sub/.director-batch-0123456789abcdef.list'];
+  for (const rel of crashed) writeFileSync(onHost(1, `s2/${rel}`), 'half');
+  writeFileSync(onHost(1, 's2/sub/.notes.director-tmp'), 'a user file');
+  const again = await sync(syncOpts(src, '~/s2'), { fleet: c.fleet() });
+  assert.is(again.exitCode, 0);
+  assert.is(again.clients[1]!.temporariesRemoved, 3);
+  assert.is(again.clients[0]!.temporariesRemoved, 0);
+  for (const rel of crashed) assert.not.ok(existsSync(onHost(1, `s2/${rel}`)), `${rel} removed`);
+  assert.is(readFileSync(onHost(1, 's2/sub/.notes.director-tmp'), 'utf8'), 'a user file', 'a name that only looks alike is data');
+  assert.ok(again.clients[1]!.files.every((f) => f.status === 'unchanged'));
+});
+
 test('sync --delete guard rails: /, ~, empty, ".." and a folder that resolves to the home on a client are refused with exit 2, nothing touched', async () => {
   const src = tree({ 'g.txt': 'g' });
   writeFileSync(onHost(0, 'precious.txt'), 'mine');
