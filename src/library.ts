@@ -1,6 +1,7 @@
 // director as a library: a Fleet opened from plain settings, checked exactly as the CLI
 // checks its options (clients.conf, keys, known_hosts, ssh_config, no way around a bastion),
 // and nothing read from DIRECTOR_* variables: what the caller passes is what is used.
+import { setMaxListeners } from 'node:events';
 import { parseClients } from './config/clients.js';
 import type { Client } from './config/client.js';
 import { loadClients } from './config/load.js';
@@ -53,5 +54,8 @@ export function openFleet(s: FleetSettings): Fleet {
     connectTimeout: s.connectTimeout === undefined ? undefined : String(s.connectTimeout),
   };
   const g = parseGlobals(raw, {});
-  return fleetFor(g, clientsOf(s), s.signal ?? new AbortController().signal, s.onNotice ?? (() => undefined));
+  const signal = s.signal ?? new AbortController().signal;
+  // Every client of a run listens on the one signal.
+  setMaxListeners(0, signal);
+  return fleetFor(g, clientsOf(s), signal, s.onNotice ?? (() => undefined));
 }
