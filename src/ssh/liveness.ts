@@ -71,14 +71,23 @@ export class Liveness {
     this.timer.unref();
   }
 
+  private verdict(): void {
+    if (this.stopped) return;
+    if (Date.now() - this.lastHeard + TIMER_SLACK_MS < silenceLimitMs(this.settings)) return this.check();
+    this.stop();
+    this.onDead(describeAlive(this.settings));
+  }
+
   /** Runs at each interval boundary after the last byte heard (a byte since moves the boundaries). */
   private check(): void {
     if (this.stopped) return;
     const { intervalMs } = this.settings;
     const silentMs = Date.now() - this.lastHeard + TIMER_SLACK_MS;
     if (silentMs >= silenceLimitMs(this.settings)) {
-      this.stop();
-      this.onDead(describeAlive(this.settings));
+      // Timers run before the poll for I/O: after a stall of this process (a busy event loop,
+      // a starved CPU) bytes that did arrive are still unread. The verdict waits for one poll.
+      // (Left ref'd: an unref'd immediate lets that poll block until some other event.)
+      setImmediate(() => this.verdict());
       return;
     }
     const intervals = Math.floor(silentMs / intervalMs);

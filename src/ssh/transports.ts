@@ -55,6 +55,8 @@ export class ProxyProcess {
   private readonly child: ChildProcess;
   private stderr = '';
   private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Its stdio closed too: everything it wrote to stderr has been read. */
+  private closed = false;
 
   constructor(private readonly command: string) {
     const shell = process.env['SHELL'] || '/bin/sh';
@@ -63,7 +65,10 @@ export class ProxyProcess {
       this.stderr = (this.stderr + d.toString('utf8')).slice(-STDERR_TAIL);
     });
     this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
-    this.child.on('close', () => (this.exit ??= { code: this.child.exitCode, signal: this.child.signalCode }));
+    this.child.on('close', () => {
+      this.closed = true;
+      this.exit ??= { code: this.child.exitCode, signal: this.child.signalCode };
+    });
     // A command that cannot start, or a write after it ended, is a failed connection, not a crash.
     this.child.on('error', (e) => (this.stderr += `\n${e.message}`));
     this.child.stdin!.on('error', () => undefined);
@@ -72,8 +77,9 @@ export class ProxyProcess {
     this.stream.on('close', () => this.stop());
   }
 
+  /** Until its stderr is read to the end ('exit' can come before the last of it), or `ms`. */
   private ended(ms: number): Promise<void> {
-    if (this.exit !== undefined) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.child.once('close', () => {

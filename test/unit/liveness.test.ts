@@ -1,5 +1,6 @@
 // The liveness check on its own, with a fake socket: silence brings keepalive requests and
 // then the verdict at interval × count; any byte received starts the silence over.
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,6 +48,27 @@ test('interval 0 is off; stop() ends the watch', async () => {
   await sleep(150);
   assert.equal([off.seen.deadAt, stopped.seen.deadAt, stopped.seen.pings], [0, 0, 0]);
   assert.match(describeAlive({ intervalMs: 15_000, countMax: 3 }), /for 45s/);
+});
+
+test('a stall of this process longer than the limit, while the peer kept sending: the bytes that came are read before any verdict', async () => {
+  // A real peer in another process, writing every 20 ms, and this event loop blocked for 600 ms
+  // (a limit of 300): once it runs again the overdue timer comes before the poll for input.
+  const peer = spawn('sh', ['-c', 'while :; do printf x; sleep 0.02; done'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const socket = peer.stdout!;
+    await new Promise((r) => socket.once('data', r));
+    let dead = '';
+    const live = new Liveness(socket, { intervalMs: 100, countMax: 3 }, () => undefined, (why) => (dead = why));
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      /* the stall */
+    }
+    await sleep(150);
+    assert.is(dead, '', 'declared dead though bytes were waiting to be read');
+    live.stop();
+  } finally {
+    peer.kill('SIGKILL');
+  }
 });
 
 test.run();
