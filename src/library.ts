@@ -1,7 +1,6 @@
 // director as a library: a Fleet opened from plain settings, checked exactly as the CLI
 // checks its options (clients.conf, keys, known_hosts, ssh_config, no way around a bastion),
 // and nothing read from DIRECTOR_* variables: what the caller passes is what is used.
-import { setMaxListeners } from 'node:events';
 import { parseClients } from './config/clients.js';
 import type { Client } from './config/client.js';
 import { loadClients } from './config/load.js';
@@ -54,8 +53,5 @@ export function openFleet(s: FleetSettings): Fleet {
     connectTimeout: s.connectTimeout === undefined ? undefined : String(s.connectTimeout),
   };
   const g = parseGlobals(raw, {});
-  const signal = s.signal ?? new AbortController().signal;
-  // Every client of a run listens on the one signal.
-  setMaxListeners(0, signal);
-  return fleetFor(g, clientsOf(s), signal, s.onNotice ?? (() => undefined));
+  return fleetFor(g, clientsOf(s), s.signal ?? new AbortController().signal, s.onNotice ?? (() => undefined));
 }

@@ -5,7 +5,6 @@
 // prompt twice in a row, Ctrl-D or :quit leave. Piped, Ctrl-C stops the line and leaves.
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setMaxListeners } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../config/errors.js';
@@ -49,7 +48,7 @@ export async function repl(d: ReplDeps): Promise<number> {
   });
   let last = 0;
   try {
-    running = lineController();
+    running = new AbortController();
     renderShellConnected(await session.connect(running.signal), p);
     running = undefined;
     for (;;) {
@@ -62,7 +61,7 @@ export async function repl(d: ReplDeps): Promise<number> {
         own(line, session, p);
         continue;
       }
-      running = lineController();
+      running = new AbortController();
       lines.running(true);
       try {
         last = await runLine(line, session, p, running.signal);
@@ -238,11 +237,4 @@ function saveHistory(file: string, line: string): void {
   } catch {
     /* a read-only folder: the shell works on without history */
   }
-}
-
-/** Ctrl-C for one line: every client of the line listens on it (as on the CLI's own, cli/guard.ts). */
-function lineController(): AbortController {
-  const c = new AbortController();
-  setMaxListeners(0, c.signal);
-  return c;
 }

@@ -2,6 +2,7 @@
 // Session: opened for it and closed after it, or taken from the pool of kept connections
 // (session-pool.ts) and left there. Whatever happens at one client (refused, timeout, auth,
 // a throw inside the work) becomes that client's result, never a crash.
+import { setMaxListeners } from 'node:events';
 import type { Client } from '../config/client.js';
 import { HostError } from './host-error.js';
 import type { Session, SessionContext } from './session.js';
@@ -46,7 +47,10 @@ export class Fleet {
   constructor(
     readonly clients: readonly Client[],
     private readonly opts: FleetOptions,
-  ) {}
+  ) {
+    // Every client's steps listen on the one signal: 64 listeners are not a leak.
+    if (opts.signal) setMaxListeners(0, opts.signal);
+  }
 
   /** Ctrl-C/SIGTERM: the one signal every step of a command listens on. */
   get signal(): AbortSignal | undefined {

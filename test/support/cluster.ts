@@ -1,7 +1,6 @@
 // The test cluster: real sshd hosts on loopback, shared by the test files of one run and
 // stopped when the process exits, even after a failure. Tests reach it two ways: `args()`
 // for the CLI as a user runs it, `fleet()` for calling a command function directly.
-import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +83,7 @@ export function fleetOn(files: ClientFiles, o: FleetOptions = {}): Fleet {
     color: false,
   };
   // In keeper mode (keeper-mode.ts) the connections outlive the command, as a keeper's do.
-  const own = signal ?? new AbortController().signal;
-  // As the CLI's guard does: every client of a run listens on the one signal.
-  setMaxListeners(0, own);
-  return new ActionContext(raw, own, { ...processCaller().io, pool: pool ?? keptPool }).fleet();
+  return new ActionContext(raw, signal ?? new AbortController().signal, { ...processCaller().io, pool: pool ?? keptPool }).fleet();
 }
 
 export class TestCluster {
