@@ -38,11 +38,12 @@ export async function exec(opts: ExecCommandOptions, deps: { fleet: Fleet; event
         ? { resident: (client: Client) => ({ env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, filesList: false }), command: opts.words.join(' ') }) }
         : {}),
       familyFirst: needsFamilyFirst(opts.words),
-      command: (client, tempDir, _filesList, family) =>
+      command: (client, tempDir, _filesList, family, loginShell) =>
         execCommand({
           env: runEnv({ host: client.name, index: client.index, count, runId: folder.runId, tempDir, filesList: false }),
           words: opts.words,
           family,
+          loginShell,
         }),
     },
     {

@@ -37,7 +37,8 @@ export interface HostPlan {
   /** Uploads into the fresh temporary folder; says whether a DIRECTOR_FILES list went up. */
   upload?(session: Session, client: Client, tempDir: string): Promise<{ filesList: boolean }>;
   /** The command text for this client (see remote-command.ts). */
-  command(client: Client, tempDir: string | undefined, filesList: boolean, family?: ShellFamily): string;
+  /** `loginShell`: the login shell's name, when an earlier command on this connection told it. */
+  command(client: Client, tempDir: string | undefined, filesList: boolean, family?: ShellFamily, loginShell?: string): string;
   /** The command prints the pid marker itself and may ask for its csh form (exec). */
   marksPid?: boolean;
   /** The login shell's family must be known before the command is sent (remote/login-shell.ts). */
@@ -248,7 +249,7 @@ async function runInLoginShell(
   events: RunEvents,
 ): Promise<void> {
   const family = plan.familyFirst ? await loginShellFamily(session) : undefined;
-  const inShell = (f?: ShellFamily) => (o: ExecOptions) => session.exec(plan.command(client, tempDir, filesList, f), { ...o, marksPid: plan.marksPid });
+  const inShell = (f?: ShellFamily) => (o: ExecOptions) => session.exec(plan.command(client, tempDir, filesList, f, session.loginShell), { ...o, marksPid: plan.marksPid });
   const end = await runCaptured(inShell(family), client, r, opts, events);
   if (end?.cshLoginShell && !end.timedOut && !end.interrupted) {
     await runCaptured(inShell('csh'), client, r, opts, events);

@@ -6,7 +6,7 @@
 //   <tmp>/files    DIRECTOR_FILES list (run)
 //   <tmp>/output   DIRECTOR_OUTPUT_DIR
 import { envPrefix, quote, shellCommand } from '../remote-shell.js';
-import { pidMarkCommand } from '../remote/kill.js';
+import { pidMarkIn } from '../remote/kill.js';
 import type { ShellFamily } from '../remote/login-shell.js';
 import { answers, underSh } from '../remote/posix.js';
 import { tailMarker } from './tail-marker.js';
@@ -154,10 +154,10 @@ export function findRunDirCommand(runId: string, token: string): string {
  * form's marker stops a csh-family shell before it reads on (remote/kill.ts), and the
  * caller runs the csh form instead.
  */
-export function execCommand(v: { env: Record<string, string>; words: readonly string[]; family?: ShellFamily }): string {
+export function execCommand(v: { env: Record<string, string>; words: readonly string[]; family?: ShellFamily; loginShell?: string }): string {
   if (v.words.length === 0) throw new Error('empty command');
   const csh = v.family === 'csh';
-  return `${pidMarkCommand(!csh)}; ${csh ? cshSetenv(v.env) : `export ${envPrefix(v.env)}`}; ${v.words.join(' ')}`;
+  return `${pidMarkIn(v.loginShell, !csh)}; ${csh ? cshSetenv(v.env) : `export ${envPrefix(v.env)}`}; ${v.words.join(' ')}`;
 }
 
 /** `setenv NAME 'value'; …` for csh and tcsh (no newline can be quoted there). */

@@ -40,11 +40,16 @@ export interface ExecResult {
   cshLoginShell?: boolean;
   /** The kill left processes alive (named in killUnconfirmed): the command was not stopped. */
   killFailed?: boolean;
+  /** The login shell's name, when the pid marker said it. */
+  loginShell?: string;
 }
 
 /** What an exec channel needs of its connection (the Session). */
 export interface ChannelHost {
-  open(command: string, cb: (err: Error | undefined, stream: ClientChannel) => void): void;
+  /** `noInput`: the command gets EOF at once (sent with the request, exec-no-input.ts). */
+  open(command: string, cb: (err: Error | undefined, stream: ClientChannel) => void, noInput?: boolean): void;
+  /** The login shell's name, once a marker on this connection said it. */
+  loginShell?(): string | undefined;
   /** The connection's failure, once it failed. */
   lostError(): HostError | undefined;
   /** Called when the connection goes; returns the way to stop listening. */
@@ -68,7 +73,7 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
     // ssh2 throws "Not connected" (rather than calling back) once the socket is closing.
     const open = (cb: Parameters<ChannelHost['open']>[1]) => {
       try {
-        host.open(stoppable && !opts.marksPid ? killableCommand(command) : command, cb);
+        host.open(stoppable && !opts.marksPid ? killableCommand(command, host.loginShell?.()) : command, cb, opts.stdin === undefined);
       } catch (e) {
         reject(host.lostError() ?? new HostError('unreachable', `connection lost (${(e as Error).message})`));
       }
@@ -122,6 +127,7 @@ export function runExec(host: ChannelHost, command: string, opts: ExecOptions): 
         unwatch();
         unlisten();
         if (sniffer?.csh) r.cshLoginShell = true;
+        if (sniffer?.shell !== undefined) r.loginShell = sniffer.shell;
         if (killSent && !ended) r.killUnconfirmed ??= 'the connection was lost';
         const gone = host.lostError();
         if (r.code === null && r.signal === null && !killSent && gone) {

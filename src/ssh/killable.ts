@@ -5,13 +5,14 @@
 // The kill itself (the whole process tree, checked afterwards) runs on a second channel.
 // (The SSH "signal" request would be simpler, but sshd refuses it for root logins.)
 import { Transform, type TransformCallback } from 'node:stream';
-import { PID_MARKER, pidMarkCommand } from '../remote/kill.js';
+import { PID_MARKER, pidMarkIn } from '../remote/kill.js';
 
 /** Give up looking for the marker after this much stderr (a noisy .bashrc). */
 const SNIFF_LIMIT = 64 * 1024;
 
-export function killableCommand(command: string): string {
-  return `${pidMarkCommand()}; ${command}`;
+/** `loginShell`: the login shell's name, when an earlier marker on this connection said it. */
+export function killableCommand(command: string, loginShell?: string): string {
+  return `${pidMarkIn(loginShell)}; ${command}`;
 }
 
 /** Passes stderr through, minus the marker line, and remembers the pid it names. */
@@ -19,6 +20,8 @@ export class PidSniffer extends Transform {
   pid: number | undefined;
   /** The marker said the login shell is of the csh family (and stopped it). */
   csh = false;
+  /** The login shell's name, as the marker said it (`shell=<name>`). */
+  shell: string | undefined;
   private head = '';
   private done = false;
 
@@ -28,9 +31,11 @@ export class PidSniffer extends Transform {
     const at = this.head.indexOf(`${PID_MARKER} `);
     const nl = at === -1 ? -1 : this.head.indexOf('\n', at);
     if (at !== -1 && nl !== -1) {
-      const [pidText, family] = this.head.slice(at + PID_MARKER.length + 1, nl).trim().split(' ');
+      const [pidText, said] = this.head.slice(at + PID_MARKER.length + 1, nl).trim().split(' ');
       const pid = Number(pidText);
-      this.csh = family === 'csh';
+      this.csh = said === 'csh';
+      const name = /^shell=([a-z0-9]+)$/.exec(said ?? '')?.[1];
+      if (name !== undefined) this.shell = name;
       if (Number.isInteger(pid) && pid > 1) {
         this.pid = pid;
         this.emit('pid', pid);

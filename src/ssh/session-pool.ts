@@ -32,6 +32,8 @@ export interface KeptStatus {
   connections: number;
   /** director shell: why this client's lines run on channels of their own (no resident shell). */
   noResident?: string;
+  /** The login shell's name, once a command on this connection said it (its kill marker then uses the shell's own printf). */
+  loginShell?: string;
 }
 
 interface Entry {
@@ -75,7 +77,8 @@ export class SessionPool {
       const base = { name: e.name, lastUsed: e.lastUsed, connections: e.connections };
       if (e.opening) return { ...base, state: 'connecting', since: e.since };
       const noResident = e.session?.noResident;
-      if (e.session && !e.session.isLost) return { ...base, state: 'connected', since: e.since, ...(noResident ? { noResident } : {}) };
+      const loginShell = e.session?.loginShell;
+      if (e.session && !e.session.isLost) return { ...base, state: 'connected', since: e.since, ...(noResident ? { noResident } : {}), ...(loginShell ? { loginShell } : {}) };
       if (e.session) return { ...base, state: 'lost', why: e.session.lostError().message, since: e.since };
       return { ...base, state: 'failed', why: e.failed?.message ?? 'not connected', since: e.since };
     });

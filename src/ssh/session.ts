@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
 import { KILL_GRACE_MS, runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { killTreeCommand, parseKillReport } from '../remote/kill.js';
+import { execWithoutInput } from './exec-no-input.js';
 import { answerToken } from '../remote/posix.js';
 import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
@@ -63,6 +64,8 @@ export class Session {
   /** director shell's resident shell here (resident-shell.ts): started once, again after it ended; undefined when it could not start. */
   private resident: Promise<ResidentShell | undefined> | undefined;
   private residentEnded = false;
+  /** The login shell's name, once a pid marker on this connection said it (remote/kill.ts pidMarkIn). */
+  loginShell: string | undefined;
   /** Why the resident shell could not start here, once it could not. */
   private residentFailure: string | undefined;
   /** Bytes received, counted here when the transport is not a socket (which counts its own). */
@@ -71,7 +74,8 @@ export class Session {
   private readonly onLost = new Set<() => void>();
   /** What exec channels need of the connection (see exec-channel.ts). */
   private readonly channelHost: ChannelHost = {
-    open: (command, cb) => this.conn.exec(command, cb),
+    open: (command, cb, noInput) => (noInput ? execWithoutInput(this.conn, command, cb) : this.conn.exec(command, cb)),
+    loginShell: () => this.loginShell,
     lostError: () => (this.lost ? this.lostError() : undefined),
     whenLost: (f) => {
       this.onLost.add(f);
@@ -195,7 +199,10 @@ export class Session {
 
   /** Run a command (already safe shell text, see remote-shell.ts) and wait for it to end. */
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.channels(() => runExec(this.channelHost, command, opts));
+    return this.channels(() => runExec(this.channelHost, command, opts)).then((r) => {
+      if (r.loginShell !== undefined) this.loginShell = r.loginShell;
+      return r;
+    });
   }
 
   /**

@@ -17,6 +17,7 @@ import { gather } from '../../src/commands/gather.js';
 import { makeData, md5 } from '../support/data-files.js';
 import type { HostRun } from '../../src/run/types.js';
 import { leftOnHosts } from '../support/host-processes.js';
+import { hostNamespace, hostProcessesMatching } from '../support/proc.js';
 import { refSsh } from '../support/reference-ssh.js';
 import { collectOutput } from '../support/run-e2e.js';
 import { tempDir } from '../support/temp.js';
@@ -25,6 +26,7 @@ import { within } from '../support/timeout.js';
 import { ALL_KINDS } from '../support/matrix-kinds.js';
 import { matrixSupported, startMatrix, type Matrix } from '../support/matrix.js';
 import { record } from '../support/reliability.js';
+import { SessionPool } from '../../src/ssh/session-pool.js';
 
 const TEST = 'test/reliability/remote-matrix.test.ts';
 let matrix: Matrix | undefined;
@@ -152,6 +154,36 @@ test('-t 2 on a looping command with a background child, on every kind of remote
     figure: `${m.hosts.length}/${m.hosts.length} killed and verified in ${(ms / 1000).toFixed(1)} s`,
     test: TEST,
   });
+});
+
+test('kept connections learn the login shell: the kill marker is its own printf, and -t 2 still kills and verifies on every kind', async () => {
+  const m = matrix;
+  if (!m) return;
+  const pool = new SessionPool({ holdProcess: false });
+  try {
+    // The first command on each connection runs the /bin/sh marker, which names the shell.
+    // `cat` with no input: its EOF goes out with the exec request, so it ends at once.
+    const first = await exec({ words: ['cat'], gather: false, keepRemote: false, timeoutMs: 20_000 }, { fleet: m.fleet({ pool }) });
+    assert.equal(states(first.hosts), m.hosts.map(() => 'success 0'), kindsOf(m));
+    const learned = new Map(pool.status().map((k) => [k.name, k.loginShell]));
+    // Learned everywhere; fish and tcsh have no builtin marker and keep the /bin/sh one.
+    for (const h of m.hosts) assert.is(learned.get(h.name), h.shellName, `${h.kind}: login shell learned`);
+    const words = ["sleep 4646 & sh -c 'while true; do sleep 1; done'"];
+    const r = await exec({ words, gather: false, keepRemote: false, timeoutMs: 2000 }, { fleet: m.fleet({ pool }) });
+    assert.equal(r.hosts.map((h) => h.state), m.hosts.map(() => 'timeout'), kindsOf(m));
+    for (const [i, h] of r.hosts.entries()) assert.match(h.error?.message ?? '', /the remote command was killed/, m.hosts[i]!.kind);
+    // The kept connections' sshd stay; the command's processes are gone from every host.
+    const commandLeft = m.hosts.flatMap((h, i) => hostProcessesMatching(hostNamespace(m, i), /4646|while true/).map((pid) => `${h.kind}:${pid}`));
+    assert.equal(commandLeft, [], 'the killed command left nothing');
+    // The same connections go on working after the kill.
+    const after = await exec({ words: ['echo', 'still'], gather: false, keepRemote: false }, { fleet: m.fleet({ pool }) });
+    assert.equal(states(after.hosts), m.hosts.map(() => 'success 0'), kindsOf(m));
+    assert.ok(pool.status().every((k) => k.connections === 1), 'one connection per client throughout');
+  } finally {
+    pool.close();
+  }
+  const left = await leftOnHosts(m);
+  assert.is(left.count, 0, left.which);
 });
 
 test('Ctrl-C during a run on every kind of remote: exit 130, every command killed and verified, nothing left, no temporary folder', async () => {

@@ -23,8 +23,10 @@ export interface Stall {
  */
 export async function stallWhenRunning(c: TestCluster, host: number, marker: string, ms = 20_000): Promise<Stall> {
   await waitForRunning(c, host, marker, ms);
-  const pids = hostProcessesMatching(hostNamespace(c, host), /^sshd: root@notty$/);
-  if (pids.length === 0) throw new Error(`no sshd: root@notty on host ${host}`);
+  // sshd's session process takes the name root@notty on its own schedule: under load (CI)
+  // the command was seen running before the name was there.
+  let pids: number[] = [];
+  await waitUntil(() => (pids = hostProcessesMatching(hostNamespace(c, host), /^sshd: root@notty$/)).length > 0, 5000, `sshd: root@notty on host ${host}`, 1);
   return stopAll(pids);
 }
 
