@@ -160,7 +160,8 @@ export function keeperCpuNote(n: number, cpuS: number, commands: number): string
 /**
  * The servers' floor, measured on kept connections (no handshakes, no director start-up):
  * server CPU per channel for a bare `true` (sshd forks a session, execs the login shell) and
- * for exec's own command (the pid marker's /bin/sh in front, for the verified kill).
+ * for exec's own command (the pid marker in front, for the verified kill: the login shell's own
+ * printf once the connection knows the shell, a /bin/sh before that and under fish or tcsh).
  */
 export async function channelFloor(cluster: Cluster, fleet: Fleet, pool: SessionPool, rounds: number): Promise<string> {
   await fleet.run(async () => undefined);
@@ -176,7 +177,7 @@ export async function channelFloor(cluster: Cluster, fleet: Fleet, pool: Session
   const n = cluster.hosts.length;
   return (
     `sshd per channel (kept connections, ${rounds} rounds on ${n} clients): ${bare.cpuMs.toFixed(2)} ms of server CPU for a bare \`true\` ` +
-    `(a fork for the session, an exec of the login shell), ${marked.cpuMs.toFixed(2)} ms with exec's pid marker in front (a /bin/sh more, for the verified kill); ` +
+    `(a fork for the session, an exec of the login shell), ${marked.cpuMs.toFixed(2)} ms with exec's pid marker in front (for the verified kill; the login shell's printf once the connection knows the shell); ` +
     `${n} bare channels took ${bare.wallMs.toFixed(0)} ms a round. On ${cpus().length} cores shared with the servers, ${n} clients cannot answer in less than ` +
     `~${((bare.cpuMs * n) / cpus().length).toFixed(0)} ms (bare) or ~${((marked.cpuMs * n) / cpus().length).toFixed(0)} ms (exec's command).`
   );
