@@ -5,9 +5,10 @@
 // one file. tar-stream's entry bodies are streamx readables; a body cut short (the stream
 // ended mid-entry) errs, and that error must have a listener or it crashes the process.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
 
@@ -89,11 +90,46 @@ export function writeEntry(body: Body, target: string, opts: { exclusive?: boole
   return { closed };
 }
 
-/** Entries up to this size are read whole and written by one call (open, write, close on the thread pool). */
+/** Entries up to this size are read whole and written by one call. */
 const SMALL_ENTRY = 1024 * 1024;
 
 /**
- * A small entry: held in memory, then one writeFile. Thousands of small files cost a
+ * How small entries are written. Synchronously, on this thread, while the file system answers
+ * quickly: a gather of 16 × 2000 files of 10 KB into a journaled ext4 took 4.4 s instead of
+ * 5.9 s and 37% less CPU than through the thread pool, whose open, write and close are three
+ * hand-offs per file. Through the thread pool once writes turn slow (a run of sync writes
+ * whose median is over SLOW_WRITE_MS): there the file system's own work dominates and 4 threads do it side by
+ * side, where this thread would wait (on this machine's unjournaled ext4, right after
+ * 32 000 files were deleted, each create scans past recently freed inodes: 22 s against 11–17 s).
+ */
+const SLOW_WRITE_MS = 0.25;
+/** Judged by the median of each run of this many writes: a journal commit's one slow write is no verdict. */
+const WRITES_JUDGED = 128;
+const smallWrites = { recentMs: [] as number[], inThreads: false };
+
+function writeSmallFile(target: string, data: Buffer, flags: { flag?: string; mode?: number }, then: (e: unknown) => void): void {
+  if (smallWrites.inThreads) {
+    writeFile(target, data, flags).then(() => then(undefined), then);
+    return;
+  }
+  const started = performance.now();
+  let failed: unknown;
+  try {
+    writeFileSync(target, data, flags);
+  } catch (e) {
+    failed = e;
+  }
+  const recent = smallWrites.recentMs;
+  if (recent.push(performance.now() - started) === WRITES_JUDGED) {
+    recent.sort((a, b) => a - b);
+    smallWrites.inThreads = recent[WRITES_JUDGED >> 1]! > SLOW_WRITE_MS;
+    recent.length = 0;
+  }
+  then(failed);
+}
+
+/**
+ * A small entry: held in memory, then written by one call. Thousands of small files cost a
  * third of the main thread's time that a write stream each costs (its open, writes and close
  * are separate round trips through the event loop).
  */
@@ -110,16 +146,10 @@ function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: n
   body.on('end', () => {
     const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     const md5 = createHash('md5').update(data).digest('hex');
-    writeFile(target, data, flags).then(
-      () => {
-        wrote();
-        then(failed, md5, data.length);
-      },
-      (e: unknown) => {
-        wrote();
-        then(e, md5, data.length);
-      },
-    );
+    writeSmallFile(target, data, flags, (e) => {
+      wrote();
+      then(failed ?? e, md5, data.length);
+    });
   });
   return { closed };
 }

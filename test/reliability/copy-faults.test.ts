@@ -15,7 +15,7 @@ import { killHost } from '../support/host-control.js';
 import { hostNamespace, hostProcessesMatching, processesWith, writingFileEndingWith } from '../support/proc.js';
 import { inHost, record } from '../support/reliability.js';
 import { watchDirector } from '../support/run-spawn.js';
-import { tempDir } from '../support/temp.js';
+import { tempDir, tmpfsOver } from '../support/temp.js';
 import { waitUntil } from '../support/wait.js';
 import { within } from '../support/timeout.js';
 
@@ -138,6 +138,40 @@ test('Ctrl-C during gather: exit 130, no temporary and no half file here', async
     figure: 'exit 130; 0 temporaries here',
     test: TEST,
   });
+});
+
+test('gather onto a full disk here: exit 1 says why, no temporary, every file at a final name is whole (write errors of the synchronous small-file path)', async () => {
+  for (let i = 0; i < 3; i++) {
+    inHost(c, i, ['sh', '-c', 'mkdir -p "$1" && for n in $(seq 1 30); do head -c 20000 /dev/urandom > "$1/f$n.bin"; done', 'sh', join(HOME_IN_HOST, 'gfull')]);
+  }
+  const dir = tempDir('director-gather-full-');
+  const unmount = tmpfsOver(dir, '512k'); // 1.8 MB to gather
+  try {
+    const out = join(dir, 'out');
+    const r = await runDirector([...c.args(), 'gather', '~/gfull', out], { cwd });
+    assert.is(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /no space left on device/i);
+    assert.equal(temporaries(out), [], 'no temporaries');
+    let whole = 0;
+    for (let i = 0; i < 3; i++) {
+      const mine = join(out, c.hosts[i]!.name, 'gfull');
+      for (const name of existsSync(mine) ? readdirSync(mine) : []) {
+        assert.is(md5(readFileSync(join(mine, name))), md5(readFileSync(onHost(i, `gfull/${name}`))), `${c.hosts[i]!.name}: ${name}`);
+        whole++;
+      }
+    }
+    record({
+      id: 'gather-full-disk',
+      area: 'fault',
+      case: '`gather` of 3 × 30 files of 20 KB onto a 512 KB file system here',
+      does: 'a client whose files do not all fit fails with the disk\'s error and leaves nothing here (temporaries removed); files placed are whole; exit 1',
+      filesLost: 0,
+      figure: `${whole} of 90 placed whole, 0 temporaries`,
+      test: TEST,
+    });
+  } finally {
+    unmount();
+  }
 });
 
 test('a 1 GB sparse file copied to 2 clients: md5 on each host equals the local md5', async () => {
