@@ -19,6 +19,7 @@ interface ChannelInternals {
   incoming?: { id?: number };
   outgoing?: { id?: number; state?: string };
   eof?: () => void;
+  close?: () => void;
 }
 
 /** Per connection: the local ids of channels whose exec request goes out with their EOF. */
@@ -44,7 +45,13 @@ export function execWithoutInput(
   const before = new Set(Object.values(channels));
   let local: number | undefined;
   conn.exec(command, (err, stream) => {
-    if (local !== undefined) waiting.delete(local); // a refused open never reached the request
+    if (local !== undefined) {
+      waiting.delete(local); // a refused open never reached the request
+      // A refused exec leaves its channel open (ssh2 closes it only for a refused env or pty
+      // request): each refusal would hold one of sshd's MaxSessions on a kept connection.
+      const chan = err === undefined ? undefined : (channels[local] as ChannelInternals | undefined);
+      if (chan !== undefined && typeof chan === 'object' && typeof chan.close === 'function') chan.close();
+    }
     cb(err, stream);
   });
   for (const [id, value] of Object.entries(channels)) {

@@ -13,7 +13,7 @@ import { finished } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { AfterMark, markCode } from '../remote/framed.js';
 import { answers, answer, answerToken, didNotRun, underSh } from '../remote/posix.js';
-import { drain, onSafeEntries, writeEntry } from '../tar-entries.js';
+import { drain, onSafeEntries, quickLocalDisk, writeEntry } from '../tar-entries.js';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { remoteMd5 } from './remote-batch.js';
@@ -63,12 +63,19 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
   const written = new Map<string, Written>();
   const tag = randomBytes(6).toString('hex');
   let serial = 0;
+  /** Ends the tar side early: on a failure no later entry may start a temporary after the clean-up. */
+  let stopEntries = () => undefined as void;
   try {
     mkdirSync(root, { recursive: true });
+    const quick = quickLocalDisk(root);
     const dirs = new SafeDirs(root);
     const token = answerToken();
     const framed = new AfterMark(token);
     const extract = tar.extract();
+    stopEntries = () => {
+      extract.destroy();
+      framed.destroy();
+    };
     let stderr = '';
     let stdoutHead = '';
     const entries = onSafeEntries(
@@ -106,7 +113,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
         }
         const tmp = tempName(target, tag, serial++);
         temps.add(tmp);
-        const { closed } = writeEntry(body, tmp, { exclusive: true, size: header.size }, (e, md5, bytes) => {
+        const { closed } = writeEntry(body, tmp, { exclusive: true, size: header.size, quick }, (e, md5, bytes) => {
           if (e === undefined) written.set(rel, { rel, tmp, target, md5, bytes, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
           done(e);
         });
@@ -158,20 +165,26 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
     res.error = e instanceof HostError ? e : session.isLost ? session.lostError() : new HostError('io', (e as Error).message ?? String(e));
     if (signal?.aborted) res.error = new HostError('interrupted', 'interrupted');
   } finally {
-    await Promise.all(writing);
+    stopEntries();
+    while (writing.size > 0) await Promise.all(writing);
     for (const t of temps) rmSync(t, { force: true });
   }
   return res;
 }
 
-/** A verified file renamed to its final name, with its mode and mtime; a mismatch stays a temporary (removed). */
+/** A verified file renamed to its final name, with its mode and mtime; a mismatch or a failed rename stays a temporary (removed). */
 function place(w: Written, theirs: string | undefined, temps: Set<string>): PullStatus {
   if (theirs !== w.md5) {
     return { rel: w.rel, status: 'failed', reason: theirs === undefined ? 'the client could not sum it after sending' : `checksum mismatch: received ${w.md5}, the client has ${theirs} (changed while it was read?)` };
   }
-  chmodSync(w.tmp, w.mode);
-  if (w.mtime) utimesSync(w.tmp, w.mtime, w.mtime);
-  renameSync(w.tmp, w.target);
+  try {
+    chmodSync(w.tmp, w.mode);
+    if (w.mtime) utimesSync(w.tmp, w.mtime, w.mtime);
+    renameSync(w.tmp, w.target);
+  } catch (e) {
+    // One file that cannot take its place (a folder at its name) fails alone; its temporary goes.
+    return { rel: w.rel, status: 'failed', reason: `placing it here: ${(e as Error).message}` };
+  }
   temps.delete(w.tmp);
   return { rel: w.rel, status: 'fetched', bytes: w.bytes, md5: w.md5 };
 }

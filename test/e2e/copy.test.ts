@@ -218,6 +218,27 @@ test("gather: each host's files into <dir>/<host>/<path>, md5 verified, hostile 
   assert.equal(temporaries(out), [], 'no temporaries here');
 });
 
+test('gather: a file that cannot take its place here (a folder at its name) fails alone; the others are placed, no temporary left', async () => {
+  for (let i = 0; i < 3; i++) {
+    mkdirSync(onHost(i, 'blocked'), { recursive: true });
+    for (const n of ['a', 'b', 'c']) writeFileSync(onHost(i, `blocked/${n}.txt`), `${n} ${i}`);
+  }
+  const out = join(tempDir('director-gather-blocked-'), 'out');
+  mkdirSync(join(out, c.hosts[1]!.name, 'blocked', 'b.txt', 'inside'), { recursive: true });
+  const r = await gather({ pattern: '~/blocked/*.txt', dir: out }, { fleet: c.fleet() });
+  assert.is(r.exitCode, 1);
+  const states = r.clients.map((o) => o.files.map((f) => `${f.rel}:${f.status}`).sort().join(' '));
+  assert.equal(states, [
+    'blocked/a.txt:fetched blocked/b.txt:fetched blocked/c.txt:fetched',
+    'blocked/a.txt:fetched blocked/b.txt:failed blocked/c.txt:fetched',
+    'blocked/a.txt:fetched blocked/b.txt:fetched blocked/c.txt:fetched',
+  ]);
+  const failed = r.clients[1]!.files.find((f) => f.rel === 'blocked/b.txt');
+  assert.match(failed?.status === 'failed' ? failed.reason : '', /^placing it here: /);
+  assert.is(readFileSync(join(out, c.hosts[1]!.name, 'blocked/c.txt'), 'utf8'), 'c 1', 'the file after it is placed');
+  assert.equal(temporaries(out), [], 'no temporaries here');
+});
+
 test('CLI: copy, sync and gather usage errors exit 2 before any client; output lines and --json', async () => {
   const src = tree({ 'u.txt': 'u' });
   for (const args of [['copy', join(src, 'u.txt')], ['copy', '--mode', '999', join(src, 'u.txt'), '~/u'], ['copy', '--owner', '-x', join(src, 'u.txt'), '~/u'], ['copy', join(src, 'missing'), '~/u'], ['gather', '../etc/*', 'o'], ['gather', '/', 'o'], ['sync', join(src, 'u.txt'), '~/u']]) {
