@@ -333,6 +333,21 @@ export class Session {
     }, ms).unref();
   }
 
+  /**
+   * Runs `issue`, which sends many small requests at once (SFTP renames): with the transport
+   * corked they leave in one write, where ssh2 writes each packet on its own (one syscall and
+   * one wake-up of the server per request).
+   */
+  inOneWrite<T>(issue: () => T): T {
+    const sock = this.socket() as { cork?: () => void; uncork?: () => void } | undefined;
+    sock?.cork?.();
+    try {
+      return issue();
+    } finally {
+      sock?.uncork?.();
+    }
+  }
+
   /** Whether the connection alone keeps the process running (not while idle in a test harness's pool). */
   holdProcess(on: boolean): void {
     const sock = this.socket();

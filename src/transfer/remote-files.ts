@@ -1,6 +1,6 @@
 // Folders, renames and removals of one client's files for `data`. Renames and removals go over the connection's SFTP channel
 // when the server has one that works (many requests in flight on one channel cost about one
-// round trip), otherwise over exec: a server may have no SFTP subsystem, and a login shell
+// round trip, and leave in one write), otherwise over exec: a server may have no SFTP subsystem, and a login shell
 // that prints a banner corrupts SFTP (its text is read as a packet length). Names travel
 // NUL-separated on stdin, never through a shell.
 import type { SFTPWrapper } from 'ssh2';
@@ -32,7 +32,7 @@ export class RemoteFiles {
     if (moves.length === 0) return failed;
     const sftp = await this.channel();
     if (sftp) {
-      await Promise.all(moves.map((m) => sftpRename(sftp, m.from, m.to).catch((e: Error) => failed.set(m, e.message))));
+      await Promise.all(this.session.inOneWrite(() => moves.map((m) => sftpRename(sftp, m.from, m.to).catch((e: Error) => failed.set(m, e.message)))));
       return failed;
     }
     const token = answerToken();
@@ -66,7 +66,7 @@ export class RemoteFiles {
     if (paths.length === 0) return;
     const sftp = await this.channel();
     if (sftp) {
-      await Promise.all(paths.map((p) => sftpUnlink(sftp, p).catch(() => undefined)));
+      await Promise.all(this.session.inOneWrite(() => paths.map((p) => sftpUnlink(sftp, p).catch(() => undefined))));
       return;
     }
     await this.session.capture(underSh('xargs -0 -r rm -f --'), { stdin: nulList(paths) }).catch(() => undefined);
