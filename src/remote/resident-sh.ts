@@ -11,13 +11,12 @@
 // `<token> <word> [value]`: begin (stdout: `pid <pid>`, the login shell's pid, for the
 // verified kill), then the command's bytes as they are, then `end` (stdout: the exit status).
 // The token is not in the command's argv or environment, so its output cannot fake a frame.
-import { randomBytes } from 'node:crypto';
 import { envPrefix, quote } from '../remote-shell.js';
-import { underSh } from './posix.js';
+import { tokenHex, underSh } from './posix.js';
 
 /** A fresh token for one line (or for the start): hex, so it is a plain sh word. */
 export function residentToken(): string {
-  return `__director_line_${randomBytes(12).toString('hex')}__`;
+  return `__director_line_${tokenHex(12)}__`;
 }
 
 /**

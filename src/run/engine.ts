@@ -3,7 +3,6 @@
 // it left in DIRECTOR_OUTPUT_DIR, remove the temporary folder. Every failure stays that
 // client's result, a write the director's disk refuses too; summary.json is written even
 // after Ctrl-C.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '../config/client.js';
@@ -21,7 +20,7 @@ import { isLocalFsError, writeFailure } from './layout.js';
 import { SummaryFile } from './summary-file.js';
 import { cleanupCommand, parseTempDirs, prepareCommand, remoteIn } from './remote-command.js';
 import { loginShellFamily, type ShellFamily } from '../remote/login-shell.js';
-import { answerToken } from '../remote/posix.js';
+import { answerToken, tokenHex } from '../remote/posix.js';
 import type { StdinSource } from './spool.js';
 import type { HostRun, RunEvents, RunOutcome, StreamName } from './types.js';
 
@@ -211,7 +210,7 @@ async function tidy(session: Session, r: HostRun, tempDir: string, opts: Running
 }
 
 async function inlineWork(session: Session, client: Client, r: HostRun, plan: HostPlan, opts: Running, events: RunEvents): Promise<boolean> {
-  const token = randomBytes(8).toString('hex');
+  const token = tokenHex(8);
   const command = (plan.inline as NonNullable<HostPlan['inline']>)(client, token);
   if (command === undefined) return false;
   const tail = new TailMarker(token);
