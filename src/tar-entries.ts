@@ -5,12 +5,11 @@
 // one file. tar-stream's entry bodies are streamx readables; a body cut short (the stream
 // ended mid-entry) errs, and that error must have a listener or it crashes the process.
 import { createHash } from 'node:crypto';
-import { createWriteStream, statfsSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type tar from 'tar-stream';
+import { writeInThreads, type WritePace } from './local-writes.js';
 
 /** One plain part of a path: a backslash is a character like any other here (POSIX). */
 function isPlainPart(name: string): boolean {
@@ -51,12 +50,12 @@ export interface EntryWrite {
 /**
  * Writes one entry to `target`; a write that fails (a full disk) keeps reading the entry to
  * its end, so the stream moves on, and reports the failure once both the entry and the file
- * are done. `exclusive`: the file must not exist yet (a temporary), created 0600. `quick`: the
- * folder is on a local disk (quickLocalDisk), where a small entry may be written synchronously.
+ * are done. `exclusive`: the file must not exist yet (a temporary), created 0600. `pace`: how
+ * a small entry is written (local-writes.ts); without one, through the thread pool.
  */
-export function writeEntry(body: Body, target: string, opts: { exclusive?: boolean; size?: number; quick?: boolean }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
+export function writeEntry(body: Body, target: string, opts: { exclusive?: boolean; size?: number; pace?: WritePace }, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
   const flags = opts.exclusive ? { flag: 'wx', mode: 0o600 } : {};
-  if (opts.size !== undefined && opts.size <= SMALL_ENTRY) return writeSmall(body, target, flags, opts.quick === true, then);
+  if (opts.size !== undefined && opts.size <= SMALL_ENTRY) return writeSmall(body, target, flags, opts.pace, then);
   const out = createWriteStream(target, opts.exclusive ? { flags: 'wx', mode: 0o600 } : {});
   const closed = new Promise<void>((ok) => out.on('close', ok));
   const hash = createHash('md5');
@@ -95,62 +94,11 @@ export function writeEntry(body: Body, target: string, opts: { exclusive?: boole
 const SMALL_ENTRY = 1024 * 1024;
 
 /**
- * How small entries are written. Synchronously, on this thread, while the file system answers
- * quickly: a gather of 16 × 2000 files of 10 KB into a journaled ext4 took 4.4 s instead of
- * 5.9 s and 37% less CPU than through the thread pool, whose open, write and close are three
- * hand-offs per file. Through the thread pool once writes turn slow (a run of sync writes
- * whose median is over SLOW_WRITE_MS): there the file system's own work dominates and 4 threads do it side by
- * side, where this thread would wait (on this machine's unjournaled ext4, right after
- * 32 000 files were deleted, each create scans past recently freed inodes: 22 s against 11–17 s).
- */
-const SLOW_WRITE_MS = 0.25;
-
-/**
- * File systems on a local disk (ext2/3/4, xfs, btrfs, f2fs, zfs, tmpfs, overlayfs), by statfs
- * magic: only there are small files written synchronously. A network or FUSE file system can
- * hang a call, and a synchronous one would stop the whole process (Ctrl-C, keepalives).
- */
-const LOCAL_DISKS = new Set([0xef53, 0x58465342, 0x9123683e, 0xf2f52010, 0x2fc12fc1, 0x01021994, 0x794c7630]);
-
-/** Is `dir` on a local disk's file system (LOCAL_DISKS)? False when it cannot tell. */
-export function quickLocalDisk(dir: string): boolean {
-  try {
-    return LOCAL_DISKS.has(statfsSync(dir).type);
-  } catch {
-    return false;
-  }
-}
-/** Judged by the median of each run of this many writes: a journal commit's one slow write is no verdict. */
-const WRITES_JUDGED = 128;
-const smallWrites = { recentMs: [] as number[], inThreads: false };
-
-function writeSmallFile(target: string, data: Buffer, flags: { flag?: string; mode?: number }, quick: boolean, then: (e: unknown) => void): void {
-  if (!quick || smallWrites.inThreads) {
-    writeFile(target, data, flags).then(() => then(undefined), then);
-    return;
-  }
-  const started = performance.now();
-  let failed: unknown;
-  try {
-    writeFileSync(target, data, flags);
-  } catch (e) {
-    failed = e;
-  }
-  const recent = smallWrites.recentMs;
-  if (recent.push(performance.now() - started) === WRITES_JUDGED) {
-    recent.sort((a, b) => a - b);
-    smallWrites.inThreads = recent[WRITES_JUDGED >> 1]! > SLOW_WRITE_MS;
-    recent.length = 0;
-  }
-  then(failed);
-}
-
-/**
  * A small entry: held in memory, then written by one call. Thousands of small files cost a
  * third of the main thread's time that a write stream each costs (its open, writes and close
  * are separate round trips through the event loop).
  */
-function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: number }, quick: boolean, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
+function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: number }, pace: WritePace | undefined, then: (e: unknown, md5: string, bytes: number) => void): EntryWrite {
   const chunks: Buffer[] = [];
   let failed: unknown;
   let wrote: () => void = () => undefined;
@@ -163,10 +111,12 @@ function writeSmall(body: Body, target: string, flags: { flag?: string; mode?: n
   body.on('end', () => {
     const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     const md5 = createHash('md5').update(data).digest('hex');
-    writeSmallFile(target, data, flags, quick, (e) => {
+    const written = (e: unknown) => {
       wrote();
       then(failed ?? e, md5, data.length);
-    });
+    };
+    if (pace) pace.write(target, data, flags, written);
+    else writeInThreads(target, data, flags, written);
   });
   return { closed };
 }

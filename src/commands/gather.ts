@@ -6,6 +6,7 @@ import { UsageError } from '../config/errors.js';
 import type { Client } from '../config/client.js';
 import { EXIT, interruptedExit } from '../exit-codes.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
+import { WritePace } from '../local-writes.js';
 import { pullFromClient, type PullResult } from '../transfer/pull-client.js';
 import { remoteGlob } from '../transfer/remote-glob.js';
 
@@ -55,7 +56,8 @@ export async function gather(opts: GatherOptions, deps: { fleet: Fleet; onDone?:
     const folder = resolve(dir, clientFolder(r.client.name));
     return r.ok ? { ...r.value, client: r.client, folder, ms: r.ms } : { files: [], listed: [], error: r.error, client: r.client, folder, ms: r.ms };
   };
-  const results = await deps.fleet.run((session, client) => pullFromClient(session, glob, resolve(dir, clientFolder(client.name)), signal), {
+  const pace = new WritePace();
+  const results = await deps.fleet.run((session, client) => pullFromClient(session, glob, resolve(dir, clientFolder(client.name)), signal, pace), {
     onDone: (r) => deps.onDone?.(toOutcome(r)),
   });
   const clients = results.map(toOutcome);

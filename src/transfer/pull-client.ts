@@ -13,7 +13,8 @@ import { finished } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { AfterMark, markCode } from '../remote/framed.js';
 import { answers, answer, answerToken, didNotRun, underSh } from '../remote/posix.js';
-import { drain, onSafeEntries, quickLocalDisk, writeEntry } from '../tar-entries.js';
+import { drain, onSafeEntries, writeEntry } from '../tar-entries.js';
+import { WritePace } from '../local-writes.js';
 import type { Session } from '../ssh/session.js';
 import { HostError } from '../ssh/host-error.js';
 import { remoteMd5 } from './remote-batch.js';
@@ -55,7 +56,8 @@ interface Written {
   mtime: Date | undefined;
 }
 
-export async function pullFromClient(session: Session, glob: RemoteGlob, root: string, signal?: AbortSignal): Promise<PullResult> {
+/** `pace`: one per gather run, shared by its clients (local-writes.ts). */
+export async function pullFromClient(session: Session, glob: RemoteGlob, root: string, signal?: AbortSignal, pace = new WritePace()): Promise<PullResult> {
   const res: PullResult = { files: [], listed: [] };
   const temps = new Set<string>();
   /** Files still open for writing: closed before their temporaries are removed (an open racing the removal would bring one back). */
@@ -67,7 +69,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
   let stopEntries = () => undefined as void;
   try {
     mkdirSync(root, { recursive: true });
-    const quick = quickLocalDisk(root);
+    pace.onFolder(root);
     const dirs = new SafeDirs(root);
     const token = answerToken();
     const framed = new AfterMark(token);
@@ -113,7 +115,7 @@ export async function pullFromClient(session: Session, glob: RemoteGlob, root: s
         }
         const tmp = tempName(target, tag, serial++);
         temps.add(tmp);
-        const { closed } = writeEntry(body, tmp, { exclusive: true, size: header.size, quick }, (e, md5, bytes) => {
+        const { closed } = writeEntry(body, tmp, { exclusive: true, size: header.size, pace }, (e, md5, bytes) => {
           if (e === undefined) written.set(rel, { rel, tmp, target, md5, bytes, mode: (header.mode ?? 0o644) & 0o777, mtime: header.mtime });
           done(e);
         });
