@@ -71,15 +71,11 @@ function patch(inner: Internals): boolean {
     const chan = channelFor(inner, id);
     const local = chan?.incoming?.id;
     if (chan === undefined || local === undefined || !waiting.delete(local)) return exec.call(proto, id, cmd, wantReply);
-    const sock = inner._sock;
-    sock?.cork?.();
-    try {
+    corked(inner._sock, () => {
       exec.call(proto, id, cmd, wantReply);
       // The channel's outgoing state becomes 'eof': ending its stream later sends nothing more.
       chan.eof!();
-    } finally {
-      sock?.uncork?.();
-    }
+    });
   };
   return true;
 }
@@ -91,4 +87,17 @@ function channelFor(inner: Internals, id: number): ChannelInternals | undefined 
     if (chan !== null && typeof chan === 'object' && chan.outgoing?.id === id && chan.outgoing.state === 'open' && typeof chan.eof === 'function') return chan;
   }
   return undefined;
+}
+
+/**
+ * Runs `issue` with the transport corked: the packets ssh2 writes meanwhile, one syscall
+ * each otherwise, leave in one write.
+ */
+export function corked<T>(sock: { cork?: () => void; uncork?: () => void } | undefined, issue: () => T): T {
+  sock?.cork?.();
+  try {
+    return issue();
+  } finally {
+    sock?.uncork?.();
+  }
 }

@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';
 import { KILL_GRACE_MS, runExec, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { killTreeCommand, parseKillReport } from '../remote/kill.js';
-import { execWithoutInput } from './exec-no-input.js';
+import { corked, execWithoutInput } from './exec-no-input.js';
 import { answerToken } from '../remote/posix.js';
 import { hostKeyName, type KnownHostsBook } from './known-hosts-store.js';
 import { preferredHostKeyAlgorithms } from './known-hosts.js';
@@ -339,13 +339,7 @@ export class Session {
    * one wake-up of the server per request).
    */
   inOneWrite<T>(issue: () => T): T {
-    const sock = this.socket() as { cork?: () => void; uncork?: () => void } | undefined;
-    sock?.cork?.();
-    try {
-      return issue();
-    } finally {
-      sock?.uncork?.();
-    }
+    return corked(this.socket(), issue);
   }
 
   /** Whether the connection alone keeps the process running (not while idle in a test harness's pool). */
