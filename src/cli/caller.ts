@@ -27,6 +27,11 @@ export interface Caller {
   finish(code: number): void;
   /** A second interrupt: leave at once with this status. */
   quit(code: number): void;
+  /**
+   * Inside a keeper, before the command starts: take it if `key` (from the command's options
+   * and files) is the keeper's; else say why not. Absent: the command is this process's own.
+   */
+  admit?(key: string | undefined): string | undefined;
 }
 
 /** This process: its own terminal, signals and exit status. */
@@ -68,4 +73,9 @@ export function takeCaller(): Caller {
 /** Is this process serving another director's command right now (so it must not forward it again)? */
 export function serving(): boolean {
   return served !== undefined;
+}
+
+/** The keeper's request the command starting now is for (without taking it, as takeCaller does). */
+export function servedCaller(): Caller | undefined {
+  return served;
 }

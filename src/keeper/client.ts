@@ -1,17 +1,17 @@
-// The director process's side of the keeper: find the keeper whose key matches this command's
-// options, hand it the command (argv, cwd, environment, terminal facts), then relay its
-// stdout and stderr here, this process's standard input when the command reads it, Ctrl-C and
-// SIGTERM there, and its exit status back. Until the keeper accepts, anything amiss (no
-// keeper, a stale socket, busy, other settings) means: run the command directly. After it
-// accepted, the command is never run twice: a keeper that goes away mid-command is an error.
-// Loaded before ssh2 is: this path must stay light.
+// The director process's side of the keeper, run before anything else is loaded (bin): hand
+// the command line (argv, cwd, environment, terminal facts) to a keeper of this user, then
+// relay its stdout and stderr here, this process's standard input when the command reads it,
+// Ctrl-C and SIGTERM there, and its exit status back. The keeper decides whether the command
+// is one it runs with its clients and settings (it parses the argv with the same program and
+// computes the same key); until it accepts, anything amiss (no keeper, a stale socket, busy,
+// other settings, a bad command line) means: run the command here. After it accepted, the
+// command is never run twice: a keeper that goes away mid-command is an error.
+// This path decides how fast a warm command starts: no commander, no ssh2, no hashing here.
 import { connect, type Socket } from 'node:net';
-import { serving } from '../cli/caller.js';
-import { parseGlobals, type RawGlobals } from '../cli/globals.js';
+import { isatty } from 'node:tty';
 import { EXIT } from '../exit-codes.js';
 import { FrameReader, jsonFrame, frame, KIND, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
-import { keeperKey } from './key.js';
-import { keeperPaths, ownedFile, privateKeeperDir, readCard, type KeeperCard, type KeeperPaths } from './place.js';
+import { buildId, listCards, ownedFile, privateKeeperDir, type KeeperCard, type KeeperPaths } from './place.js';
 
 /** A keeper that does not accept a connection at once is not there. */
 const CONNECT_WAIT_MS = 2000;
@@ -19,39 +19,39 @@ const CONNECT_WAIT_MS = 2000;
 export interface FoundKeeper {
   paths: KeeperPaths;
   card: KeeperCard;
-  key: string;
 }
 
-/** The keeper for these options, if its card is there (whether it still runs is found by connecting). */
-export function findKeeper(raw: RawGlobals, env: NodeJS.ProcessEnv = process.env): FoundKeeper | undefined {
-  let key: string | undefined;
-  try {
-    key = keeperKey(parseGlobals(raw, env));
-  } catch {
-    return undefined; // bad options: the direct path reports them
-  }
-  const dir = privateKeeperDir(env);
-  if (key === undefined || dir === undefined) return undefined;
-  const paths = keeperPaths(dir, key);
-  if (!ownedFile(paths.card) || !ownedFile(paths.socket)) return undefined;
-  const card = readCard(paths.card);
-  return card === undefined ? undefined : { paths, card, key };
-}
+/** Words that never go to a keeper: help and version are printed here, --no-keeper says so. */
+const NOT_KEPT = new Set(['-h', '--help', '-V', '--version', '--no-keeper']);
 
-/** Should this command go to a keeper at all? */
-export function keeperWanted(raw: RawGlobals & { keeper?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+/** Might a keeper run this command line? (The keeper decides; this only spares it the obvious.) */
+export function keeperWanted(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const off = env['DIRECTOR_NO_KEEPER'];
-  return !serving() && raw.keeper !== false && (off === undefined || off === '' || off === '0');
+  if (off !== undefined && off !== '' && off !== '0') return false;
+  const end = argv.indexOf('--');
+  const words = end === -1 ? argv : argv.slice(0, end);
+  return words.length > 0 && words[0] !== 'help' && !words.some((w) => NOT_KEPT.has(w));
+}
+
+/** This user's keepers of this build whose card and socket are the user's own. */
+export function keepers(env: NodeJS.ProcessEnv = process.env): FoundKeeper[] {
+  const dir = privateKeeperDir(env);
+  if (dir === undefined) return [];
+  const build = buildId();
+  return listCards(dir).filter((k) => k.card.build === build && ownedFile(k.paths.card) && ownedFile(k.paths.socket));
 }
 
 /**
- * Runs `argv` (the words after `director`) in the matching keeper. Resolves with the exit
- * status, or undefined when the command should run here instead.
+ * Runs `argv` (the words after `director`) in the first keeper that takes it. Resolves with
+ * the exit status, or undefined when the command should run here instead.
  */
-export async function viaKeeper(raw: RawGlobals & { keeper?: boolean }, argv: string[]): Promise<number | undefined> {
-  if (!keeperWanted(raw)) return undefined;
-  const found = findKeeper(raw);
-  return found === undefined ? undefined : runIn(found, argv);
+export async function viaKeeper(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  if (!keeperWanted(argv, env)) return undefined;
+  for (const found of keepers(env)) {
+    const code = await runIn(found, argv);
+    if (code !== undefined) return code;
+  }
+  return undefined;
 }
 
 /** Runs `argv` in this keeper: its exit status, or undefined when it did not take the command. */
@@ -61,12 +61,13 @@ export async function runIn(found: FoundKeeper, argv: string[]): Promise<number 
   const hello: Hello = {
     kind: 'run',
     token: found.card.token,
-    key: found.key,
+    build: buildId(),
     argv,
     cwd: process.cwd(),
     env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
     tty: {
-      stdin: process.stdin.isTTY === true,
+      // isatty, not process.stdin: that stream is made only if the command reads it.
+      stdin: isatty(0),
       stdout: process.stdout.isTTY === true,
       stderr: process.stderr.isTTY === true,
       columns: process.stdout.columns ?? process.stderr.columns,
@@ -134,6 +135,7 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
     let accepted = false;
     let settled = false;
     let interrupts = 0;
+    let readingStdin = false;
     const onSignal = (by: 'SIGINT' | 'SIGTERM') => {
       interrupts++;
       // The second one means "now", as it does without a keeper; the keeper still stops the remote commands.
@@ -152,8 +154,7 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
       settled = true;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      process.stdin.unpipe();
-      process.stdin.pause();
+      if (readingStdin) process.stdin.pause();
       socket.destroy();
       resolve(code);
     };
@@ -177,6 +178,7 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
       }
     };
     const sendStdin = () => {
+      readingStdin = true;
       process.stdin.on('data', (d: Buffer) => {
         if (!socket.write(frame(KIND.stdin, d))) {
           process.stdin.pause();

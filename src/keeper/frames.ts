@@ -36,8 +36,8 @@ export type Hello =
   | {
       kind: 'run';
       token: string;
-      /** The keeper's key as the caller computed it from its own options and files. */
-      key: string;
+      /** The caller's director build (place.ts buildId): the keeper runs only its own. */
+      build: string;
       /** The command line after `director`, exactly as typed. */
       argv: string[];
       cwd: string;

@@ -5,9 +5,9 @@
 // (selection, -t, -p, -v, --json, colour) are left out: the keeper serves any selection of
 // its clients file. The key names the keeper's files, so a caller finds its keeper by name.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../cli/globals.js';
+import { buildId } from './place.js';
 
 /**
  * Per command, not per connection: never part of the key. (Where the clients file was found
@@ -44,10 +44,4 @@ export function keeperKey(g: GlobalOptions): string | undefined {
 
 function digest(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
-}
-
-/** This build of director: a keeper from before a rebuild runs other code. */
-function buildId(): string {
-  const bin = fileURLToPath(new URL('../../bin/director.js', import.meta.url));
-  return `${bin}@${statSync(bin).mtimeMs}`;
 }

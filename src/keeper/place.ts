@@ -2,9 +2,10 @@
 // $XDG_RUNTIME_DIR, else /tmp/director-<uid>), holding per keeper its socket (0600), its card
 // (0600 JSON: pid, the token a caller must present, what it keeps) and its log. A folder that
 // is not the user's own and private is never used: someone else could listen there.
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface KeeperCard {
   pid: number;
@@ -15,6 +16,8 @@ export interface KeeperCard {
   /** When it started and how long it stays without a command (ms; 0 = until disconnect). */
   startedAt: number;
   persistMs: number;
+  /** The director build it runs (buildId): a caller of another build does not use it. */
+  build: string;
 }
 
 export interface KeeperPaths {
@@ -84,6 +87,12 @@ export function readCard(path: string): KeeperCard | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** This build of director: a keeper from before a rebuild runs other code. */
+export function buildId(): string {
+  const bin = fileURLToPath(new URL('../../bin/director.js', import.meta.url));
+  return `${bin}@${statSync(bin).mtimeMs}`;
 }
 
 /** Every keeper card in the folder (live or stale). */

@@ -6,7 +6,9 @@
 // had its own process been killed.
 import type { Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
-import type { Caller, CommandIo, InterruptBy } from '../cli/caller.js';
+import { servedCaller, type Caller, type CommandIo, type InterruptBy } from '../cli/caller.js';
+import { parseGlobals, type RawGlobals } from '../cli/globals.js';
+import { keeperKey } from './key.js';
 import { frame, jsonFrame, KIND, type Frame, type TerminalFacts } from './frames.js';
 import type { SessionPool } from '../ssh/session-pool.js';
 
@@ -16,11 +18,13 @@ export class ServedRequest implements Caller {
   private code: number | undefined;
   private interrupt: ((by: InterruptBy) => void) | undefined;
   private gone = false;
+  private taken = false;
 
   constructor(
     private readonly socket: Socket,
     tty: TerminalFacts,
     kept: { pool: SessionPool; persist: (ms: number) => void },
+    private readonly key: string,
   ) {
     this.input = new ForwardedInput(() => this.send(frame(KIND.wantStdin)), tty.stdin);
     this.io = {
@@ -34,6 +38,20 @@ export class ServedRequest implements Caller {
       this.input.finish();
       if (this.code === undefined) this.interrupt?.('SIGTERM');
     });
+  }
+
+  admit(key: string | undefined): string | undefined {
+    if (key !== this.key) return 'kept for another clients file or other ssh settings';
+    if (!this.taken) {
+      this.taken = true;
+      this.socket.write(jsonFrame(KIND.accepted, { pid: process.pid }));
+    }
+    return undefined;
+  }
+
+  /** Did the keeper take the command? Until then the caller may still run it itself. */
+  get accepted(): boolean {
+    return this.taken;
   }
 
   /** A frame from the caller during the command. */
@@ -85,6 +103,28 @@ export class ServedRequest implements Caller {
       this.socket.on('close', done);
     });
   }
+}
+
+/** A command line the keeper does not run: the caller runs it itself. */
+export class NotForKeeper extends Error {}
+
+/**
+ * Inside a keeper, once the command line is parsed: the keeper runs it only if it is `kept`
+ * (a command that works on kept connections), not --no-keeper, and its options and files give
+ * the keeper's own key (same clients file, keys, ssh settings); else NotForKeeper.
+ */
+export function admit(raw: RawGlobals & { keeper?: boolean }, kept: boolean): void {
+  const caller = servedCaller();
+  if (caller?.admit === undefined) return;
+  if (!kept || raw.keeper === false) throw new NotForKeeper('not a command a keeper runs');
+  let key: string | undefined;
+  try {
+    key = keeperKey(parseGlobals(raw, process.env));
+  } catch (e) {
+    throw new NotForKeeper((e as Error).message); // bad options: the caller reports them
+  }
+  const why = caller.admit(key);
+  if (why !== undefined) throw new NotForKeeper(why);
 }
 
 /** What the caller said (Ctrl-C, its stdout closed), else SIGTERM: a garbled frame stops the command all the same. */

@@ -17,13 +17,13 @@ import { writePrivateFile } from '../private-file.js';
 import { SessionPool, type KeptStatus } from '../ssh/session-pool.js';
 import { listening } from './client.js';
 import { FrameReader, jsonFrame, KIND, type Frame, type Hello, type Refusal } from './frames.js';
-import { keeperPaths, removeKeeperFiles, type KeeperCard, type KeeperPaths } from './place.js';
+import { buildId, keeperPaths, removeKeeperFiles, type KeeperCard, type KeeperPaths } from './place.js';
 import { ServedRequest } from './served.js';
 
 /** A connection that says nothing for this long is dropped. */
 const HELLO_WAIT_MS = 5000;
 
-/** What parses and runs a command line: bin/director.ts's commander program. */
+/** What parses and runs a command line: bin/program.ts's commander program. */
 export interface Program {
   parseAsync(argv: string[], opts: { from: 'user' }): Promise<unknown>;
 }
@@ -56,6 +56,8 @@ export class Keeper {
   readonly pool = new SessionPool();
   readonly paths: KeeperPaths;
   private readonly token = randomBytes(24).toString('hex');
+  /** The build this keeper runs, as it was when it started. */
+  private readonly build = buildId();
   private readonly startedAt = Date.now();
   private server: Server | undefined;
   private current: { request: ServedRequest; done: Promise<void> } | undefined;
@@ -91,6 +93,7 @@ export class Keeper {
       clientsFile: this.spec.clientsFile,
       startedAt: this.startedAt,
       persistMs: this.persistMs,
+      build: this.build,
     };
     writePrivateFile(this.paths.card, JSON.stringify(card));
     this.armIdle();
@@ -182,9 +185,9 @@ export class Keeper {
       void this.stop();
       return undefined;
     }
-    if (hello.key !== this.spec.key) return refuse(socket, { why: 'kept for another clients file or other ssh settings' });
+    if (hello.build !== this.build) return refuse(socket, { why: 'another build of director' });
     if (this.current || this.stopping) return refuse(socket, { why: 'busy with another command', busy: true });
-    const request = new ServedRequest(socket, hello.tty, { pool: this.pool, persist: (ms) => this.setPersist(ms) });
+    const request = new ServedRequest(socket, hello.tty, { pool: this.pool, persist: (ms) => this.setPersist(ms) }, this.spec.key);
     const done = this.run(socket, hello, request);
     this.current = { request, done };
     return request;
@@ -199,26 +202,30 @@ export class Keeper {
   private async run(socket: Socket, hello: Extract<Hello, { kind: 'run' }>, request: ServedRequest): Promise<void> {
     clearTimeout(this.idle);
     let restore: (() => void) | undefined;
+    // Accepted only once the command's action has checked its options against this keeper
+    // (served.ts admit): a help, a usage error or another clients file is refused untouched,
+    // and the caller parses and runs it itself.
+    let refusal = 'not a command this keeper runs';
     try {
       restore = enter(hello);
-      socket.write(jsonFrame(KIND.accepted, { pid: process.pid }));
       serveNext(request);
       await this.spec.program.parseAsync(hello.argv, { from: 'user' });
     } catch (e) {
-      if (restore === undefined) {
-        refuse(socket, { why: `cannot work in ${hello.cwd}: ${(e as Error).message}` });
-      } else {
-        request.io.stderr.write(`director: ${(e as Error)?.message ?? String(e)}\n`);
+      const why = (e as Error)?.message ?? String(e);
+      if (restore === undefined) refusal = `cannot work in ${hello.cwd}: ${why}`;
+      else if (!request.accepted) refusal = why;
+      else {
+        request.io.stderr.write(`director: ${why}\n`);
         request.finish(EXIT.failed);
       }
     } finally {
       serveNext(undefined);
       restore?.();
     }
-    if (restore !== undefined) {
+    if (request.accepted) {
       await request.end();
       this.commands++;
-    }
+    } else if (!socket.destroyed) refuse(socket, { why: refusal });
     this.lastEnd = Date.now();
     this.current = undefined;
     if (!this.stopping) this.armIdle();

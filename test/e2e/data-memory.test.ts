@@ -2,7 +2,7 @@
 // director process, sampled from /proc), the goal being 250 MB. The live set is ~65 MB; V8's
 // default let the heap grow to about three times that before a full collection (peaks of
 // 213–340 MB, varying from run to run with the collector's timing), so the bin sets a heap
-// growing factor of 1.4 (bin/director.ts): 222 MB measured. A per-file cost that grows again
+// growing factor of 1.4 (bin/program.ts): 222 MB measured. A per-file cost that grows again
 // (a record rewritten per write, per-file objects kept) crosses the bound by far.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -55,6 +55,18 @@ test('50 commands through a keeper: one connection accepted per host; status --k
     [1, 1],
     'one connection per host, made by connect',
   );
+  // What the keeper does not run is refused untouched and done here: a usage error, help,
+  // a command that works on no connection. The keeper neither prints nor counts them.
+  const bad = await runDirector([...c.args(), 'exec', '--bogus', '--', 'true'], { cwd, env });
+  assert.is(bad.code, 2);
+  assert.is(bad.stderr.match(/unknown option '--bogus'/g)?.length, 1, bad.stderr);
+  assert.is(bad.stdout, '');
+  const hosts = await runDirector([...c.args(), 'hosts', '-c'], { cwd, env });
+  assert.equal([hosts.code, hosts.stdout], [0, '2\n'], hosts.stderr);
+  const missing = await runDirector([...c.args(), 'mkdir', 'only-one-word'], { cwd, env });
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /missing required argument 'dirName'/);
+  assert.equal(accepted(c).map((n, i) => n - before[i]!), [1, 1], 'nothing connected for them');
   const st = await runDirector([...c.args(), 'status', '--keeper'], { cwd, env });
   assert.is(st.code, 0);
   assert.match(st.stdout, new RegExp(`keeper pid ${pid} .* \\(serves these options\\): 2 of 2 connected, idle \\d+s, 51 commands`));
@@ -123,7 +135,7 @@ test('another user cannot reach the socket, nor read the token; a caller without
   writeFileSync(other, `# another file\n${c.hosts.map((h) => h.name).join('\n')}\n`);
   const otherKey = keeperKey(parseGlobals({ ...raw, clients: other }, {}))!;
   assert.is.not(otherKey, key);
-  assert.is(await runIn({ paths, card, key: otherKey }, ['exec', '--', 'true']), undefined);
+  assert.is(await runIn({ paths, card }, ['-c', other, 'exec', '--', 'true']), undefined);
   const before = accepted(c);
   const r = await runDirector(['-c', other, '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts, 'exec', '--', 'true'], { cwd, env });
   assert.is(r.code, 0, r.stderr);

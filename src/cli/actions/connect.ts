@@ -35,10 +35,10 @@ export default async function connectAction(a: ConnectArgs, ctx: ActionContext):
   const paths = keeperPaths(dir, key);
   if (a.serve) return serveKeeper({ key, dir, clientsFile: ctx.g.clients, persistMs, program: a.program }, ctx.signal);
   if (await listening(paths.socket)) throw new Error(`the keeper for these clients is busy with another command; try again when it is done (director status --keeper)`);
-  // No keeper took this command (act() asked first): start one and hand it the command.
+  // No keeper took this command (bin/director.ts offered it to each first): start one and hand it the command.
   await startKeeper({ bin: BIN, argv: process.argv.slice(2), log: paths.log });
   const card = readCard(paths.card);
-  const code = card === undefined ? undefined : await runIn({ paths, card, key }, process.argv.slice(2));
+  const code = card === undefined ? undefined : await runIn({ paths, card }, process.argv.slice(2));
   if (code === undefined) throw new Error(`the keeper started but did not take the command (log: ${paths.log})`);
   return code;
 }
