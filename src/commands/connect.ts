@@ -33,8 +33,12 @@ const START_WAIT_MS = 15_000;
  */
 export async function startKeeper(opts: { bin: string; argv: string[]; log: string }): Promise<number> {
   const fd = openSync(opts.log, 'a', 0o600);
-  // With this process's Node flags (the shebang's memory settings), as the keeper is director too.
-  const child = spawn(process.execPath, [...process.execArgv, opts.bin, ...opts.argv, '--serve'], {
+  // With this process's Node flags, as the keeper is director too, but a young generation of
+  // 16 MB semi-spaces instead of the shebang's 4: a command's channels live ~0.1–0.2 s, and
+  // with small semi-spaces they outlive scavenges and get promoted. Measured on 64 clients:
+  // 0.52–0.59 → 0.45–0.46 ms of keeper CPU per command per client, RSS 83 → 105 MB.
+  const flags = [...process.execArgv.filter((f) => !f.startsWith('--max-semi-space-size')), '--max-semi-space-size=16'];
+  const child = spawn(process.execPath, [...flags, opts.bin, ...opts.argv, '--serve'], {
     detached: true,
     stdio: ['ignore', fd, fd, 'ipc'],
   });

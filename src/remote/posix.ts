@@ -9,7 +9,7 @@
 // What director reads back is framed: a line `<token> <word>` with a token fresh for each
 // command, so text an rc file prints on login (a banner in .bashrc) is passed over, and a
 // command that never ran (its answer line is missing) is told apart from one that did.
-import { randomBytes } from 'node:crypto';
+import { takeRandom } from '../random-pool.js';
 import { quote } from '../remote-shell.js';
 
 /** The command text for sshd: runs `code` (POSIX sh) under /bin/sh on any login shell. */
@@ -32,21 +32,12 @@ export function answerToken(): string {
   return `__director_${tokenHex(8)}__`;
 }
 
-/** Random bytes drawn ahead for tokens: one call per 4 KiB instead of one per token. */
-const tokenBytes = { pool: Buffer.alloc(0), at: 0 };
-
 /**
  * `bytes` random bytes as hex, never handed out twice. Tokens are made per client and per
- * command (or shell line): a randomBytes call each cost 5–20 µs, a slice of a pool 0.4 µs.
+ * command (or shell line): from a pool (random-pool.ts), not a randomBytes call each.
  */
 export function tokenHex(bytes: number): string {
-  if (tokenBytes.at + bytes > tokenBytes.pool.length) {
-    tokenBytes.pool = randomBytes(Math.max(4096, bytes));
-    tokenBytes.at = 0;
-  }
-  const hex = tokenBytes.pool.toString('hex', tokenBytes.at, tokenBytes.at + bytes);
-  tokenBytes.at += bytes;
-  return hex;
+  return takeRandom(bytes).toString('hex');
 }
 
 /** `printf` of an answer line: `<token> <word>`; `word` must be a plain word. */

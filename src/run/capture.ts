@@ -2,7 +2,7 @@
 // an md5 (for --fold and summary.json), and cut into lines for live output. Each chunk is
 // let go only when the file and the terminal took it, so a fast client waits for them
 // instead of piling up in memory.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { StreamStats } from './types.js';
@@ -12,8 +12,12 @@ const DRAIN_BACKSTOP_MS = 15_000;
 
 export type LinesSink = (block: Buffer) => void | Promise<void>;
 
+/** The md5 of no bytes: most commands' stderr, and every stream of `true`. */
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+
 export class StreamCapture extends Writable {
-  private readonly hash = createHash('md5');
+  /** Made at the first byte: a hash object costs ~7 µs, three per client per command. */
+  private hash: Hash | undefined;
   private bytes = 0;
   private readonly file: WriteStream | undefined;
   private fileError: Error | undefined;
@@ -44,7 +48,7 @@ export class StreamCapture extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.bytes += chunk.length;
-    this.hash.update(chunk);
+    (this.hash ??= createHash('md5')).update(chunk);
     const waits: Promise<unknown>[] = [];
     if (this.file && !this.fileError && !this.file.write(chunk)) waits.push(drained(this.file));
     if (this.splitter && this.onLines) {
@@ -90,7 +94,7 @@ export class StreamCapture extends Writable {
       });
     }
     await new Promise<void>((resolve) => this.end(() => resolve()));
-    return { bytes: this.bytes, md5: this.hash.digest('hex'), error: this.fileError };
+    return { bytes: this.bytes, md5: this.hash?.digest('hex') ?? EMPTY_MD5, error: this.fileError };
   }
 }
 

@@ -1,6 +1,5 @@
 // --fold: clients whose output and status are identical become one group (clush -b).
 // Equality is by a digest computed while streaming, so no output is held to compare.
-import { createHash } from 'node:crypto';
 import type { HostRun } from './types.js';
 
 export interface FoldGroup<T> {
@@ -19,8 +18,7 @@ export function foldGroups<T extends { digest: string }>(items: readonly T[]): F
   return [...byDigest.values()];
 }
 
-/** The fold key of one client: both streams' md5 and how it ended. */
+/** The fold key of one client: both streams' md5 and how it ended (compared, never shown: not hashed again). */
 export function hostDigest(h: Pick<HostRun, 'stdout' | 'stderr' | 'state' | 'code' | 'signal' | 'error'>): string {
-  const status = [h.state, h.code ?? '', h.signal ?? '', h.error?.kind ?? '', h.error?.message ?? ''].join('\0');
-  return createHash('md5').update(`${h.stdout.md5}\0${h.stderr.md5}\0${status}`).digest('hex');
+  return [h.stdout.md5, h.stderr.md5, h.state, h.code ?? '', h.signal ?? '', h.error?.kind ?? '', h.error?.message ?? ''].join('\0');
 }

@@ -44,7 +44,7 @@ export interface HostRun {
   folder?: string;
   /** The remote temporary folder, when it was kept (--keep-remote). */
   remoteDir?: string;
-  /** Output and status in one hash: clients with equal digests fold together. */
+  /** Output and status in one key: clients with equal digests fold together. */
   digest: string;
 }
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import ssh2 from 'ssh2';
+import ssh2 from '../ssh/ssh2.js';
 import { isAlive, stopTree } from '../process-tree.js';
 
 const { utils } = ssh2;

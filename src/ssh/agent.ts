@@ -3,7 +3,7 @@
 // login (offered in OpenSSH's order, each refusal seen by the caller).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import ssh2 from 'ssh2';
+import ssh2 from './ssh2.js';
 import type { BaseAgent as Agent, IdentityCallback, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
 
 const { BaseAgent, createAgent } = ssh2;

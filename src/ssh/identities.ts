@@ -5,7 +5,7 @@
 import { createHash, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import ssh2 from 'ssh2';
+import ssh2 from './ssh2.js';
 import type { ParsedKey } from 'ssh2';
 
 const { utils } = ssh2;

@@ -2,7 +2,7 @@
 // of a command (exec channels, one SFTP channel), then closed once.
 import type { Socket } from 'node:net';
 import { Writable, type Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
+import ssh2 from './ssh2.js';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import pLimit from 'p-limit';
 import { classifyConnectError, HostError } from './host-error.js';

@@ -90,6 +90,7 @@ export class TargetResolver {
   private readonly home: string;
   private readonly localUser: string;
   private readonly thisHost: string;
+  private readonly uid = process.getuid?.() ?? 0;
   private readonly env: Readonly<Record<string, string | undefined>>;
   /** Hops shared by many clients are resolved once, so they are one bastion (routes.ts). */
   private readonly hops = new Map<string, ConnectTarget>();
@@ -160,7 +161,7 @@ export class TargetResolver {
         port: x.port,
         localUser: this.localUser,
         home: this.home,
-        uid: process.getuid?.() ?? 0,
+        uid: this.uid,
         thisHost: this.thisHost,
         env: this.env,
         reader: this.reader,
