@@ -10,7 +10,7 @@ import type { ClientChannel } from 'ssh2';
 import { judgeKill, KILL_GRACE_MS, watchStop, type ChannelHost, type ExecOptions, type ExecResult } from './exec-channel.js';
 import { HostError } from './host-error.js';
 import { FrameReader, FrameSplitter, type FramePiece } from '../remote/resident-frames.js';
-import { requestText, residentCommand, residentToken } from '../remote/resident-sh.js';
+import { requestText, residentCommand, residentToken, startText } from '../remote/resident-sh.js';
 
 export interface ResidentLine {
   env: Readonly<Record<string, string>>;
@@ -86,9 +86,10 @@ export class ResidentShell {
           stop();
           resolve(shell);
         });
+        stream.write(startText(token));
       };
       try {
-        host.open(residentCommand(token), opened);
+        host.open(residentCommand(), opened);
       } catch (e) {
         reject(host.lostError() ?? new HostError('unreachable', `connection lost (${(e as Error).message})`));
       }

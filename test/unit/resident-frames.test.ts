@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameSplitter, type FramePiece } from '../../src/remote/resident-frames.js';
-import { requestText, residentCommand, residentToken } from '../../src/remote/resident-sh.js';
+import { requestText, residentCommand, residentToken, startText } from '../../src/remote/resident-sh.js';
 
 /** Feeds `stream` cut every `step` bytes; the line's data, stray bytes and marks. */
 function feed(s: FrameSplitter, stream: Buffer, step: number): { data: Buffer; stray: Buffer; marks: string[] } {
@@ -82,32 +82,36 @@ test('between lines everything is stray; after forget() too', () => {
   assert.equal(feed(s, Buffer.from('z'), 1).stray.toString(), '_z', "the given-up line's held bytes come out as stray");
 });
 
-test("a request read by the loop under a local /bin/sh: the line's words and values arrive as given, framed, its status last", async () => {
-  const start = residentToken();
-  const t = residentToken();
-  const sh = spawn('/bin/sh', ['-c', residentCommand(start)], { env: { PATH: process.env.PATH, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  sh.stdout.on('data', (d: Buffer) => out.push(d));
-  sh.stderr.on('data', (d: Buffer) => err.push(d));
-  const text = requestText(t, { DIRECTOR_HOST: "n'1 \"$x\"" }, `printf '%s|' "$DIRECTOR_HOST" 'a  b'\nenv | grep -c ${t} >&2; exit 3`);
-  assert.is(text.split('\n')[0], t);
-  sh.stdin.end(text);
-  await new Promise((r) => sh.on('close', r));
-  const so = new FrameSplitter();
-  so.expect(start);
-  feed(so, Buffer.concat(out), 1000);
-  so.expect(t);
-  const o = feed(so, Buffer.concat(out), 1000);
-  assert.is(o.data.toString(), `n'1 "$x"|a  b|`);
-  assert.equal(o.marks.map((m) => m.split(' ')[0]), ['pid', 'end']);
-  assert.is(o.marks[1], 'end 3');
-  assert.ok(Number(o.marks[0]?.split(' ')[1]) > 1, 'the pid of the line');
-  const se = new FrameSplitter();
-  se.expect(start);
-  feed(se, Buffer.concat(err), 1000);
-  se.expect(t);
-  assert.is(feed(se, Buffer.concat(err), 1000).data.toString(), '0\n', 'the token is not in the environment of the line');
-});
+for (const shell of ['/bin/sh', '/bin/bash']) {
+  test(`a request read by the loop with SHELL=${shell}: the line's words and values arrive as given, framed, its status last; no token in its environment or variables`, async () => {
+    const start = residentToken();
+    const t = residentToken();
+    const sh = spawn('/bin/sh', ['-c', residentCommand()], { env: { PATH: process.env.PATH, SHELL: shell }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    sh.stdout.on('data', (d: Buffer) => out.push(d));
+    sh.stderr.on('data', (d: Buffer) => err.push(d));
+    // The token's prefix, spelled so that the line's own text does not hold it.
+    const tokens = `"$(printf %s%s __director_ line_)"`;
+    const text = requestText(t, { DIRECTOR_HOST: "n'1 \"$x\"" }, `printf '%s|' "$DIRECTOR_HOST" 'a  b'\n{ env; set; } | grep -c ${tokens} >&2; exit 3`);
+    assert.is(text.split('\n')[0], t);
+    sh.stdin.end(startText(start) + text);
+    await new Promise((r) => sh.on('close', r));
+    const so = new FrameSplitter();
+    so.expect(start);
+    feed(so, Buffer.concat(out), 1000);
+    so.expect(t);
+    const o = feed(so, Buffer.concat(out), 1000);
+    assert.is(o.data.toString(), `n'1 "$x"|a  b|`);
+    assert.equal(o.marks.map((m) => m.split(' ')[0]), ['pid', 'end']);
+    assert.is(o.marks[1], 'end 3');
+    assert.ok(Number(o.marks[0]?.split(' ')[1]) > 1, 'the pid of the line');
+    const se = new FrameSplitter();
+    se.expect(start);
+    feed(se, Buffer.concat(err), 1000);
+    se.expect(t);
+    assert.is(feed(se, Buffer.concat(err), 1000).data.toString(), '0\n', 'no token in the environment nor in a variable of the line');
+  });
+}
 
 test.run();
