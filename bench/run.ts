@@ -256,8 +256,8 @@ async function keptScenarios(cluster: Cluster, peer: PeerConfig, k: KeptContext,
   const perClient = many.serverCpuPerLine / n;
   notes.push(
     `shell: median line ${ms(median(many.latencies))} ms on ${n} clients (p90 ${ms(sorted[Math.floor(sorted.length * 0.9)] ?? 0)} ms; target ≤ 60 ms), ` +
-      `${ms(median(one.latencies))} ms on one client (a request into its resident shell, which forks and execs the login shell; no SSH session). ` +
-      `The servers spent ${ms(perClient)} ms of CPU per client per line (sshd relaying, the resident sh's fork, the login shell, from /proc), the shell ${ms(many.shellCpuPerLine / n)} ms per client: ` +
+      `${ms(median(one.latencies))} ms on one client (a request into its resident shell, the login shell kept running, which forks a subshell for the line; no SSH session). ` +
+      `The servers spent ${ms(perClient)} ms of CPU per client per line (sshd relaying, the resident shell's fork, from /proc), the shell ${ms(many.shellCpuPerLine / n)} ms per client: ` +
       `${n} clients are ${ms(many.serverCpuPerLine)} CPU-ms of server work per line, so on ${cpus().length} shared cores a line cannot take less than ~${ms(many.serverCpuPerLine / cpus().length)} ms here.`,
   );
   const pool = new SessionPool();
