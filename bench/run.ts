@@ -340,8 +340,8 @@ async function main(): Promise<void> {
       await cluster.stop();
       cluster = undefined;
     }
-    if (want('transfer')) {
-      // copy, sync and gather on 16 clients (2 in the smoke run).
+    if (want('transfer') || want('sync')) {
+      // copy, sync and gather on 16 clients (2 in the smoke run); `--only sync`: the sync scenario alone.
       const tn = o.smoke ? 2 : 16;
       const dir = join(work, `t${tn}`);
       cluster = await Cluster.start({ dir, count: tn, net: 120 });
@@ -349,8 +349,32 @@ async function main(): Promise<void> {
       const tw = join(work, 'transfer');
       mkdirSync(tw, { recursive: true });
       const on = cluster;
-      for (const s of transferScenarios(on, peer, tw, o.smoke, (args) => measure(DIRECTOR, [...directorArgs(on), '-p', String(tn), ...args], { cwd: tw }))) {
-        rows.push(...(await compare(s.name, s.contenders, o)));
+      const k: KeptContext = { director: DIRECTOR, args: [...directorArgs(on), '-p', String(tn)], env: { ...process.env, XDG_RUNTIME_DIR: mkdtempSync(join(work, 'run-')) } };
+      let kept = false;
+      const cm = controlMasterConfig(peer, dir);
+      const directors = {
+        cold: (args: string[]) => measure(DIRECTOR, [...k.args, '--no-keeper', ...args], { cwd: tw }),
+        warm: (args: string[]) => {
+          if (!kept) connectKeeper(k);
+          kept = true;
+          return measure(DIRECTOR, [...k.args, ...args], { cwd: tw, env: k.env });
+        },
+        cm: cm.config,
+      };
+      try {
+        for (const s of transferScenarios(on, peer, tw, o.smoke, directors)) {
+          if (want('transfer') || s.name.startsWith('sync')) rows.push(...(await compare(s.name, s.contenders, o)));
+        }
+      } finally {
+        if (kept) disconnectKeeper(k);
+        cm.close();
+      }
+      const wall = (tool: string) => rows.find((r) => r.scenario.startsWith('sync an unchanged tree') && r.tool === tool)?.wall;
+      const warmSync = wall('director sync (keeper, warm)');
+      const prsync = wall('parallel-rsync -a');
+      const prsyncCm = wall('parallel-rsync -a (ControlMaster warm)');
+      if (warmSync && prsync && prsyncCm) {
+        notes.push(`sync of an unchanged tree, warm: director through a keeper takes ${(warmSync / prsync).toFixed(2)}× parallel-rsync (cold) and ${(warmSync / prsyncCm).toFixed(2)}× parallel-rsync over ControlMaster (target ≤ 0.5× parallel-rsync).`);
       }
       await cluster.stop();
       cluster = undefined;

@@ -45,7 +45,19 @@ function makeSources(work: string, smoke: boolean): { big: string; tree: string 
   return { big, tree };
 }
 
-export function transferScenarios(cluster: Cluster, peer: PeerConfig, work: string, smoke: boolean, director: (args: string[]) => ReturnType<typeof measure>): Scenario[] {
+/**
+ * `director` runs a command cold (its own connections); `warm`, through a keeper started at its
+ * first use (kept connections, as `director connect` leaves them), with `cm`, an ssh_config whose
+ * connections stay behind OpenSSH's ControlMaster: the fair anchor for a warm command.
+ */
+export interface Directors {
+  cold: (args: string[]) => ReturnType<typeof measure>;
+  warm: (args: string[]) => ReturnType<typeof measure>;
+  cm: string;
+}
+
+export function transferScenarios(cluster: Cluster, peer: PeerConfig, work: string, smoke: boolean, d: Directors): Scenario[] {
+  const director = d.cold;
   const n = cluster.hosts.length;
   const { big, tree } = makeSources(work, smoke);
   const ssh = `ssh -F ${peer.sshConfigCurve}`;
@@ -131,6 +143,9 @@ export function transferScenarios(cluster: Cluster, peer: PeerConfig, work: stri
     contenders: [
       { name: 'director sync', run: () => director(['sync', tree, '~/s_tree']) },
       { name: 'parallel-rsync -a', run: () => measure('parallel-rsync', [...pssh, '-a', '-S', `-F ${peer.sshConfigCurve}`, `${tree}/`, `${HOME_IN_HOST}/pr_tree/`]) },
+      // Warm: director through a keeper, parallel-rsync over ControlMaster (warm after the uncounted first round).
+      { name: 'director sync (keeper, warm)', run: () => d.warm(['sync', tree, '~/s_tree']) },
+      { name: 'parallel-rsync -a (ControlMaster warm)', run: () => measure('parallel-rsync', [...pssh, '-a', '-S', `-F ${d.cm}`, `${tree}/`, `${HOME_IN_HOST}/pr_tree/`]) },
       { name: 'rsync -a per host (parallel)', run: script('rsync-sync', perHost((a) => `rsync -a -e "${ssh}" ${tree}/ ${a}:pr_tree/`)) },
     ],
   };
