@@ -91,11 +91,11 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
   try {
     const dirTargets = spec.dirs.map(target);
     const files = new RemoteFiles(session);
-    const writesIn = [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(target(f.rel)))])];
+    const writesIn = foldersWritten(spec);
     // sync: one command tells the facts and the whole destination; its listing shows any
     // leftover temporary, so the clean-up runs only where there is one.
     const [probe, removed] = await Promise.all([
-      spec.tree ? probeTree(session, spec.base, signal) : probeTargets(session, [...spec.files.map((f) => target(f.rel)), ...dirTargets], signal),
+      spec.tree ? probeTree(session, spec.base, spec.owner !== undefined, signal) : probeTargets(session, [...spec.files.map((f) => target(f.rel)), ...dirTargets], spec.owner !== undefined, signal),
       spec.dryRun || spec.tree ? undefined : removeLeftoversIn(session, writesIn, signal),
       // copy sends: the renames' SFTP channel opens meanwhile (or is found missing).
       spec.dryRun || spec.tree ? undefined : files.prepare(),
@@ -168,10 +168,26 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
  * sync's clean-up of earlier runs' temporaries, from its listing: the folders it writes to are
  * cleaned (as copy does up front) only when the listing shows a temporary in one of them.
  */
+/** The folders a run writes in: the same for every client, so found once per spec. */
+const writtenFolders = new WeakMap<PushSpec, string[]>();
+function foldersWritten(spec: PushSpec): string[] {
+  let dirs = writtenFolders.get(spec);
+  if (dirs === undefined) {
+    dirs = [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(joinRemote(spec.base, f.rel)))])];
+    writtenFolders.set(spec, dirs);
+  }
+  return dirs;
+}
+
 async function leftoversSeen(session: Session, entries: ReadonlyMap<string, RemoteEntry>, base: string, writesIn: readonly string[], dryRun: boolean, signal?: AbortSignal): Promise<number | undefined> {
   if (dryRun) return undefined;
   const dirs = new Set(writesIn);
-  const seen = [...entries].some(([rel, e]) => e.type === 'file' && TEMPORARY_NAME.test(posix.basename(rel)) && dirs.has(posix.dirname(joinRemote(base, rel))));
+  let seen = false;
+  for (const [rel, e] of entries) {
+    // Every temporary's name holds "director-": the rest is looked at only then.
+    if (e.type === 'file' && rel.includes('director-') && TEMPORARY_NAME.test(posix.basename(rel)) && dirs.has(posix.dirname(joinRemote(base, rel)))) seen = true;
+    if (seen) break;
+  }
   return seen ? removeLeftoversIn(session, writesIn, signal) : 0;
 }
 

@@ -27,24 +27,57 @@ export function statFormat(token: string): string {
   return `${token} %s %Y %a %f %n`;
 }
 
-const RECORD = /^(\d+) (\d+) ([0-7]+) ([0-9a-fA-F]+) ([\s\S]*)$/;
-
-/** The records of `stat -c statFormat(token)` output, by name (a leading `./` dropped). */
+/**
+ * The records of `stat -c statFormat(token)` output, by name (a leading `./` dropped). A sync
+ * reads one record per file of the tree on every client (32 000 for 16 clients of 2000 files):
+ * scanned in place, no split, no regex per record.
+ */
 export function parseStat(out: string, token: string): Map<string, RemoteEntry> {
   const entries = new Map<string, RemoteEntry>();
-  const records = `\n${out}`.split(`\n${token} `).slice(1);
-  records.forEach((rec, i) => {
-    // Every record ends with the newline stat prints; all but the last lost it to the split.
-    const text = i === records.length - 1 ? rec.replace(/\n$/, '') : rec;
-    const m = RECORD.exec(text);
-    if (!m) return;
-    const raw = parseInt(m[4] as string, 16);
-    const kind = raw & 0o170000;
-    const type: EntryType = kind === 0o100000 ? 'file' : kind === 0o040000 ? 'dir' : kind === 0o120000 ? 'symlink' : 'other';
-    const name = (m[5] as string).replace(/^\.\//, '');
-    entries.set(name, { type, size: Number(m[1]), mtime: Number(m[2]), mode: parseInt(m[3] as string, 8) & 0o7777 });
-  });
+  // Records are what follows each "\n<token> " in "\n" + out, up to the next one.
+  const sep = `\n${token} `;
+  let at = out.startsWith(`${token} `) ? token.length + 1 : afterSep(out, sep, 0);
+  while (at !== -1) {
+    const next = out.indexOf(sep, at);
+    // The last record lost no newline to a separator: stat's own is dropped here.
+    const end = next !== -1 ? next : out.charCodeAt(out.length - 1) === 10 ? out.length - 1 : out.length;
+    record(out, at, end, entries);
+    at = next === -1 ? -1 : next + sep.length;
+  }
   return entries;
+}
+
+function afterSep(out: string, sep: string, from: number): number {
+  const i = out.indexOf(sep, from);
+  return i === -1 ? -1 : i + sep.length;
+}
+
+/** One record, `size mtime mode rawmode name`, from out[start, end); a malformed one is skipped. */
+function record(out: string, start: number, end: number, entries: Map<string, RemoteEntry>): void {
+  const fields: number[] = [];
+  let from = start;
+  for (const radix of [10, 10, 8, 16]) {
+    const space = out.indexOf(' ', from);
+    if (space === -1 || space >= end || !digits(out, from, space, radix)) return;
+    fields.push(parseInt(out.slice(from, space), radix));
+    from = space + 1;
+  }
+  const [size, mtime, mode, raw] = fields as [number, number, number, number];
+  const kind = raw & 0o170000;
+  const type: EntryType = kind === 0o100000 ? 'file' : kind === 0o040000 ? 'dir' : kind === 0o120000 ? 'symlink' : 'other';
+  const name = out.startsWith('./', from) ? out.slice(from + 2, end) : out.slice(from, end);
+  entries.set(name, { type, size, mtime, mode: mode & 0o7777 });
+}
+
+/** Are out[from, to) one or more digits of this radix (10, 8 or 16)? */
+function digits(out: string, from: number, to: number, radix: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = out.charCodeAt(i);
+    const ok = radix === 16 ? (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) : c >= 48 && c < 48 + radix;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** The sh code of a stat of every NUL-separated path on stdin (missing ones print nothing). */
@@ -53,33 +86,36 @@ export function statPathsCode(token: string): string {
 }
 
 export interface ClientFacts {
-  uid: number;
+  /** Asked only when needed (--owner): `id` is a process more on every client. */
+  uid?: number;
   /** The login's umask (what a file written without an explicit mode loses). */
   umask: number;
 }
 
-/** sh lines printing the client's uid and umask as answer lines. */
-function factsCode(token: string): string[] {
-  return [`printf '%s %s %s\\n' ${token} uid "$(id -u)"`, `printf '%s %s %s\\n' ${token} umask "$(umask)"`];
+/** sh lines printing the client's umask (the builtin, no subshell) and, when asked, its uid, as answer lines. */
+function factsCode(token: string, uid: boolean): string[] {
+  return [`printf '%s umask ' ${token}; umask`, ...(uid ? [`printf '%s %s %s\\n' ${token} uid "$(id -u)"`] : [])];
 }
 
-function parseFacts(said: readonly string[]): ClientFacts | undefined {
+function parseFacts(said: readonly string[], uid: boolean): ClientFacts | undefined {
   const map = new Map(said.map((a) => a.split(' ') as [string, string]));
-  const uid = Number(map.get('uid'));
   const umask = parseInt(map.get('umask') ?? '', 8);
-  return Number.isInteger(uid) && Number.isInteger(umask) ? { uid, umask } : undefined;
+  if (!Number.isInteger(umask)) return undefined;
+  if (!uid) return { umask };
+  const id = Number(map.get('uid'));
+  return Number.isInteger(id) ? { uid: id, umask } : undefined;
 }
 
 /**
  * The client's uid and umask, and the entries among `paths` that exist: one round trip. The
  * facts come as answer lines, the records after a mark (rc banners are passed over).
  */
-export async function probeTargets(session: Session, paths: readonly string[], signal?: AbortSignal): Promise<{ facts: ClientFacts; entries: Map<string, RemoteEntry> }> {
+export async function probeTargets(session: Session, paths: readonly string[], uid: boolean, signal?: AbortSignal): Promise<{ facts: ClientFacts; entries: Map<string, RemoteEntry> }> {
   const token = answerToken();
-  const code = [...factsCode(token), markCode(token), statPathsCode(token)].join('\n');
+  const code = [...factsCode(token, uid), markCode(token), statPathsCode(token)].join('\n');
   const { result, stdout, stderr } = await session.capture(underSh(code), { stdin: nulList(paths), signal });
   const body = afterMark(stdout, token);
-  const facts = parseFacts(answers(beforeMark(stdout, token), token));
+  const facts = parseFacts(answers(beforeMark(stdout, token), token), uid);
   if (body === undefined || facts === undefined) throw new HostError('io', didNotRun(result.code, stderr));
   return { facts, entries: parseStat(body, token) };
 }
@@ -89,10 +125,10 @@ export async function probeTargets(session: Session, paths: readonly string[], s
  * (`exists: false` when there is no such folder): one round trip. find lists, stat describes
  * (busybox find has `-exec {} +` too).
  */
-export async function probeTree(session: Session, dir: string, signal?: AbortSignal): Promise<{ facts: ClientFacts; exists: boolean; entries: Map<string, RemoteEntry> }> {
+export async function probeTree(session: Session, dir: string, uid: boolean, signal?: AbortSignal): Promise<{ facts: ClientFacts; exists: boolean; entries: Map<string, RemoteEntry> }> {
   const token = answerToken();
   const code = [
-    ...factsCode(token),
+    ...factsCode(token, uid),
     `cd -- ${quote(dir)} 2>/dev/null || { printf '%s %s\\n' ${token} missing; exit 0; }`,
     markCode(token),
     `find . ! -name . -exec stat -c ${quote(statFormat(token))} {} + 2>/dev/null; true`,
@@ -100,7 +136,7 @@ export async function probeTree(session: Session, dir: string, signal?: AbortSig
   const { result, stdout, stderr } = await session.capture(underSh(code), { signal });
   const body = afterMark(stdout, token);
   const said = answers(body === undefined ? stdout : beforeMark(stdout, token), token);
-  const facts = parseFacts(said);
+  const facts = parseFacts(said, uid);
   if (facts !== undefined && body === undefined && said.includes('missing')) return { facts, exists: false, entries: new Map() };
   if (body === undefined || facts === undefined) throw new HostError('io', didNotRun(result.code, stderr));
   return { facts, exists: true, entries: parseStat(body, token) };
