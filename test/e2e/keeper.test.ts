@@ -57,10 +57,14 @@ test('50 commands through a keeper: one connection accepted per host; status --k
   );
   // What the keeper does not run is refused untouched and done here: a usage error, help,
   // a command that works on no connection. The keeper neither prints nor counts them.
-  const bad = await runDirector([...c.args(), 'exec', '--bogus', '--', 'true'], { cwd, env });
+  const bad = await runDirector([...c.args(), 'exec', '--fold', '--bogus', '--', 'true'], { cwd, env });
   assert.is(bad.code, 2);
   assert.is(bad.stderr.match(/unknown option '--bogus'/g)?.length, 1, bad.stderr);
   assert.is(bad.stdout, '');
+  // Nothing of the refused line stays in the keeper's parser: the next command is not folded.
+  const next = await runDirector([...c.args(), 'exec', '--', 'echo next'], { cwd, env });
+  assert.is(next.code, 0, next.stderr);
+  c.hosts.forEach((h) => assert.ok(next.stdout.includes(`${h.name}: next\n`), next.stdout));
   const hosts = await runDirector([...c.args(), 'hosts', '-c'], { cwd, env });
   assert.equal([hosts.code, hosts.stdout], [0, '2\n'], hosts.stderr);
   const missing = await runDirector([...c.args(), 'mkdir', 'only-one-word'], { cwd, env });
@@ -69,7 +73,7 @@ test('50 commands through a keeper: one connection accepted per host; status --k
   assert.equal(accepted(c).map((n, i) => n - before[i]!), [1, 1], 'nothing connected for them');
   const st = await runDirector([...c.args(), 'status', '--keeper'], { cwd, env });
   assert.is(st.code, 0);
-  assert.match(st.stdout, new RegExp(`keeper pid ${pid} .* \\(serves these options\\): 2 of 2 connected, idle \\d+s, 51 commands`));
+  assert.match(st.stdout, new RegExp(`keeper pid ${pid} .* \\(serves these options\\): 2 of 2 connected, idle \\d+s, 52 commands`));
   const direct = await runDirector([...c.args(), '--no-keeper', 'exec', '--', 'true'], { cwd, env });
   assert.is(direct.code, 0);
   assert.equal(accepted(c).map((n, i) => n - before[i]!), [2, 2], '--no-keeper connects on its own');
