@@ -8,6 +8,7 @@
 // command is never run twice: a keeper that goes away mid-command is an error.
 // This path decides how fast a warm command starts: no commander, no ssh2, no hashing here.
 import { connect, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { EXIT } from '../exit-codes.js';
 import { FrameReader, jsonFrame, frame, KIND, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
@@ -33,12 +34,34 @@ export function keeperWanted(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return words.length > 0 && words[0] !== 'help' && !words.some((w) => NOT_KEPT.has(w));
 }
 
-/** This user's keepers of this build whose card and socket are the user's own. */
-export function keepers(env: NodeJS.ProcessEnv = process.env): FoundKeeper[] {
+/**
+ * This user's keepers of this build whose card and socket are the user's own; first those
+ * kept for the clients file this command line seems to name (each other one costs a refusal).
+ */
+export function keepers(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = [], cwd = process.cwd()): FoundKeeper[] {
   const dir = privateKeeperDir(env);
   if (dir === undefined) return [];
   const build = buildId();
-  return listCards(dir).filter((k) => k.card.build === build && ownedFile(k.paths.card) && ownedFile(k.paths.socket));
+  const likely = likelyClientsFiles(argv, env, cwd);
+  const rank = (k: FoundKeeper) => {
+    const at = likely.indexOf(k.card.clientsFile);
+    return at === -1 ? likely.length : at;
+  };
+  const mine = listCards(dir).filter((k) => k.card.build === build && ownedFile(k.paths.card) && ownedFile(k.paths.socket));
+  return mine.sort((a, b) => rank(a) - rank(b));
+}
+
+/** Where the clients file may be (-c, else DIRECTOR_CLIENTS, else ./config): an order to try keepers in, not a decision. */
+function likelyClientsFiles(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const named: string[] = [];
+  argv.forEach((w, i) => {
+    if ((w === '-c' || w === '--clients') && argv[i + 1] !== undefined) named.push(argv[i + 1]!);
+    else if (w.startsWith('--clients=')) named.push(w.slice('--clients='.length));
+  });
+  const fromEnv = env['DIRECTOR_CLIENTS'];
+  if (fromEnv !== undefined && fromEnv !== '') named.push(fromEnv);
+  named.push(join('config', 'clients.conf'));
+  return named.map((f) => resolve(cwd, f));
 }
 
 /**
@@ -47,7 +70,7 @@ export function keepers(env: NodeJS.ProcessEnv = process.env): FoundKeeper[] {
  */
 export async function viaKeeper(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   if (!keeperWanted(argv, env)) return undefined;
-  for (const found of keepers(env)) {
+  for (const found of keepers(env, argv)) {
     const code = await runIn(found, argv);
     if (code !== undefined) return code;
   }

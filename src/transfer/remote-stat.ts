@@ -54,19 +54,27 @@ function afterSep(out: string, sep: string, from: number): number {
 
 /** One record, `size mtime mode rawmode name`, from out[start, end); a malformed one is skipped. */
 function record(out: string, start: number, end: number, entries: Map<string, RemoteEntry>): void {
-  const fields: number[] = [];
-  let from = start;
-  for (const radix of [10, 10, 8, 16]) {
-    const space = out.indexOf(' ', from);
-    if (space === -1 || space >= end || !digits(out, from, space, radix)) return;
-    fields.push(parseInt(out.slice(from, space), radix));
-    from = space + 1;
-  }
-  const [size, mtime, mode, raw] = fields as [number, number, number, number];
-  const kind = raw & 0o170000;
+  const s1 = field(out, start, end, 10);
+  const s2 = s1 === -1 ? -1 : field(out, s1 + 1, end, 10);
+  const s3 = s2 === -1 ? -1 : field(out, s2 + 1, end, 8);
+  const s4 = s3 === -1 ? -1 : field(out, s3 + 1, end, 16);
+  if (s4 === -1) return;
+  const kind = parseInt(out.slice(s3 + 1, s4), 16) & 0o170000;
   const type: EntryType = kind === 0o100000 ? 'file' : kind === 0o040000 ? 'dir' : kind === 0o120000 ? 'symlink' : 'other';
+  const from = s4 + 1;
   const name = out.startsWith('./', from) ? out.slice(from + 2, end) : out.slice(from, end);
-  entries.set(name, { type, size, mtime, mode: mode & 0o7777 });
+  entries.set(name, {
+    type,
+    size: Number(out.slice(start, s1)),
+    mtime: Number(out.slice(s1 + 1, s2)),
+    mode: parseInt(out.slice(s2 + 1, s3), 8) & 0o7777,
+  });
+}
+
+/** The space ending a field of digits (of this radix) that starts at `from`, or -1. */
+function field(out: string, from: number, end: number, radix: number): number {
+  const space = out.indexOf(' ', from);
+  return space === -1 || space >= end || !digits(out, from, space, radix) ? -1 : space;
 }
 
 /** Are out[from, to) one or more digits of this radix (10, 8 or 16)? */

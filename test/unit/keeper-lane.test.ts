@@ -51,4 +51,23 @@ test('only the cards of this build, with a card and socket of our own', () => {
   );
 });
 
+test('the keeper for the clients file the command line names is tried first', () => {
+  const runtime = tempDir('director-lane-');
+  const env = { XDG_RUNTIME_DIR: runtime };
+  const dir = join(runtime, 'director');
+  mkdirSync(dir, { mode: 0o700 });
+  chmodSync(dir, 0o700);
+  for (const [key, clientsFile] of [['a1', '/a/clients.conf'], ['b2', '/b/clients.conf'], ['c3', '/w/config/clients.conf']]) {
+    const paths = keeperPaths(dir, key!);
+    writeFileSync(paths.card, JSON.stringify({ pid: 1, token: 't', key, clientsFile, startedAt: 0, persistMs: 0, build: buildId() }), { mode: 0o600 });
+    writeFileSync(paths.socket, '', { mode: 0o600 });
+  }
+  const first = (argv: string[], e: Record<string, string> = {}) => keepers({ ...env, ...e }, argv, '/w')[0]?.card.key;
+  assert.is(first(['-c', '/b/clients.conf', 'exec', '--', 'true']), 'b2');
+  assert.is(first(['--clients=../b/clients.conf', 'exec']), 'b2');
+  assert.is(first(['exec'], { DIRECTOR_CLIENTS: '/a/clients.conf' }), 'a1');
+  assert.is(first(['exec']), 'c3', './config/clients.conf of the folder');
+  assert.is(keepers(env, ['exec'], '/w').length, 3, 'the others are still tried');
+});
+
 test.run();
