@@ -5,11 +5,13 @@
 // the idle limit.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseGlobals } from '../../src/cli/globals.js';
 import { runIn } from '../../src/keeper/client.js';
+import { FrameReader, jsonFrame, KIND, parseJson } from '../../src/keeper/frames.js';
 import { keeperKey } from '../../src/keeper/key.js';
 import { keeperPaths, readCard } from '../../src/keeper/place.js';
 import { runDirector } from '../support/cli.js';
@@ -144,8 +146,27 @@ test('another user cannot reach the socket, nor read the token; a caller without
   const r = await runDirector(['-c', other, '-i', c.cluster.identity, '--known-hosts', c.cluster.knownHosts, 'exec', '--', 'true'], { cwd, env });
   assert.is(r.code, 0, r.stderr);
   assert.equal(accepted(c).map((n, i) => n - before[i]!), [1, 1], 'run directly, on connections of its own');
+  // The right token from a caller of another build of director: refused before its argv is looked at.
+  const fromOtherBuild = await rawHello(paths.socket, { kind: 'run', token: card.token, build: 'an older build', argv: ['exec', '--', 'true'], cwd, env: {}, tty: { stdin: false, stdout: false, stderr: false } });
+  assert.equal(fromOtherBuild, { frame: 'N', why: 'another build of director' });
   await runDirector([...c.args(), 'disconnect'], { cwd, env });
 });
+
+/** Sends one hello to a keeper's socket; its first answer frame's kind and refusal reason. */
+function rawHello(socket: string, hello: object): Promise<{ frame: string; why?: string }> {
+  return new Promise((resolve, reject) => {
+    const s = connect(socket);
+    const reader = new FrameReader();
+    s.on('error', reject);
+    s.on('data', (d: Buffer) => {
+      const f = reader.push(d)[0];
+      if (f === undefined) return;
+      s.destroy();
+      resolve({ frame: String.fromCharCode(f.kind), why: f.kind === KIND.refused ? parseJson<{ why: string }>(f).why : undefined });
+    });
+    s.write(jsonFrame(KIND.hello, hello));
+  });
+}
 
 test('Ctrl-C through a keeper: exit 130, remote commands killed; a keeper killed mid-command: exit 1 at once, and the next command runs directly', async () => {
   const c = await verboseCluster();
