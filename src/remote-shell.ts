@@ -4,10 +4,13 @@
 const SAFE = /^[A-Za-z0-9_./:=@%+,-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Quote one word for a POSIX shell (sh, dash, bash, zsh in sh mode). */
+/**
+ * Quote one word for a POSIX shell (sh, dash, bash, ash) and zsh: a word that starts with `=`
+ * is quoted too, since zsh expands `=cmd` to a path.
+ */
 export function quote(word: string): string {
   if (word.includes('\0')) throw new Error('a shell word cannot contain a NUL byte');
-  if (word !== '' && SAFE.test(word)) return word;
+  if (word !== '' && SAFE.test(word) && !word.startsWith('=')) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -11,7 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { EXIT } from '../exit-codes.js';
-import { FrameReader, jsonFrame, frame, KIND, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
+import { ANSWER_WAIT_MS, FrameReader, jsonFrame, frame, KIND, monotonicMs, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
 import { buildId, listCards, ownedFile, privateKeeperDir, type KeeperCard, type KeeperPaths } from './place.js';
 
 /** A keeper that does not accept a connection at once is not there. */
@@ -85,6 +85,7 @@ export async function runIn(found: FoundKeeper, argv: string[]): Promise<number 
     kind: 'run',
     token: found.card.token,
     build: buildId(),
+    sentAt: monotonicMs(),
     argv,
     cwd: process.cwd(),
     env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
@@ -172,9 +173,22 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
     const onTerm = () => onSignal('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // A keeper that says nothing (stopped, stuck) is not waited for: past ADMIT_WITHIN_MS it
+    // would refuse this command anyway, so after ANSWER_WAIT_MS it runs here. The check waits
+    // one turn of the event loop, so an answer already on the socket is read first.
+    const silence = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (accepted || settled) return;
+          if (process.env['DIRECTOR_DEBUG']) process.stderr.write(`director: keeper pid ${pid} did not answer within ${ANSWER_WAIT_MS / 1000}s: running directly\n`);
+          settle(undefined);
+        }),
+      ANSWER_WAIT_MS,
+    );
     const settle = (code: number | undefined) => {
       if (settled) return;
       settled = true;
+      clearTimeout(silence);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       if (readingStdin) process.stdin.pause();
@@ -213,7 +227,10 @@ function relay(socket: Socket, pid: number): Promise<number | undefined> {
       process.stdin.resume();
     };
     const onFrame = (f: Frame) => {
-      if (f.kind === KIND.accepted) accepted = true;
+      if (f.kind === KIND.accepted) {
+        accepted = true;
+        clearTimeout(silence);
+      }
       else if (f.kind === KIND.refused) {
         const r = parseJson<Refusal>(f);
         if (process.env['DIRECTOR_DEBUG']) process.stderr.write(`director: keeper refused (${r.why}): running directly\n`);

@@ -38,6 +38,8 @@ export type Hello =
       token: string;
       /** The caller's director build (place.ts buildId): the keeper runs only its own. */
       build: string;
+      /** When the caller sent it, in ms of the machine's monotonic clock (monotonicMs). */
+      sentAt: number;
       /** The command line after `director`, exactly as typed. */
       argv: string[];
       cwd: string;
@@ -46,6 +48,19 @@ export type Hello =
     }
   | { kind: 'status'; token: string }
   | { kind: 'stop'; token: string };
+
+/** ms on the machine's monotonic clock (CLOCK_MONOTONIC, the same for every process here). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1_000_000n);
+}
+
+/**
+ * A keeper takes a command only this soon after the caller sent it; a caller that has heard
+ * nothing after ANSWER_WAIT_MS runs the command itself. A keeper stopped (SIGSTOP) or stuck
+ * before it could answer therefore never runs a command its caller has already run.
+ */
+export const ADMIT_WITHIN_MS = 3000;
+export const ANSWER_WAIT_MS = 6000;
 
 export interface Refusal {
   why: string;

@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { servedCaller, type Caller, type CommandIo, type InterruptBy } from '../cli/caller.js';
 import { parseGlobals, type RawGlobals } from '../cli/globals.js';
 import { keeperKey } from './key.js';
-import { frame, jsonFrame, KIND, type Frame, type TerminalFacts } from './frames.js';
+import { ADMIT_WITHIN_MS, frame, jsonFrame, KIND, monotonicMs, type Frame, type TerminalFacts } from './frames.js';
 import type { SessionPool } from '../ssh/session-pool.js';
 
 export class ServedRequest implements Caller {
@@ -24,7 +24,7 @@ export class ServedRequest implements Caller {
     private readonly socket: Socket,
     tty: TerminalFacts,
     kept: { pool: SessionPool; persist: (ms: number) => void },
-    private readonly key: string,
+    private readonly taking: { key: string; sentAt: number; onAccepted: () => void },
   ) {
     this.input = new ForwardedInput(() => this.send(frame(KIND.wantStdin)), tty.stdin);
     this.io = {
@@ -41,11 +41,14 @@ export class ServedRequest implements Caller {
   }
 
   admit(key: string | undefined): string | undefined {
-    if (key !== this.key) return 'kept for another clients file or other ssh settings';
-    if (!this.taken) {
-      this.taken = true;
-      this.socket.write(jsonFrame(KIND.accepted, { pid: process.pid }));
-    }
+    if (key !== this.taking.key) return 'kept for another clients file or other ssh settings';
+    if (this.taken) return undefined;
+    // A caller that waited this long (this keeper was stopped, or stuck) runs the command itself.
+    const waited = monotonicMs() - this.taking.sentAt;
+    if (!(waited <= ADMIT_WITHIN_MS) || this.gone || this.socket.destroyed || this.socket.readableEnded) return 'the caller stopped waiting';
+    this.taken = true;
+    this.taking.onAccepted();
+    this.socket.write(jsonFrame(KIND.accepted, { pid: process.pid }));
     return undefined;
   }
 

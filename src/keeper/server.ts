@@ -187,7 +187,8 @@ export class Keeper {
     }
     if (hello.build !== this.build) return refuse(socket, { why: 'another build of director' });
     if (this.current || this.stopping) return refuse(socket, { why: 'busy with another command', busy: true });
-    const request = new ServedRequest(socket, hello.tty, { pool: this.pool, persist: (ms) => this.setPersist(ms) }, this.spec.key);
+    const taking = { key: this.spec.key, sentAt: Number(hello.sentAt), onAccepted: () => clearTimeout(this.idle) };
+    const request = new ServedRequest(socket, hello.tty, { pool: this.pool, persist: (ms) => this.setPersist(ms) }, taking);
     const done = this.run(socket, hello, request);
     this.current = { request, done };
     return request;
@@ -200,7 +201,6 @@ export class Keeper {
   }
 
   private async run(socket: Socket, hello: Extract<Hello, { kind: 'run' }>, request: ServedRequest): Promise<void> {
-    clearTimeout(this.idle);
     let restore: (() => void) | undefined;
     // Accepted only once the command's action has checked its options against this keeper
     // (served.ts admit): a help, a usage error or another clients file is refused untouched,
@@ -222,10 +222,14 @@ export class Keeper {
       serveNext(undefined);
       restore?.();
     }
-    if (request.accepted) {
-      await request.end();
-      this.commands++;
-    } else if (!socket.destroyed) refuse(socket, { why: refusal });
+    // Only a command it ran counts as use: a refused one leaves the idle time running.
+    if (!request.accepted) {
+      this.current = undefined;
+      if (!socket.destroyed) refuse(socket, { why: refusal });
+      return;
+    }
+    await request.end();
+    this.commands++;
     this.lastEnd = Date.now();
     this.current = undefined;
     if (!this.stopping) this.armIdle();

@@ -4,7 +4,7 @@
 // Ctrl-C through the keeper; a keeper killed mid-command (an error at once, never a hang);
 // the idle limit.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -212,9 +212,40 @@ test('connect again reuses the running keeper; --persist: it leaves by itself on
   assert.is(again.code, 0);
   assert.match(again.stdout, new RegExp(`keeper pid ${pid} keeps 2 connections; it leaves after 2s without a command`));
   assert.equal(accepted(c).map((n, i) => n - before[i]!), [0, 0]);
-  await waitUntil(() => gone(pid), 20_000, 'the keeper leaving after 2 s idle');
+  // Commands it does not run (each offered to it, and refused) are not use: it still leaves.
+  const started = Date.now();
+  while (!gone(pid) && Date.now() - started < 20_000) {
+    const h = await runDirector([...c.args(), 'hosts', '-c'], { cwd, env });
+    assert.equal([h.code, h.stdout], [0, '2\n'], h.stderr);
+  }
+  assert.ok(gone(pid), 'the keeper left after 2 s without a command it ran, though refused ones kept coming');
   const st = await runDirector([...c.args(), 'status', '--keeper'], { cwd, env });
   assert.match(st.stdout, /no keeper running/);
+});
+
+test('a keeper that does not answer (stopped): the command runs here after a few seconds, and never again there when it wakes', async () => {
+  const c = await verboseCluster();
+  const env = runtime();
+  const cwd = workDir('keeper-stopped');
+  const conn = await runDirector([...c.args(), 'connect'], { cwd, env });
+  const pid = Number(/keeper pid (\d+)/.exec(conn.stdout)?.[1]);
+  const mark = `ran-${process.pid}-${Date.now()}`;
+  const count = () => c.hosts.map((h) => (existsSync(join(h.home, mark)) ? readFileSync(join(h.home, mark), 'utf8').split('\n').filter(Boolean).length : 0));
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const t = Date.now();
+    const r = await runDirector([...c.args(), 'exec', '--', `echo x >> ${mark}`], { cwd, env: { ...env, DIRECTOR_DEBUG: '1' } });
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`keeper pid ${pid} did not answer within \\d+s: running directly`));
+    assert.ok(Date.now() - t < 15_000, 'not a hang');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  // Awake, it reads the old request and refuses it: the command ran once on each host.
+  const st = await runDirector([...c.args(), 'status', '--keeper'], { cwd, env });
+  assert.match(st.stdout, new RegExp(`keeper pid ${pid} .*, 1 commands`), st.stdout);
+  assert.equal(count(), [1, 1]);
+  await runDirector([...c.args(), 'disconnect'], { cwd, env });
 });
 
 test.after(async () => {

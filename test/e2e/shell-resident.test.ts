@@ -58,7 +58,7 @@ function sessionsOn(c: TestCluster, i: number): number {
 }
 
 /** director's loop: the login shell running it (POSIX shells), else the /bin/sh that does (fish, tcsh). */
-const RESIDENT = /^(\S+ -c __director_nl=|\/bin\/sh -c eval )/;
+const RESIDENT = /^(\S+ -c [\s\S]*__director_nl=|\/bin\/sh -c eval )/;
 
 /** The resident shell on host `i`: the one process running director's loop. */
 function residentPid(c: TestCluster, i: number): number | undefined {

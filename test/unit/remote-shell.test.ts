@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { envPrefix, quote, shellCommand } from '../../src/remote-shell.js';
@@ -26,9 +27,12 @@ const HOSTILE = [
   'ünïcödé ✓',
   '|&<>(){}[]#',
   "'; echo pwned; '",
+  '=ls',
+  '==x',
 ];
 
-for (const shell of ['sh', 'bash', 'dash']) {
+// zsh in its own mode too: director shell's resident loop runs in a zsh login shell as zsh.
+for (const shell of ['sh', 'bash', 'dash', ...(existsSync('/bin/zsh') ? ['zsh'] : [])]) {
   test(`quoted words reach ${shell} unchanged`, () => {
     for (const word of HOSTILE) {
       const out = execFileSync(shell, ['-c', `printf '%s' ${quote(word)}`], { encoding: 'utf8' });

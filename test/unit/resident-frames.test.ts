@@ -2,10 +2,13 @@
 // the command wrote them however the stream is cut, its marks are read, and what comes outside
 // the current line's frame (late output, an earlier line's token) is stray, not the line's.
 import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameSplitter, type FramePiece } from '../../src/remote/resident-frames.js';
 import { requestText, residentCommand, residentToken, startText } from '../../src/remote/resident-sh.js';
+import { tempDir } from '../support/temp.js';
 
 /** Feeds `stream` cut every `step` bytes; the line's data, stray bytes and marks. */
 function feed(s: FrameSplitter, stream: Buffer, step: number): { data: Buffer; stray: Buffer; marks: string[] } {
@@ -111,6 +114,44 @@ for (const shell of ['/bin/sh', '/bin/bash']) {
     feed(se, Buffer.concat(err), 1000);
     se.expect(t);
     assert.is(feed(se, Buffer.concat(err), 1000).data.toString(), '0\n', 'no token in the environment nor in a variable of the line');
+  });
+}
+
+/** Runs the loop under /bin/sh with this login shell and environment; each line's stdout data and end status. */
+async function lines(shell: string, env: Record<string, string>, commands: string[]): Promise<Array<{ out: string; status: string | undefined }>> {
+  const start = residentToken();
+  const tokens = commands.map(() => residentToken());
+  const sh = spawn('/bin/sh', ['-c', residentCommand()], { env: { PATH: process.env.PATH ?? '', SHELL: shell, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  sh.stdout.on('data', (d: Buffer) => out.push(d));
+  sh.stderr.resume();
+  sh.stdin.end(startText(start) + commands.map((c, i) => requestText(tokens[i]!, {}, c)).join(''));
+  await new Promise((r) => sh.on('close', r));
+  const all = Buffer.concat(out);
+  const s = new FrameSplitter();
+  s.expect(start);
+  feed(s, all, 4096);
+  return tokens.map((t) => {
+    s.expect(t);
+    const r = feed(s, all, 4096);
+    return { out: r.data.toString(), status: r.marks.find((m) => m.startsWith('end'))?.split(' ')[1] };
+  });
+}
+
+test("an rc file's set -e (bash's BASH_ENV) does not end the loop at a failing line", async () => {
+  const rc = join(tempDir('director-rc-'), 'rc');
+  writeFileSync(rc, 'set -e\n');
+  assert.equal(await lines('/bin/bash', { BASH_ENV: rc }, ['false', 'echo after']), [
+    { out: '', status: '1' },
+    { out: 'after\n', status: '0' },
+  ]);
+});
+
+if (existsSync('/bin/zsh')) {
+  test('under zsh, a line starting with = is that line (never the previous one again)', async () => {
+    const got = await lines('/bin/zsh', {}, ['echo first', '=nonexistent-director-cmd', 'echo third']);
+    assert.equal(got.map((l) => l.out), ['first\n', '', 'third\n']);
+    assert.is.not(got[1]!.status, '0');
   });
 }
 
