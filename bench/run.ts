@@ -21,7 +21,7 @@ import { SessionPool } from '../src/ssh/session-pool.js';
 import { channelFloor, connectKeeper, controlMasterConfig, cpuSeconds, disconnectKeeper, keeperCpuNote, latencyRow, memoryMb, shellLines, warmContenders, type KeptContext } from './kept.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIRECTOR = join(ROOT, 'dist/bin/director.js');
+const DIRECTOR = join(ROOT, 'dist/bin/director.cjs');
 
 interface Options {
   smoke: boolean;

@@ -1,6 +1,6 @@
 // The commander program: every command, its options, and the action that loads its module.
 // Wiring only. Command modules load lazily so that `director --help` starts fast. Loaded by
-// bin/director.ts once no keeper took the command line, and by a keeper for each command it
+// bin/director.cts once no keeper took the command line, and by a keeper for each command it
 // is sent (served.ts admit decides there whether the keeper runs it).
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';

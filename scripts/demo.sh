@@ -4,7 +4,7 @@
 # (md5-verified), runs a script on every host over its share, and stops the hosts again.
 set -e
 cd "$(dirname "$0")/.."
-D="node dist/bin/director.js"
+D="node dist/bin/director.cjs"
 SANDBOX=.director/sandbox
 export DIRECTOR_CLIENTS=$SANDBOX/clients.conf DIRECTOR_IDENTITY=$SANDBOX/id_ed25519 DIRECTOR_KNOWN_HOSTS=$SANDBOX/known_hosts
 

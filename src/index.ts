@@ -8,7 +8,7 @@ export type { Client } from './config/client.js';
 export type { Selection } from './config/select.js';
 export { loadClients } from './config/load.js';
 export { ConfigError, UsageError } from './config/errors.js';
-export { EXIT, Interrupt } from './exit-codes.js';
+export { EXIT, Interrupt } from './exit-codes.cjs';
 
 export { exec, type ExecCommandOptions } from './commands/exec.js';
 export { run, type RunOptions } from './commands/run.js';

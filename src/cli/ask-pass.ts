@@ -4,7 +4,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { UsageError } from '../config/errors.js';
-import { Interrupt } from '../exit-codes.js';
+import { Interrupt } from '../exit-codes.cjs';
 
 const PROMPT = 'Password for the clients (asked once; not shown): ';
 

@@ -70,7 +70,7 @@ export interface RawGlobals {
   hostKeyChecking?: string;
   json?: boolean;
   color?: boolean;
-  /** false under --no-keeper (read before parsing, by src/keeper/client.ts). */
+  /** false under --no-keeper (read before parsing, by src/keeper/client.cts). */
   keeper?: boolean;
 }
 

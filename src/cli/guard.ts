@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 // report instead of a stack trace. The caller is this process, or the director process a
 // connection keeper runs the command for (caller.ts).
 import { ConfigError, UsageError } from '../config/errors.js';
-import { EXIT, Interrupt, interruptedExit } from '../exit-codes.js';
+import { EXIT, Interrupt, interruptedExit } from '../exit-codes.cjs';
 import { takeCaller, type Caller, type InterruptBy } from './caller.js';
 import { watchClosedOutput } from './closed-output.js';
 import { errorEnvelope } from '../output/envelope.js';

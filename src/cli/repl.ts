@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../config/errors.js';
-import { EXIT, Interrupt } from '../exit-codes.js';
+import { EXIT, Interrupt } from '../exit-codes.cjs';
 import { RunRenderer } from '../output/run.js';
 import { renderHosts, renderSettings, renderShellConnected, renderShellError, renderShellHelp } from '../output/shell.js';
 import type { Printer } from '../output/printer.js';

@@ -2,7 +2,7 @@
 // program's own commands and options; `--values <kind>` is what the scripts call back for
 // groups, hosts and projects while a person types.
 import { UsageError } from '../config/errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { bashScript } from '../completion/bash.js';
 import { fishScript } from '../completion/fish.js';
 import type { CompletionSpec } from '../completion/spec.js';

@@ -5,7 +5,7 @@
 // (connectKept: also what `connect` does when a keeper already runs).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { Keeper, type Program } from '../keeper/server.js';
 

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Client } from '../config/client.js';
 import { UsageError } from '../config/errors.js';
-import { EXIT, interruptedExit } from '../exit-codes.js';
+import { EXIT, interruptedExit } from '../exit-codes.cjs';
 import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';
 import { transferToClient } from '../transfer/client-transfer.js';

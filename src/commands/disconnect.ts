@@ -1,9 +1,9 @@
 // director disconnect [--all]: stop the keeper of these clients and settings (or every keeper
 // of this user), its connections closed, and say so only once its process is gone.
 import { readFileSync } from 'node:fs';
-import { EXIT } from '../exit-codes.js';
-import { askKeeper } from '../keeper/client.js';
-import { alive, listCards, removeKeeperFiles, type KeeperCard, type KeeperPaths } from '../keeper/place.js';
+import { EXIT } from '../exit-codes.cjs';
+import { askKeeper } from '../keeper/client.cjs';
+import { alive, listCards, removeKeeperFiles, type KeeperCard, type KeeperPaths } from '../keeper/place.cjs';
 
 /** How long a keeper has to close its connections and exit. */
 const EXIT_WAIT_MS = 10_000;

@@ -7,7 +7,7 @@ import { UsageError } from '../config/errors.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';
 import type { Session } from '../ssh/session.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { echoCommand, echoProgram, type Interpreter } from '../services/echo/programs.js';
 import type { RestartPolicy } from '../services/names.js';
 import { factsOn, interpretersOn, startOn } from '../services/on-client.js';

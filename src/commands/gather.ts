@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { Client } from '../config/client.js';
-import { EXIT, interruptedExit } from '../exit-codes.js';
+import { EXIT, interruptedExit } from '../exit-codes.cjs';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { WritePace } from '../local-writes.js';
 import { pullFromClient, type PullResult } from '../transfer/pull-client.js';

@@ -4,7 +4,7 @@
 import type { Client } from '../config/client.js';
 import { UsageError } from '../config/errors.js';
 import { evaluateSet, setContext, type Selection } from '../config/select.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { sortNodes } from '../nodeset/fold.js';
 
 export type HostsMode = 'expand' | 'count' | 'fold';

@@ -1,8 +1,8 @@
 // director status --keeper: this user's keepers, what each keeps (clients, connections alive,
 // why the others are not), how long it has been idle; which one serves these options.
-import { EXIT } from '../exit-codes.js';
-import { askKeeper } from '../keeper/client.js';
-import { listCards, type KeeperCard } from '../keeper/place.js';
+import { EXIT } from '../exit-codes.cjs';
+import { askKeeper } from '../keeper/client.cjs';
+import { listCards, type KeeperCard } from '../keeper/place.cjs';
 import type { KeeperReport } from '../keeper/server.js';
 import { isKeeper } from './disconnect.js';
 

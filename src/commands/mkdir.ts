@@ -1,6 +1,6 @@
 // director mkdir <path> <dirName>: create <path>/<dirName> (parents included) on every client.
 import { UsageError } from '../config/errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { posix } from 'node:path';
 import { quote } from '../remote-shell.js';
 import { answer, answers, answerToken, didNotRun, underSh } from '../remote/posix.js';

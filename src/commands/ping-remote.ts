@@ -3,7 +3,7 @@
 // client, so no port needs opening on the network). Where the service listens is read from
 // its folder on the client: its --bind, or 127.0.0.1 for a wildcard or when there is none.
 import pLimit from 'p-limit';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { LineConnection, LocalError, type AskOptions } from '../local/line-client.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { ForwardRefused, type Session } from '../ssh/session.js';

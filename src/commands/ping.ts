@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import { LineConnection, LocalError, type AskOptions } from '../local/line-client.js';
 import { echoReply, printable } from '../local/protocol.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 
 export interface PingOptions {
   ports: readonly number[];

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { Cluster, type ClusterState } from '../sandbox/cluster.js';
 
 export const SANDBOX_MAX = 1000;

@@ -2,7 +2,7 @@
 // client; with -f, every line after them as it comes, from all clients at once, until Ctrl-C
 // (which stops each client's tail, verified as every remote kill is).
 import { Writable } from 'node:stream';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Client } from '../config/client.js';
 import { AfterMark } from '../remote/framed.js';
 import { LineSplitter } from '../run/capture.js';

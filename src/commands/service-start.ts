@@ -3,7 +3,7 @@
 // under director's supervisor (src/services). A start already under way on a client finishes
 // even after Ctrl-C (it takes a moment), so that every client is either started or not, and
 // says which; clients not yet reached are reported as not started.
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Client } from '../config/client.js';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { HostError } from '../ssh/host-error.js';

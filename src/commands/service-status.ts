@@ -1,6 +1,6 @@
 // director service status [name]: every client's services (or the one named), each read from
 // the client's /proc and the service's folder, and judged (services/state.ts).
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { checkServiceName } from '../services/names.js';
 import { factsOn } from '../services/on-client.js';

@@ -1,7 +1,7 @@
 // director service stop <name> [--grace s]: TERM to every process of the service on every
 // client, KILL after the grace, and "stopped" only once none is left. A stop under way on a
 // client finishes even after Ctrl-C, so a service is never left half-stopped unsaid.
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { checkServiceName, DEFAULT_GRACE_S } from '../services/names.js';
 import { stopOn } from '../services/on-client.js';

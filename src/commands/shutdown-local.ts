@@ -1,6 +1,6 @@
 // director shutdown_local: stop every service the state file names, and forget them.
 import pLimit from 'p-limit';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { readState } from '../local/state.js';
 import { forgetStopped, stopService, type StopOutcome } from '../local/supervisor.js';
 

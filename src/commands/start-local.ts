@@ -1,7 +1,7 @@
 // director start_local: an echo service on each port of port.conf, in the background (or, with
 // --foreground, attached until Ctrl-C), recorded in the state file.
 import pLimit from 'p-limit';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { ChildProcess } from 'node:child_process';
 import { isOurService } from '../local/service-process.js';
 import { entryKey, readState, updateState, type ServiceEntry } from '../local/state.js';

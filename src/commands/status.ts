@@ -1,7 +1,7 @@
 // director status: ICMP ping every client (two packets); with --ssh, log in to each as well.
 import pLimit from 'p-limit';
 import ping from 'ping';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import type { Client } from '../config/client.js';
 import type { Fleet } from '../ssh/fleet.js';
 import type { HostError } from '../ssh/host-error.js';

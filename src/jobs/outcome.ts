@@ -2,7 +2,7 @@
 // shares, the reduce, the exit status, and summary.json in the run's output folder.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { exitCodeFor } from '../run/exit-status.js';
 import type { HostState } from '../run/types.js';
 import type { ReduceResult } from './reduce.js';

@@ -4,7 +4,7 @@
 // director died was not recorded done: it runs again (at-least-once for interrupted tasks).
 import { join } from 'node:path';
 import type { Fleet } from '../ssh/fleet.js';
-import { interruptedExit } from '../exit-codes.js';
+import { interruptedExit } from '../exit-codes.cjs';
 import { holdersOfAll, type Holders } from './holders.js';
 import { JournalWriter, replay } from './journal.js';
 import { countTasks, jobsExitCode, writeSummary, type JobsOutcome } from './outcome.js';

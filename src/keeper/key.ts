@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../cli/globals.js';
-import { buildId } from './place.js';
+import { buildId } from './place.cjs';
 
 /**
  * Per command, not per connection: never part of the key. (Where the clients file was found

@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { servedCaller, type Caller, type CommandIo, type InterruptBy } from '../cli/caller.js';
 import { parseGlobals, type RawGlobals } from '../cli/globals.js';
 import { keeperKey } from './key.js';
-import { ADMIT_WITHIN_MS, frame, jsonFrame, KIND, monotonicMs, type Frame, type TerminalFacts } from './frames.js';
+import { ADMIT_WITHIN_MS, frame, jsonFrame, KIND, monotonicMs, type Frame, type TerminalFacts } from './frames.cjs';
 import type { SessionPool } from '../ssh/session-pool.js';
 
 export class ServedRequest implements Caller {

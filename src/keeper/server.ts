@@ -12,12 +12,12 @@ import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { serveNext } from '../cli/caller.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { writePrivateFile } from '../private-file.js';
 import { SessionPool, type KeptStatus } from '../ssh/session-pool.js';
-import { listening } from './client.js';
-import { FrameReader, jsonFrame, KIND, type Frame, type Hello, type Refusal } from './frames.js';
-import { buildId, keeperPaths, removeKeeperFiles, type KeeperCard, type KeeperPaths } from './place.js';
+import { listening } from './client.cjs';
+import { FrameReader, jsonFrame, KIND, type Frame, type Hello, type Refusal } from './frames.cjs';
+import { buildId, keeperPaths, removeKeeperFiles, type KeeperCard, type KeeperPaths } from './place.cjs';
 import { ServedRequest } from './served.js';
 
 /** A connection that says nothing for this long is dropped. */

@@ -4,7 +4,7 @@ import type { PlacedFile, PlacementRecord } from '../transfer/placement-record.j
 import type { Printer } from './printer.js';
 import { formatBytes, formatSeconds, plural, table } from './format.js';
 import { KIND_LABEL } from '../ssh/host-error.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { clientJson, envelope } from './envelope.js';
 import { LiveLine } from './live-line.js';
 import { progressLine, type ProgressFigures } from './progress-line.js';

@@ -12,7 +12,7 @@ import type { ExecOptions, ExecResult, Session } from '../ssh/session.js';
 import type { ResidentLine } from '../ssh/resident-shell.js';
 import { TailMarker } from './tail-marker.js';
 import { StreamCapture } from './capture.js';
-import { interruptedExit } from '../exit-codes.js';
+import { interruptedExit } from '../exit-codes.cjs';
 import { endOfExec, exitCodeFor, stateOfError } from './exit-status.js';
 import { hostDigest } from './fold.js';
 import { fetchTree } from './gather.js';

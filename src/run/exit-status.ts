@@ -1,6 +1,6 @@
 // How each client ended and the command's exit status, following pssh:
 // 4 unreachable > 3 timed out or killed by a signal > 5 non-zero exit > 1 other failure.
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.cjs';
 import { HostError, type HostErrorKind } from '../ssh/host-error.js';
 import type { ExecResult } from '../ssh/session.js';
 import type { HostState } from './types.js';

@@ -2,7 +2,7 @@
 // its own connection; the rendezvous groups those that need the same files so that each
 // batch is read once for all of them (at most -p clients at once, as the Fleet allows).
 import type { Client } from '../config/client.js';
-import { EXIT, interruptedExit } from '../exit-codes.js';
+import { EXIT, interruptedExit } from '../exit-codes.cjs';
 import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { FileReader } from './file-reader.js';
 import { localMd5 } from './local-md5.js';

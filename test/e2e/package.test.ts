@@ -62,7 +62,7 @@ test.after(async () => {
 
 test('the tarball holds the CLI, the library with its declarations, the schema and docs; no tests, sources or benchmarks', () => {
   const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-  for (const want of ['package/package.json', 'package/README.md', 'package/dist/bin/director.js', 'package/dist/bin/program.js', 'package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/schema/output.schema.json', 'package/docs/json.md', 'package/docs/library.md']) {
+  for (const want of ['package/package.json', 'package/README.md', 'package/dist/bin/director.cjs', 'package/dist/bin/program.js', 'package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/schema/output.schema.json', 'package/docs/json.md', 'package/docs/library.md']) {
     assert.ok(files.includes(want), `${want} missing`);
   }
   const stray = files.filter((f) => /^package\/(dist\/(test|bench|scripts)\/|src\/|test\/|bench\/)|\.tsbuildinfo$/.test(f));

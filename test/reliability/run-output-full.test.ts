@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exec } from '../../src/commands/exec.js';
-import { EXIT } from '../../src/exit-codes.js';
+import { EXIT } from '../../src/exit-codes.cjs';
 import { fold } from '../../src/nodeset/fold.js';
 import { runDirector, type CliResult } from '../support/cli.js';
 import { sharedCluster, type TestCluster } from '../support/cluster.js';

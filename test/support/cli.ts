@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { within } from './timeout.js';
 
-export const DIRECTOR_BIN = fileURLToPath(new URL('../../bin/director.js', import.meta.url));
+export const DIRECTOR_BIN = fileURLToPath(new URL('../../bin/director.cjs', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CliResult {

@@ -2,7 +2,7 @@
 // --persist times, pure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FrameReader, frame, jsonFrame, KIND, MAX_FRAME, parseJson } from '../../src/keeper/frames.js';
+import { FrameReader, frame, jsonFrame, KIND, MAX_FRAME, parseJson } from '../../src/keeper/frames.cjs';
 import { describePersist, parsePersist } from '../../src/keeper/duration.js';
 
 test('frames come out whole and in order, whatever the chunks', () => {

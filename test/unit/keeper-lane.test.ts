@@ -1,12 +1,12 @@
-// What a director process offers to a keeper before loading anything else (bin/director.ts):
+// What a director process offers to a keeper before loading anything else (bin/director.cts):
 // never help, version or --no-keeper (those are this process's), and only keepers of this
 // user running this very build (a keeper started before a rebuild runs other code).
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keepers, keeperWanted } from '../../src/keeper/client.js';
-import { buildId, keeperPaths, type KeeperCard } from '../../src/keeper/place.js';
+import { keepers, keeperWanted } from '../../src/keeper/client.cjs';
+import { buildId, keeperPaths, type KeeperCard } from '../../src/keeper/place.cjs';
 import { tempDir } from '../support/temp.js';
 
 test('help, version, --no-keeper and DIRECTOR_NO_KEEPER stay here; words after -- do not count', () => {

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keeperDir, ownedFile, privateKeeperDir } from '../../src/keeper/place.js';
+import { keeperDir, ownedFile, privateKeeperDir } from '../../src/keeper/place.cjs';
 import { tempDir } from '../support/temp.js';
 
 const NOBODY = 65534;

@@ -1,7 +1,7 @@
 // Status lines after a run, block labels, and the exit status that stands for them all.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EXIT } from '../../src/exit-codes.js';
+import { EXIT } from '../../src/exit-codes.cjs';
 import { byFinish, clockTime, statusLine } from '../../src/output/run.js';
 import { endWords } from '../../src/output/run-blocks.js';
 import { endOfExec, exitCodeFor, stateOfError, stateOfExec } from '../../src/run/exit-status.js';

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { connectKept, serveKeeper, startKeeper } from '../../commands/connect.js';
 import { ConfigError } from '../../config/errors.js';
-import { listening, runIn } from '../../keeper/client.js';
+import { listening, runIn } from '../../keeper/client.cjs';
 import { parsePersist } from '../../keeper/duration.js';
 import { keeperKey } from '../../keeper/key.js';
-import { ensureKeeperDir, keeperDir, keeperPaths, readCard } from '../../keeper/place.js';
+import { ensureKeeperDir, keeperDir, keeperPaths, readCard } from '../../keeper/place.cjs';
 import type { Program } from '../../keeper/server.js';
 import { renderConnect } from '../../output/keeper.js';
 import type { ActionContext } from '../context.js';
@@ -17,7 +17,7 @@ export interface ConnectArgs {
   program: Program;
 }
 
-const BIN = fileURLToPath(new URL('../../../bin/director.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/director.cjs', import.meta.url));
 
 export default async function connectAction(a: ConnectArgs, ctx: ActionContext): Promise<number> {
   const persistMs = parsePersist(a.persist ?? '10m');
@@ -35,7 +35,7 @@ export default async function connectAction(a: ConnectArgs, ctx: ActionContext):
   const paths = keeperPaths(dir, key);
   if (a.serve) return serveKeeper({ key, dir, clientsFile: ctx.g.clients, persistMs, program: a.program }, ctx.signal);
   if (await listening(paths.socket)) throw new Error(`the keeper for these clients is busy with another command; try again when it is done (director status --keeper)`);
-  // No keeper took this command (bin/director.ts offered it to each first): start one and hand it the command.
+  // No keeper took this command (bin/director.cts offered it to each first): start one and hand it the command.
   await startKeeper({ bin: BIN, argv: process.argv.slice(2), log: paths.log });
   const card = readCard(paths.card);
   const code = card === undefined ? undefined : await runIn({ paths, card }, process.argv.slice(2));

@@ -5,7 +5,7 @@ import { DataProgress, renderDataResult, renderFound, renderPlacementList, rende
 import { DEFAULT_REMOTE_ROOT, placementRecordPath, STATE_DIR } from '../../transfer/placement-record.js';
 import type { PlacementRule } from '../../transfer/placement.js';
 import { DEFAULT_EXTENSIONS, parseExtensions } from '../../transfer/scan.js';
-import { EXIT } from '../../exit-codes.js';
+import { EXIT } from '../../exit-codes.cjs';
 import type { ActionContext } from '../context.js';
 export interface DataArgs {
   dir?: string;

@@ -1,6 +1,6 @@
 import { disconnect } from '../../commands/disconnect.js';
 import { keeperKey } from '../../keeper/key.js';
-import { privateKeeperDir } from '../../keeper/place.js';
+import { privateKeeperDir } from '../../keeper/place.cjs';
 import { renderDisconnect } from '../../output/keeper.js';
 import type { ActionContext } from '../context.js';
 

@@ -1,7 +1,7 @@
 import { keeperStatus } from '../../commands/keeper-status.js';
 import { status } from '../../commands/status.js';
 import { keeperKey } from '../../keeper/key.js';
-import { privateKeeperDir } from '../../keeper/place.js';
+import { privateKeeperDir } from '../../keeper/place.cjs';
 import { renderKeeperStatus } from '../../output/keeper.js';
 import { renderStatus } from '../../output/status.js';
 import type { ActionContext } from '../context.js';

@@ -5,7 +5,6 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export interface KeeperCard {
   pid: number;
@@ -91,7 +90,7 @@ export function readCard(path: string): KeeperCard | undefined {
 
 /** This build of director: a keeper from before a rebuild runs other code. */
 export function buildId(): string {
-  const bin = fileURLToPath(new URL('../../bin/director.js', import.meta.url));
+  const bin = join(__dirname, '../../bin/director.cjs');
   return `${bin}@${statSync(bin).mtimeMs}`;
 }
 

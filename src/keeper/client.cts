@@ -10,9 +10,9 @@
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
-import { EXIT } from '../exit-codes.js';
-import { ANSWER_WAIT_MS, FrameReader, jsonFrame, frame, KIND, monotonicMs, parseJson, type Frame, type Hello, type Refusal } from './frames.js';
-import { buildId, listCards, ownedFile, privateKeeperDir, type KeeperCard, type KeeperPaths } from './place.js';
+import { EXIT } from '../exit-codes.cjs';
+import { ANSWER_WAIT_MS, FrameReader, jsonFrame, frame, KIND, monotonicMs, parseJson, type Frame, type Hello, type Refusal } from './frames.cjs';
+import { buildId, listCards, ownedFile, privateKeeperDir, type KeeperCard, type KeeperPaths } from './place.cjs';
 
 /** A keeper that does not accept a connection at once is not there. */
 const CONNECT_WAIT_MS = 2000;
