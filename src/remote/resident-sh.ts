@@ -25,8 +25,10 @@ export function residentToken(): string {
   return `__director_line_${tokenHex(12)}__`;
 }
 
-/** Login shells that read the loop as sh code (the loop then runs in them, lines by eval). */
-// Not ksh93: it may run `( … )` without a fork, and the line's pid would be the loop's.
+/**
+ * Login shells that read the loop as sh code (the loop then runs in them, lines by eval). Not
+ * ksh93: it may run `( … )` without a fork, and the line's pid would be the loop's.
+ */
 const POSIX_SHELLS = ['sh', 'bash', 'dash', 'ash', 'zsh', 'mksh'];
 
 /**
@@ -60,7 +62,7 @@ export function residentCommand(): string {
     `    printf '%s pid %s\\n' "$__director_t" "$__director_p"; printf '%s begin\\n' "$__director_t" >&2`,
     '    eval "$__director_e"',
     '    if [ -n "${__director_exec-}" ]; then unset SHLVL; exec "${SHELL:-/bin/sh}" -c "$__director_c"; fi',
-    '    unset __director_t __director_r __director_l __director_e __director_p __director_nl __director_exec',
+    '    unset __director_t __director_r __director_l __director_e __director_p __director_nl __director_exec __director_s',
     '    eval "$__director_c"',
     '  ) </dev/null',
     `  __director_s=$?; printf '%s end %s\\n' "$__director_t" "$__director_s"; printf '%s end\\n' "$__director_t" >&2`,

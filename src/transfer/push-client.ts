@@ -72,6 +72,8 @@ export interface Member {
 
 export interface PushShared {
   rendezvous: Rendezvous<Member, SharedSend>;
+  /** The folders the run writes in (foldersWritten), the same for every client. */
+  writesIn: readonly string[];
   /** md5 of a local file, computed once for every client that asks. */
   localMd5: (f: PushFile) => Promise<string>;
   signal?: AbortSignal;
@@ -91,7 +93,7 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
   try {
     const dirTargets = spec.dirs.map(target);
     const files = new RemoteFiles(session);
-    const writesIn = foldersWritten(spec);
+    const writesIn = shared.writesIn;
     // sync: one command tells the facts and the whole destination; its listing shows any
     // leftover temporary, so the clean-up runs only where there is one.
     const [probe, removed] = await Promise.all([
@@ -164,30 +166,20 @@ export async function pushToClient(session: Session, name: string, spec: PushSpe
   return finish(res, spec, statuses);
 }
 
+/** The folders a run writes in: the same for every client (push-fleet.ts finds them once). */
+export function foldersWritten(spec: PushSpec): string[] {
+  return [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(joinRemote(spec.base, f.rel)))])];
+}
+
 /**
  * sync's clean-up of earlier runs' temporaries, from its listing: the folders it writes to are
  * cleaned (as copy does up front) only when the listing shows a temporary in one of them.
  */
-/** The folders a run writes in: the same for every client, so found once per spec. */
-const writtenFolders = new WeakMap<PushSpec, string[]>();
-function foldersWritten(spec: PushSpec): string[] {
-  let dirs = writtenFolders.get(spec);
-  if (dirs === undefined) {
-    dirs = [...new Set([spec.base, ...spec.files.map((f) => posix.dirname(joinRemote(spec.base, f.rel)))])];
-    writtenFolders.set(spec, dirs);
-  }
-  return dirs;
-}
-
 async function leftoversSeen(session: Session, entries: ReadonlyMap<string, RemoteEntry>, base: string, writesIn: readonly string[], dryRun: boolean, signal?: AbortSignal): Promise<number | undefined> {
   if (dryRun) return undefined;
   const dirs = new Set(writesIn);
-  let seen = false;
-  for (const [rel, e] of entries) {
-    // Every temporary's name holds "director-": the rest is looked at only then.
-    if (e.type === 'file' && rel.includes('director-') && TEMPORARY_NAME.test(posix.basename(rel)) && dirs.has(posix.dirname(joinRemote(base, rel)))) seen = true;
-    if (seen) break;
-  }
+  // Every temporary's name holds "director-": only such names are looked at closer.
+  const seen = [...entries].some(([rel, e]) => e.type === 'file' && rel.includes('director-') && TEMPORARY_NAME.test(posix.basename(rel)) && dirs.has(posix.dirname(joinRemote(base, rel))));
   return seen ? removeLeftoversIn(session, writesIn, signal) : 0;
 }
 

@@ -7,7 +7,7 @@ import type { Fleet, HostResult } from '../ssh/fleet.js';
 import { FileReader } from './file-reader.js';
 import { localMd5 } from './local-md5.js';
 import type { PushFile } from './local-sources.js';
-import { pushToClient, type Member, type PushClientResult, type PushSpec, type PushStatus } from './push-client.js';
+import { foldersWritten, pushToClient, type Member, type PushClientResult, type PushSpec, type PushStatus } from './push-client.js';
 import { Rendezvous } from './rendezvous.js';
 import { SharedSend } from './shared-send.js';
 
@@ -51,6 +51,7 @@ export async function pushToFleet(fleet: Fleet, spec: PushSpec, onEvent: (e: Pus
   });
   const shared = {
     rendezvous,
+    writesIn: foldersWritten(spec),
     signal,
     localMd5: (f: PushFile) => {
       let p = sums.get(f);
